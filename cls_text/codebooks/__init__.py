@@ -1,0 +1,1 @@
+"""Codebooks shipped with cls-text (package data)."""

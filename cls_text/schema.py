@@ -1,0 +1,122 @@
+"""Column names and small records shared by every step.
+
+Bulk rows travel as pandas DataFrames; their column names are defined here once so that
+ingest, tagging, reports and reviews agree without string literals scattered around.
+
+The *long table* has one row per respondent x open question. Ingest produces it; tagging
+adds theme columns to it. For a codebook with theme ``trust`` the tagged table has:
+
+- ``trust``           0/1 tag
+- ``trust_score``     float in [0, 1], the tagger's confidence
+- ``trust_stance``    "+", "-", "0" or "" (no tag)
+- ``trust_evidence``  JSON list of evidence objects (see :class:`Evidence`)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+# --- identity and provenance -------------------------------------------------------------
+QUOTE_ID = "quote_id"
+RESPONDENT_ID = "respondent_id"
+RESPONDENT_TYPE = "respondent_type"
+SITE = "site"
+WAVE = "wave"
+DATE = "date"
+QUESTION = "question"
+TEXT = "text"
+SOURCE_FILE = "source_file"
+SOURCE_ROW = "source_row"
+
+# --- flags (kept, never dropped) -----------------------------------------------------------
+NON_SUBSTANTIVE = "non_substantive"
+DUPLICATE_ANSWER = "duplicate_answer"
+FLAGS = "flags"
+
+# --- tagging -------------------------------------------------------------------------------
+THEMES = "themes"
+TAGGER = "tagger"
+THEME_SEP = ";"
+
+# --- quarantine ----------------------------------------------------------------------------
+REASON = "reason"
+COLUMN = "column"
+
+RESPONDENT_TYPES = ("staff", "community member", "partner", "other")
+
+#: Columns of the long table, in output order, before theme columns.
+LONG_COLUMNS = (
+    QUOTE_ID,
+    RESPONDENT_ID,
+    RESPONDENT_TYPE,
+    SITE,
+    WAVE,
+    DATE,
+    QUESTION,
+    TEXT,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    NON_SUBSTANTIVE,
+    DUPLICATE_ANSWER,
+    FLAGS,
+)
+
+#: Suffixes of the per-theme columns; theme ids may not end with them.
+SCORE_SUFFIX = "_score"
+STANCE_SUFFIX = "_stance"
+EVIDENCE_SUFFIX = "_evidence"
+THEME_COLUMN_SUFFIXES = (SCORE_SUFFIX, STANCE_SUFFIX, EVIDENCE_SUFFIX)
+
+#: Names no theme id may take, because the tagged table already uses them.
+RESERVED_NAMES = frozenset(LONG_COLUMNS) | {THEMES, TAGGER, REASON, COLUMN}
+
+
+def score_col(theme_id: str) -> str:
+    """Name of the confidence column of a theme."""
+    return theme_id + SCORE_SUFFIX
+
+
+def stance_col(theme_id: str) -> str:
+    """Name of the stance column of a theme."""
+    return theme_id + STANCE_SUFFIX
+
+
+def evidence_col(theme_id: str) -> str:
+    """Name of the evidence column of a theme."""
+    return theme_id + EVIDENCE_SUFFIX
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a theme was tagged: a matched term inside one sentence of the quote.
+
+    Offsets are character offsets into the quote's ``text`` as written to the outputs
+    (that is, after redaction), so ``text[start:end] == matched`` always holds.
+    """
+
+    term: str
+    matched: str
+    start: int
+    end: int
+    sentence: str
+    sent_start: int
+    sent_end: int
+    score: float
+    source: str = "rules"
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def evidence_to_json(items: list[Evidence]) -> str:
+    """Serialise evidence deterministically (stable key order, no whitespace)."""
+    return json.dumps([e.to_dict() for e in items], ensure_ascii=False, separators=(",", ":"))
+
+
+def evidence_from_json(value: str) -> list[Evidence]:
+    """Inverse of :func:`evidence_to_json`; an empty cell gives an empty list."""
+    if not value:
+        return []
+    return [Evidence(**item) for item in json.loads(value)]
