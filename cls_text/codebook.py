@@ -47,6 +47,9 @@ class Theme(BaseModel):
     false_friends: tuple[str, ...] = ()
     #: Short illustrative quotes, written for this codebook (not real respondents).
     examples: tuple[str, ...] = ()
+    #: What a negated mention means. "flip": still this theme, opposite stance ("no trust" is
+    #: trust withheld); "drop": not this theme at all.
+    negation: Literal["flip", "drop"] = "flip"
 
     @field_validator("id")
     @classmethod
@@ -171,7 +174,9 @@ def parse_codebook(data: object, *, source: object = "<dict>") -> Codebook:
         CodebookError: listing every problem, each naming the theme id and field.
     """
     if not isinstance(data, dict):
-        raise CodebookError(f"Codebook '{source}' must be a mapping with 'id', 'version', 'themes'.")
+        raise CodebookError(
+            f"Codebook '{source}' must be a mapping with 'id', 'version', 'themes'."
+        )
     try:
         return Codebook.model_validate(data)
     except ValidationError as err:

@@ -18,6 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it; there is no getter)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,6 +45,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared files
         os.replace(tmp, target)
     finally:
         if tmp.exists():
@@ -132,3 +141,50 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def make_staging(final: str | Path) -> Path:
+    """Create an empty staging folder beside ``final`` (hidden, same file system)."""
+    target = Path(final)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    os.chmod(staging, 0o777 & ~_umask())
+    return staging
+
+
+def publish_staging(staging: str | Path, final: str | Path) -> Path:
+    """Replace ``final`` with ``staging`` (two renames; the old outputs are removed after)."""
+    import shutil
+
+    target = Path(final)
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def discard_staging(staging: str | Path) -> None:
+    """Remove a staging folder after a failed run."""
+    import shutil
+
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_dir(final: str | Path) -> Iterator[Path]:
+    """Yield an empty staging folder; on success it replaces ``final`` in one step.
+
+    A wave's outputs (tagged tables, manifest, report, review files) are written into the
+    staging folder and published together, so a run that crashes half-way leaves the previous
+    outputs untouched and nothing partial visible. On failure the staging folder is removed.
+    """
+    staging = make_staging(final)
+    try:
+        yield staging
+    except BaseException:
+        discard_staging(staging)
+        raise
+    publish_staging(staging, final)

@@ -104,6 +104,8 @@ class Evidence:
     sent_end: int
     score: float
     source: str = "rules"
+    #: True when a negation cue governs the match ("no trust", "not bureaucratic at all").
+    negated: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict."""

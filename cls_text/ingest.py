@@ -1,0 +1,356 @@
+"""From raw wide exports to the long table: one row per respondent x open question.
+
+Survey tools export one row per respondent and one column per question. Themes live in
+answers, so the pipeline works on answers: this module melts the wide table, gives every
+answer a stable ``quote_id`` (from wave, respondent and question, never from row order, so
+re-runs and reviews line up), and sends every answer that cannot be used to quarantine with a
+reason. Nothing is dropped: each answer cell ends up in exactly one of the two tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.config import ColumnMap, PipelineConfig
+from cls_text.errors import InputFileError
+from cls_text.preprocess import normalize_text
+from cls_text.readers import Formula, RawTable
+
+_CANONICAL_TYPES = {
+    "staff": "staff",
+    "member of staff": "staff",
+    "staff member": "staff",
+    "employee": "staff",
+    "worker": "staff",
+    "practitioner": "staff",
+    "community member": "community member",
+    "community": "community member",
+    "resident": "community member",
+    "local resident": "community member",
+    "citizen": "community member",
+    "member of the public": "community member",
+    "person who uses services": "community member",
+    "carer": "community member",
+    "partner": "partner",
+    "partner organisation": "partner",
+    "partner organization": "partner",
+    "other": "other",
+}
+
+_ID_NAME = re.compile(r"(^|\b)(respondent|response|participant|record|submission)?[ _-]*id$", re.I)
+_TYPE_NAME = re.compile(r"respondent.?type|\brole\b|describes you|capacity|are you a|type of", re.I)
+_SITE_NAME = re.compile(r"\bsite\b|\barea\b|locality|council|partnership|location|region", re.I)
+_DATE_NAME = re.compile(r"date|submitted|completed|timestamp|end time", re.I)
+_WAVE_NAME = re.compile(r"^wave$|survey wave", re.I)
+
+
+@dataclass
+class IngestResult:
+    """The long table and quarantine of one input file, with its counts."""
+
+    long: pd.DataFrame
+    quarantine: pd.DataFrame
+    column_map: ColumnMap
+    detected: list[str] = field(default_factory=list)
+    respondents_in: int = 0
+    answers_in: int = 0
+
+
+def make_quote_id(wave: str, respondent_id: str, question: str) -> str:
+    """Return a stable 16-hex-digit id for one answer (independent of row order).
+
+    Examples:
+        >>> make_quote_id("2026-W1", "R001", "What worked well?")
+        'b7f0a2f3c6b4d1a9'  # doctest: +SKIP
+    """
+    key = f"{wave}\x1f{respondent_id}\x1f{question}".encode()
+    return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:16]
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def resolve_columns(raw: RawTable, cm: ColumnMap) -> dict[str, str]:
+    """Map each role of the column map to an actual header (exact, then case-insensitive).
+
+    Raises:
+        InputFileError: listing every mapped column that is missing and the columns that exist.
+    """
+    headers = list(raw.frame.columns)
+    by_norm = {_norm(h): h for h in headers}
+    wanted: dict[str, str] = {"id": cm.id}
+    for i, q in enumerate(cm.questions):
+        wanted[f"question:{i}"] = q
+    for role in ("respondent_type", "site", "date", "wave"):
+        value = getattr(cm, role)
+        if value:
+            wanted[role] = value
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for role, name in wanted.items():
+        if name in headers:
+            found[role] = name
+        elif _norm(name) in by_norm:
+            found[role] = by_norm[_norm(name)]
+        else:
+            missing.append(f"'{name}' ({role.split(':')[0]})")
+    if missing:
+        shown = ", ".join(f"'{h}'" for h in headers[:25]) + (" …" if len(headers) > 25 else "")
+        raise InputFileError(
+            raw.path,
+            f"the column map names columns the file does not have: {', '.join(missing)}. "
+            f"The file's columns are: {shown}.",
+            "correct the names under 'columns:' in your config (they must match the header).",
+        )
+    return found
+
+
+def _text_stats(values: pd.Series) -> tuple[float, float, float]:
+    s = values[values.map(lambda v: isinstance(v, str) and v.strip() != "")]
+    if len(values) == 0 or len(s) == 0:
+        return 0.0, 0.0, 0.0
+    lengths = s.str.len()
+    return float(lengths.mean()), float(s.str.contains(" ").mean()), len(s) / len(values)
+
+
+def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
+    """Guess the column map of an export and explain each choice.
+
+    Free-text questions are the columns with long, mostly multi-word text; the id is a column
+    named like an id whose values are unique; metadata columns are found by name.
+
+    Raises:
+        InputFileError: when no free-text column or no id column can be told apart.
+    """
+    df = raw.frame.iloc[:2000]
+    why: list[str] = []
+    id_col = None
+    for col in df.columns:
+        if _ID_NAME.search(col.strip()):
+            vals = df[col].map(lambda v: str(v).strip())
+            filled = vals[vals != ""]
+            # Real exports hold the odd blank or duplicated id; those rows go to quarantine.
+            if len(filled) >= 0.8 * len(vals) and (
+                len(filled) - filled.nunique() <= max(1, 0.05 * len(filled))
+            ):
+                id_col = col
+                break
+    texty: list[tuple[float, str]] = []
+    for col in df.columns:
+        if col == id_col or _DATE_NAME.search(col) or _ID_NAME.search(col.strip()):
+            continue
+        mean_len, spaced, filled = _text_stats(df[col])
+        distinct = df[col].astype(str).nunique() / max(len(df), 1)
+        if mean_len >= 25 and spaced >= 0.5 and distinct >= 0.3 and filled >= 0.2:
+            texty.append((mean_len, col))
+    if not texty:
+        raise InputFileError(
+            raw.path,
+            "no column looks like free-text answers (long, multi-word text), so the open "
+            "questions cannot be detected.",
+            "write a config naming the question columns under 'columns: questions:' "
+            "(see docs/user-guide.md).",
+        )
+    if id_col is None:
+        raise InputFileError(
+            raw.path,
+            "no column looks like a respondent id (a column named like 'ID' or 'Respondent ID' "
+            "with a unique value per row).",
+            "write a config naming it under 'columns: id:' (see docs/user-guide.md).",
+        )
+    questions = [c for c in df.columns if c in {name for _, name in texty}]
+    why.append(f"respondent id column: '{id_col}'")
+    why.append("open-question columns: " + ", ".join(f"'{q}'" for q in questions))
+    meta: dict[str, str | None] = {
+        "respondent_type": None,
+        "site": None,
+        "date": None,
+        "wave": None,
+    }
+    for role, pattern in (
+        ("respondent_type", _TYPE_NAME),
+        ("site", _SITE_NAME),
+        ("date", _DATE_NAME),
+        ("wave", _WAVE_NAME),
+    ):
+        for col in df.columns:
+            if col == id_col or col in questions or col in meta.values():
+                continue
+            if pattern.search(col) and (role != "respondent_type" or df[col].nunique() <= 12):
+                meta[role] = col
+                why.append(f"{role.replace('_', ' ')} column: '{col}'")
+                break
+    cm = ColumnMap(id=id_col, questions=tuple(questions), **meta)
+    return cm, why
+
+
+def _as_text(value: object) -> str:
+    """Metadata cell -> text (12.0 -> '12')."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Formula):
+        return value.text
+    return "" if value is None else str(value).strip()
+
+
+def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, bool]:
+    if not raw_value:
+        return "other", False
+    folded = {_norm(k): v for k, v in mapping.items()}
+    key = _norm(raw_value)
+    if key in folded:
+        return folded[key], False
+    if key in _CANONICAL_TYPES:
+        return _CANONICAL_TYPES[key], False
+    return "other", True
+
+
+def _answer_problem(value: object, max_chars: int, column: str) -> str | None:
+    if isinstance(value, Formula):
+        return f"cell in column '{column}' holds a spreadsheet formula, not an answer"
+    if isinstance(value, bool) or not isinstance(value, str):
+        kind = type(value).__name__
+        return f"expected text in column '{column}', got {kind} {str(value)[:40]!r}"
+    if len(value) > max_chars:
+        return (
+            f"answer in column '{column}' is {len(value):,} characters long, over the limit of "
+            f"{max_chars:,} (max_text_chars)"
+        )
+    return None
+
+
+def to_long(
+    raw: RawTable,
+    cfg: PipelineConfig,
+    *,
+    wave: str | None,
+    column_map: ColumnMap | None = None,
+) -> IngestResult:
+    """Melt one raw wide table into the long table and its quarantine.
+
+    Args:
+        raw: The file as read.
+        cfg: Pipeline config (column map, respondent-type values, text limit).
+        wave: Wave label; used when the map names no wave column (or a row's wave cell is blank).
+        column_map: Overrides ``cfg.columns``; when both are None the map is detected.
+
+    Raises:
+        InputFileError: mapped columns are missing, or no wave is known.
+    """
+    detected: list[str] = []
+    cm = column_map or cfg.columns
+    if cm is None:
+        cm, detected = detect_column_map(raw)
+    cols = resolve_columns(raw, cm)
+    if not wave and "wave" not in cols:
+        raise InputFileError(
+            raw.path, "no wave is known.", "pass --wave (e.g. --wave 2026-W1) or map a wave column."
+        )
+    frame = raw.frame
+    questions = [cols[f"question:{i}"] for i in range(len(cm.questions))]
+    long_rows: list[dict[str, object]] = []
+    quarantine: list[dict[str, object]] = []
+    seen_ids: dict[str, int] = {}
+    file_name = raw.path.name
+    position = {name: i for i, name in enumerate(frame.columns)}
+    for pos, values in enumerate(frame.to_numpy(dtype=object)):
+        row = {name: values[i] for name, i in position.items() if name in cols.values()}
+        row_no = raw.row_numbers[pos]
+        rid = _as_text(row[cols["id"]])
+        rtype_raw = _as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
+        rtype, unmapped = _respondent_type(rtype_raw, cfg.respondent_type_values)
+        row_wave = _as_text(row[cols["wave"]]) if "wave" in cols else ""
+        base = {
+            S.RESPONDENT_ID: rid,
+            S.RESPONDENT_TYPE: rtype,
+            S.SITE: _as_text(row[cols["site"]]) if "site" in cols else "",
+            S.WAVE: row_wave or wave or "",
+            S.DATE: _as_text(row[cols["date"]]) if "date" in cols else "",
+            S.SOURCE_FILE: file_name,
+            S.SOURCE_ROW: row_no,
+            S.FLAGS: "unmapped_respondent_type" if unmapped else "",
+        }
+        row_reason, row_column = raw.row_problems.get(pos), ""
+        if row_reason is None and not rid:
+            row_reason, row_column = f"missing respondent id in column '{cols['id']}'", cols["id"]
+        if row_reason is None and rid in seen_ids:
+            row_reason = (
+                f"respondent id '{rid}' already appears at row {seen_ids[rid]} of this file "
+                "(duplicated respondent; the first row is kept)"
+            )
+            row_column = cols["id"]
+        if row_reason is None:
+            seen_ids[rid] = row_no
+        for qcol, question in zip(questions, cm.questions, strict=True):
+            value = row[qcol]
+            rec = dict(base, **{S.QUESTION: question})
+            reason, column = row_reason, row_column
+            if reason is None:
+                reason = _answer_problem(value, cfg.max_text_chars, qcol)
+                column = qcol
+            if reason is not None:
+                text = value.text if isinstance(value, Formula) else value
+                rec[S.TEXT] = str(text)[:200] if text is not None else ""
+                rec[S.QUOTE_ID] = make_quote_id(str(rec[S.WAVE]), rid, question) if rid else ""
+                rec[S.REASON] = reason
+                rec[S.COLUMN] = column
+                quarantine.append(rec)
+                continue
+            rec[S.TEXT] = normalize_text(str(value))
+            rec[S.QUOTE_ID] = make_quote_id(str(rec[S.WAVE]), rid, question)
+            long_rows.append(rec)
+    long = _normalise_dates(pd.DataFrame(long_rows, columns=_LONG_INGEST_COLUMNS))
+    q = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
+    return IngestResult(
+        long=long,
+        quarantine=q,
+        column_map=cm,
+        detected=detected,
+        respondents_in=len(frame),
+        answers_in=len(frame) * len(questions),
+    )
+
+
+def _normalise_dates(long: pd.DataFrame) -> pd.DataFrame:
+    """Dates to ISO ``YYYY-MM-DD`` (UK day-first when ambiguous); unreadable ones flagged."""
+    if long.empty:
+        return long
+    raw = long[S.DATE].astype(str).str.strip()
+    cache: dict[str, str | None] = {}
+    for value in raw.unique():
+        if not value:
+            cache[value] = ""
+            continue
+        parsed = pd.to_datetime(value, dayfirst=True, errors="coerce", format="mixed")
+        cache[value] = None if pd.isna(parsed) else parsed.date().isoformat()
+    iso = raw.map(cache)
+    bad = iso.isna()
+    out = long.copy()
+    out[S.DATE] = iso.fillna("")
+    out.loc[bad, S.FLAGS] = out.loc[bad, S.FLAGS].map(
+        lambda f: ";".join(filter(None, [f, "bad_date"]))
+    )
+    return out
+
+
+_LONG_INGEST_COLUMNS = [
+    S.QUOTE_ID,
+    S.RESPONDENT_ID,
+    S.RESPONDENT_TYPE,
+    S.SITE,
+    S.WAVE,
+    S.DATE,
+    S.QUESTION,
+    S.TEXT,
+    S.SOURCE_FILE,
+    S.SOURCE_ROW,
+    S.FLAGS,
+]
+QUARANTINE_COLUMNS = [*_LONG_INGEST_COLUMNS, S.REASON, S.COLUMN]

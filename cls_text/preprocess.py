@@ -1,0 +1,145 @@
+"""Text clean-up, the spaCy pipeline, and the flags for answers that say nothing.
+
+spaCy runs without a downloaded model: a blank English pipeline with a rule-based sentence
+splitter and the lookup lemmatiser from spacy-lookups-data. The lookup lemmatiser is
+case-sensitive ("Trusted" stays "Trusted"), so texts are lower-cased first with
+:func:`lower_keep_offsets`, which never changes the length of the text and so keeps every
+character offset valid against the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import pandas as pd
+from spacy.language import Language
+
+from cls_text import schema as S
+
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Answers that carry no content. Matched against the whole answer after normalisation
+#: (lower case, punctuation and surrounding space stripped).
+NON_SUBSTANTIVE = frozenset(
+    {
+        "",
+        "n/a",
+        "na",
+        "n a",
+        "n.a",
+        "none",
+        "nothing",
+        "nothing to add",
+        "nothing else",
+        "nothing further",
+        "no",
+        "nope",
+        "nil",
+        "no comment",
+        "no comments",
+        "no further comments",
+        "no further comment",
+        "not applicable",
+        "did not answer",
+        "didn't answer",
+        "prefer not to say",
+        "don't know",
+        "dont know",
+        "dk",
+        "not sure",
+        "no idea",
+        "same as above",
+        "as above",
+        "see above",
+        "x",
+        "tbc",
+        "unknown",
+    }
+)
+_STRIP_PUNCT = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+
+
+def normalize_text(text: str) -> str:
+    """Tidy an answer without changing what it says.
+
+    Unicode is NFC-composed, control characters (other than newlines and tabs) are dropped,
+    runs of spaces are collapsed and the ends are trimmed. Idempotent.
+
+    Examples:
+        >>> normalize_text("  Great   service\\x07 ")
+        'Great service'
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _CTRL.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def is_non_substantive(text: str) -> bool:
+    """Return True for answers such as "", "N/A", "nothing", "no comment", "-".
+
+    Examples:
+        >>> is_non_substantive(" N/A. "), is_non_substantive("No trust at all")
+        (True, False)
+    """
+    core = _STRIP_PUNCT.sub("", text.strip().lower())
+    core = _WS.sub(" ", core)
+    return core in NON_SUBSTANTIVE or not any(ch.isalnum() for ch in core)
+
+
+def lower_keep_offsets(text: str) -> str:
+    """Lower-case a text without changing its length (so offsets stay valid).
+
+    ``str.lower`` turns a few characters into two (e.g. "İ"); those are left as they are.
+    """
+    out = text.lower()
+    if len(out) == len(text):
+        return out
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+@lru_cache(maxsize=4)
+def make_nlp(lang: str = "en") -> Language:
+    """Return the shared blank pipeline: sentencizer + lookup lemmatiser.
+
+    Cached per process: building it costs ~0.1 s and it holds no state between calls.
+    """
+    import spacy
+
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def flag_answers(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the ``non_substantive``, ``duplicate_answer`` and ``flags`` columns.
+
+    A duplicate answer is a substantive answer whose normalised text the same respondent already
+    gave to an earlier question in this wave (copy-paste across questions). Both are kept.
+    Row order must be the ingest order (earlier question first).
+    """
+    out = df.copy()
+    texts = out[S.TEXT].astype(str)
+    non_sub = texts.map(is_non_substantive)
+    key = texts.str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+    dup = out.assign(_k=key).duplicated(subset=[S.RESPONDENT_ID, "_k"], keep="first")
+    dup = dup & ~non_sub
+    out[S.NON_SUBSTANTIVE] = non_sub.astype(bool)
+    out[S.DUPLICATE_ANSWER] = dup.astype(bool)
+    existing = out[S.FLAGS] if S.FLAGS in out.columns else pd.Series("", index=out.index)
+    flags = []
+    for prev, ns, du in zip(existing.fillna(""), non_sub, dup, strict=True):
+        parts = [p for p in str(prev).split(";") if p]
+        if ns:
+            parts.append("non_substantive")
+        if du:
+            parts.append("duplicate_answer")
+        flags.append(";".join(dict.fromkeys(parts)))
+    out[S.FLAGS] = flags
+    return out

@@ -1,0 +1,120 @@
+"""Settings for emergent-topic discovery, and the stop words topic keywords must not be.
+
+The settings are user-facing (they can sit in a pipeline YAML), so they are a pydantic model that
+refuses unknown keys: a misspelt ``min_topic_sise`` stops the run instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+#: British spellings and survey filler that scikit-learn's (American) list lacks. Keywords such as
+#: "whilst" or "really" describe how people write, not what a topic is about.
+BRITISH_STOP_WORDS = frozenset(
+    {
+        "whilst",
+        "amongst",
+        "amidst",
+        "towards",
+        "learnt",
+        "spelt",
+        "got",
+        "get",
+        "getting",
+        "really",
+        "just",
+        "lot",
+        "lots",
+        "bit",
+        "quite",
+        "think",
+        "thing",
+        "things",
+        "feel",
+        "felt",
+        "would",
+        "could",
+        "also",
+        "like",
+        "yes",
+        "ok",
+        "okay",
+        "don",
+        "didn",
+        "doesn",
+        "isn",
+        "wasn",
+        "aren",
+        "won",
+        "ve",
+        "ll",
+    }
+)
+
+
+class TopicConfig(BaseModel):
+    """Hyper-parameters of the topics step; defaults suit waves of 50 to 100,000 quotes.
+
+    Attributes:
+        seed: Seeds UMAP, the k-means clusterer and the fitting sample, so a rerun on the same
+            inputs gives the same topics.
+        min_topic_size: Smallest topic worth reporting (HDBSCAN ``min_cluster_size``; also the
+            smallest k-means cluster a chosen k may leave).
+        n_neighbors: UMAP neighbourhood size (clamped below the number of documents).
+        n_components: UMAP output dimensions.
+        max_topics: Upper bound on the number of topics reported; more are merged by BERTopic.
+        min_docs: Below this many non-blank texts the step reports "too little text".
+        small_wave_max: Up to this many documents a k-based clusterer replaces HDBSCAN, because
+            HDBSCAN on a few hundred short answers tends to call most of them noise.
+        max_fit_docs: The model is fitted on at most this many documents (a seeded sample); the
+            rest are assigned to the nearest topic centroid, which keeps large waves linear.
+        reducer: ``umap`` (the default), or ``pca`` / ``none`` for tests and ablations.
+        outlier_threshold: Cosine similarity an outlier needs to its nearest topic to join it.
+        top_n_words: Keywords kept per topic.
+        mmr_diversity: Diversity of keywords chosen by maximal marginal relevance (0 to 1).
+        ngram_max: Longest keyword phrase, in words.
+        residual_score: A substantive quote whose best theme score is below this (or that has
+            no theme) is "explained poorly" by the codebook and goes to candidate themes.
+        n_examples: Example quotes per candidate theme (3 to 5).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = 0
+    min_topic_size: int = Field(default=10, ge=2)
+    n_neighbors: int = Field(default=15, ge=2)
+    n_components: int = Field(default=5, ge=2)
+    max_topics: int = Field(default=30, ge=2)
+    min_docs: int = Field(default=20, ge=2)
+    small_wave_max: int = Field(default=1000, ge=0)
+    max_fit_docs: int = Field(default=5000, ge=100)
+    reducer: str = Field(default="umap", pattern="^(umap|pca|none)$")
+    outlier_threshold: float = Field(default=0.0, ge=-1.0, le=1.0)
+    top_n_words: int = Field(default=10, ge=1)
+    mmr_diversity: float = Field(default=0.3, ge=0.0, le=1.0)
+    ngram_max: int = Field(default=2, ge=1, le=3)
+    residual_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    n_examples: int = Field(default=5, ge=3, le=5)
+
+    @model_validator(mode="after")
+    def _sizes_agree(self) -> TopicConfig:
+        if self.min_docs < self.min_topic_size:
+            raise ValueError(
+                f"min_docs ({self.min_docs}) must be at least min_topic_size "
+                f"({self.min_topic_size}): fewer documents cannot form even one topic"
+            )
+        return self
+
+
+def stop_word_list(extra: Iterable[str] = ()) -> list[str]:
+    """Return the sorted stop-word list: English + British + ``extra`` (e.g. the codebook's).
+
+    A sorted list (not a set) because BERTopic writes the vectorizer's parameters to JSON when a
+    model is saved, and sorting keeps that file identical between runs.
+    """
+    words = set(ENGLISH_STOP_WORDS) | BRITISH_STOP_WORDS
+    words |= {w.strip().lower() for w in extra if w.strip()}
+    return sorted(words)

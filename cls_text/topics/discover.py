@@ -1,0 +1,263 @@
+"""Fit topics on a wave's quotes and return plain results (no BERTopic object in reports).
+
+Large waves are fitted on a seeded sample of ``cfg.max_fit_docs`` documents; every other
+document joins the topic whose centroid (mean embedding of its fitted documents) is nearest in
+cosine similarity. Fitting cost is then bounded and assignment is one matrix product, so the
+step grows linearly with the wave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cls_text.topics.config import TopicConfig
+from cls_text.topics.model import Encoder, build_topic_model
+
+OUTLIER = -1
+
+#: Columns of :attr:`TopicResult.topics`.
+TOPIC_COLUMNS = ("topic", "size", "share", "keywords", "label", "representative_ids")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TopicResult:
+    """Topics found in one set of documents.
+
+    Attributes:
+        ids: Document ids, aligned with ``assignments``.
+        assignments: Topic id per document; ``-1`` marks an outlier (or every document when
+            ``too_little_text``).
+        topics: One row per topic (see ``TOPIC_COLUMNS``), largest first; empty when
+            ``too_little_text``.
+        centroids: Unit-length mean embedding per topic, rows in ``topics`` order.
+        params: Settings and facts of the fit (config, clusterer, sample size, outlier share).
+        too_little_text: True when there was not enough text to find any topic.
+        message: Why, in words an evaluator can read ("" when topics were found).
+        model: The fitted BERTopic, for :func:`cls_text.topics.save_topic_model` only.
+    """
+
+    ids: tuple[str, ...]
+    assignments: np.ndarray
+    topics: pd.DataFrame
+    centroids: np.ndarray
+    params: dict[str, Any]
+    too_little_text: bool = False
+    message: str = ""
+    model: Any = field(default=None, repr=False)
+
+    @property
+    def outlier_share(self) -> float:
+        """Share of documents left unassigned (1.0 when nothing could be fitted)."""
+        if len(self.assignments) == 0:
+            return 0.0
+        return float(np.mean(self.assignments == OUTLIER))
+
+    def to_frame(self, id_column: str = "quote_id") -> pd.DataFrame:
+        """Return ``id_column`` and ``topic`` per document (the per-quote output)."""
+        return pd.DataFrame({id_column: list(self.ids), "topic": self.assignments.astype(int)})
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+def _empty(ids: tuple[str, ...], d: int, params: dict[str, Any], message: str) -> TopicResult:
+    return TopicResult(
+        ids=ids,
+        assignments=np.full(len(ids), OUTLIER, dtype=int),
+        topics=pd.DataFrame({c: [] for c in TOPIC_COLUMNS}),
+        centroids=np.zeros((0, d), dtype=np.float32),
+        params=params,
+        too_little_text=True,
+        message=message,
+    )
+
+
+def _check_inputs(texts: Sequence[str], embeddings: np.ndarray, ids: Sequence[str] | None) -> None:
+    if isinstance(texts, str):
+        raise ValueError("expected an iterable of texts, got str")
+    if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+        raise ValueError(
+            f"embeddings must have one row per text: got shape {embeddings.shape} "
+            f"for {len(texts)} texts"
+        )
+    if ids is not None:
+        if len(ids) != len(texts):
+            raise ValueError(f"ids has {len(ids)} entries but there are {len(texts)} texts")
+        if len(set(ids)) != len(ids):
+            raise ValueError("ids must be unique (one per document)")
+
+
+def _centroids(emb: np.ndarray, labels: np.ndarray, topic_ids: list[int]) -> np.ndarray:
+    unit = _unit(emb)
+    rows = [unit[labels == t].mean(axis=0) for t in topic_ids]
+    return _unit(np.vstack(rows)) if rows else np.zeros((0, emb.shape[1]), dtype=np.float32)
+
+
+def _nearest(
+    emb: np.ndarray, centroids: np.ndarray, topic_ids: list[int], threshold: float
+) -> np.ndarray:
+    """Topic of the nearest centroid per row, or OUTLIER when below ``threshold``."""
+    out = np.full(emb.shape[0], OUTLIER, dtype=int)
+    if not topic_ids:
+        return out
+    ids = np.asarray(topic_ids, dtype=int)
+    for start in range(0, emb.shape[0], 20_000):  # bounded memory on 100k-row waves
+        sims = _unit(emb[start : start + 20_000]) @ centroids.T
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] >= threshold
+        out[start : start + 20_000] = np.where(ok, ids[best], OUTLIER)
+    return out
+
+
+def _fit(
+    texts: list[str],
+    emb: np.ndarray,
+    cfg: TopicConfig,
+    encoder: Encoder | None,
+    stop: Sequence[str],
+) -> tuple[Any, np.ndarray]:
+    """Fit BERTopic, cap the topic count, reduce outliers; return the model and labels."""
+    model = build_topic_model(cfg, n_docs=len(texts), embedding_model=encoder, stop_words=stop)
+    labels, _ = model.fit_transform(texts, embeddings=emb)
+    n_topics = len({t for t in labels if t != OUTLIER})
+    if n_topics > cfg.max_topics:
+        model.reduce_topics(texts, nr_topics=cfg.max_topics + int(OUTLIER in labels))
+        labels = list(model.topics_)
+    if OUTLIER in labels and n_topics > 0:
+        labels = model.reduce_outliers(
+            texts, labels, strategy="embeddings", embeddings=emb, threshold=cfg.outlier_threshold
+        )
+        model.update_topics(texts, topics=labels, top_n_words=cfg.top_n_words)
+    return model, np.asarray(labels, dtype=int)
+
+
+def discover_topics(
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    *,
+    cfg: TopicConfig | None = None,
+    stop_words: Sequence[str] = (),
+    ids: Sequence[str] | None = None,
+    embedding_model: Encoder | None = None,
+) -> TopicResult:
+    """Find emergent topics in documents whose embeddings are already computed.
+
+    Args:
+        texts: The (redacted) documents. Blank ones are never assigned a topic.
+        embeddings: One row per text, from the project's embedder.
+        cfg: Topic settings (defaults when None).
+        stop_words: Extra stop words, e.g. ``codebook.stop_words``.
+        ids: Document ids (e.g. ``quote_id``); positions as strings when None.
+        embedding_model: Encoder for keyword diversity (MMR); a weight-free hashing encoder
+            when None.
+
+    Returns:
+        A :class:`TopicResult`. With fewer than ``cfg.min_docs`` non-blank texts, or no usable
+        words, it has ``too_little_text=True`` and a message, and every document is ``-1``.
+
+    Raises:
+        ValueError: ``texts`` is a bare string, or embeddings/ids do not align with texts.
+
+    Examples:
+        >>> res = discover_topics(texts, emb, ids=quote_ids)  # doctest: +SKIP
+        >>> res.topics[["topic", "size", "keywords"]]  # doctest: +SKIP
+    """
+    cfg = cfg or TopicConfig()
+    emb = np.asarray(embeddings, dtype=np.float32)
+    _check_inputs(texts, emb, ids)
+    doc_ids = tuple(str(i) for i in ids) if ids is not None else tuple(map(str, range(len(texts))))
+    params: dict[str, Any] = {"config": cfg.model_dump(), "n_docs": len(texts)}
+    usable = np.array([bool(t and str(t).strip()) for t in texts], dtype=bool)
+    n_usable = int(usable.sum())
+    params["n_usable"] = n_usable
+    if n_usable < cfg.min_docs:
+        msg = (
+            f"Too little text to find topics: {n_usable} non-blank answers, "
+            f"at least {cfg.min_docs} are needed."
+        )
+        return _empty(doc_ids, emb.shape[1], params, msg)
+
+    idx = np.flatnonzero(usable)
+    rng = np.random.default_rng(cfg.seed)
+    fit_idx = (
+        np.sort(rng.choice(idx, size=cfg.max_fit_docs, replace=False))
+        if len(idx) > cfg.max_fit_docs
+        else idx
+    )
+    fit_texts = [str(texts[int(i)]) for i in fit_idx]
+    try:
+        model, fit_labels = _fit(fit_texts, emb[fit_idx], cfg, embedding_model, stop_words)
+    except ValueError as err:
+        # CountVectorizer raises when every word is a stop word: that is too little text too.
+        if "empty vocabulary" not in str(err):
+            raise
+        msg = "Too little text to find topics: after removing stop words no words are left."
+        return _empty(doc_ids, emb.shape[1], params, msg)
+
+    topic_ids = sorted({int(t) for t in fit_labels if t != OUTLIER})
+    if not topic_ids:
+        msg = "No topics found: every answer looked like noise to the clusterer."
+        return _empty(doc_ids, emb.shape[1], params | {"n_fit": len(fit_idx)}, msg)
+    centroids = _centroids(emb[fit_idx], fit_labels, topic_ids)
+    assignments = np.full(len(texts), OUTLIER, dtype=int)
+    rest = np.setdiff1d(idx, fit_idx, assume_unique=True)
+    assignments[fit_idx] = fit_labels
+    if len(rest):
+        assignments[rest] = _nearest(emb[rest], centroids, topic_ids, cfg.outlier_threshold)
+
+    table, centroids = _topic_table(model, emb, assignments, centroids, topic_ids, doc_ids)
+    params |= {
+        "n_fit": len(fit_idx),
+        "clusterer": type(model.hdbscan_model).__name__,
+        "reducer": type(model.umap_model).__name__,
+        "n_topics": len(table),
+        "outlier_share": float(np.mean(assignments == OUTLIER)),
+    }
+    if hasattr(model.hdbscan_model, "k_"):
+        params["k_silhouettes"] = {str(k): v for k, v in model.hdbscan_model.silhouettes_.items()}
+    return TopicResult(
+        ids=doc_ids,
+        assignments=assignments,
+        topics=table,
+        centroids=centroids,
+        params=params,
+        model=model,
+    )
+
+
+def _topic_table(
+    model: Any,
+    emb: np.ndarray,
+    assignments: np.ndarray,
+    centroids: np.ndarray,
+    topic_ids: list[int],
+    doc_ids: tuple[str, ...],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per topic, largest first; representatives are the 3 documents nearest the centre."""
+    unit = _unit(emb)
+    rows = []
+    for t, centre in zip(topic_ids, centroids, strict=True):
+        members = np.flatnonzero(assignments == t)
+        words = [w for w, _ in (model.get_topic(t) or []) if w]
+        sims = unit[members] @ centre
+        rep = members[np.argsort(-sims, kind="stable")[:3]]
+        rows.append(
+            {
+                "topic": t,
+                "size": len(members),
+                "share": len(members) / max(len(assignments), 1),
+                "keywords": ", ".join(words),
+                "label": f"{t}: " + " / ".join(words[:3]),
+                "representative_ids": ";".join(doc_ids[int(i)] for i in rep),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
+    order = table.sort_values(["size", "topic"], ascending=[False, True], kind="stable").index
+    return table.loc[order].reset_index(drop=True), centroids[np.asarray(order)]

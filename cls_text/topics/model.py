@@ -1,0 +1,233 @@
+"""Build one BERTopic model from explicit, seeded, offline sub-models.
+
+BERTopic's defaults download a sentence-transformer and run unseeded UMAP, so every sub-model is
+passed here explicitly: precomputed document embeddings, seeded UMAP (or PCA), HDBSCAN for large
+waves or a silhouette-chosen k-means for small ones, a CountVectorizer with English, British and
+codebook stop words, c-TF-IDF, and maximal-marginal-relevance keywords. MMR only embeds the
+candidate keywords, so it works with the project's local embedder or, when none is given, with
+a character-n-gram hashing embedder that needs no weights at all.
+
+``bertopic`` imports torch and takes seconds to import, so it is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.metrics import silhouette_score
+
+from cls_text.topics.config import TopicConfig, stop_word_list
+
+#: Redaction placeholders such as ``[EMAIL]`` or ``<PHONE>`` are not topic words.
+_PLACEHOLDER = re.compile(r"[\[<{][A-Z_]{2,}[\]>}]")
+#: Words of three or more letters: drops numbers, initials and stray punctuation.
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]{2,}\b"
+
+
+class Encoder(Protocol):
+    """Anything that embeds texts, such as ``cls_text.embeddings.Embedder``."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - protocol
+        """Return one row per text."""
+        ...
+
+
+def strip_placeholders(text: str) -> str:
+    """Lower-case a text and drop redaction placeholders (the vectorizer's preprocessor)."""
+    return _PLACEHOLDER.sub(" ", text).lower()
+
+
+class HashingWordEncoder:
+    """Embed words by their character 3-4-grams: no weights, no download, fully deterministic.
+
+    Used only to diversify keywords (MMR) when no sentence embedder is supplied; it makes
+    "carer" and "carers" similar, which is exactly the redundancy MMR should remove.
+    """
+
+    def __init__(self, n_features: int = 512) -> None:
+        self._vec = HashingVectorizer(
+            analyzer="char_wb", ngram_range=(3, 4), n_features=n_features, alternate_sign=False
+        )
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return L2-normalised dense rows, one per text."""
+        return np.asarray(self._vec.transform(list(texts)).toarray(), dtype=np.float32)
+
+
+class AutoKMeans(ClusterMixin, BaseEstimator):
+    """K-means whose k is chosen by silhouette: a clusterer for small waves that never says "noise".
+
+    HDBSCAN on 50-500 short answers often labels most of them as outliers. K-means assigns every
+    document; k is tried from 2 up to ``k_max`` (each cluster able to hold ``min_size`` documents)
+    and the k with the best silhouette on the reduced embeddings wins.
+
+    Args:
+        min_size: Smallest average cluster size a k may imply.
+        k_max: Largest k tried.
+        random_state: Seed for k-means.
+    """
+
+    def __init__(self, *, min_size: int = 10, k_max: int = 30, random_state: int = 0) -> None:
+        self.min_size = min_size
+        self.k_max = k_max
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: object = None) -> AutoKMeans:
+        """Choose k and cluster ``X``; sets ``labels_``, ``k_`` and ``silhouettes_``."""
+        X = np.asarray(X, dtype=np.float64)
+        n = X.shape[0]
+        upper = max(2, min(self.k_max, n // max(self.min_size, 1)))
+        scores: dict[int, float] = {}
+        best: KMeans | None = None
+        for k in range(2, upper + 1):
+            km = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(X)
+            if len(set(km.labels_.tolist())) < 2:
+                continue
+            scores[k] = float(silhouette_score(X, km.labels_))
+            if best is None or scores[k] > scores[best.n_clusters]:
+                best = km
+        if best is None:  # identical points: one cluster is the honest answer
+            best = KMeans(n_clusters=1, n_init=1, random_state=self.random_state).fit(X)
+        self.k_ = int(best.n_clusters)
+        self.silhouettes_ = scores
+        self.labels_ = best.labels_.astype(int)
+        self._kmeans = best
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Assign new points to the nearest chosen centre."""
+        return np.asarray(self._kmeans.predict(np.asarray(X, dtype=np.float64)), dtype=int)
+
+
+def import_bertopic() -> Any:
+    """Import and return the ``bertopic`` module (slow: it imports torch and umap).
+
+    umap warns on import that TensorFlow (for ParametricUMAP, unused here) is missing; that
+    ``ImportWarning`` is silenced so test runs with warnings-as-errors stay clean.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ImportWarning, message=".*ParametricUMAP.*")
+        import bertopic
+        import bertopic.backend
+        import bertopic.dimensionality
+        import bertopic.representation
+        import bertopic.vectorizers
+
+    return bertopic
+
+
+def make_backend(encoder: Encoder | None) -> Any:
+    """Wrap an encoder as a BERTopic ``BaseEmbedder`` (the hashing encoder when ``None``)."""
+    BaseEmbedder = import_bertopic().backend.BaseEmbedder
+
+    enc: Encoder = encoder if encoder is not None else HashingWordEncoder()
+
+    class _Backend(BaseEmbedder):  # type: ignore[misc,valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = enc
+
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return np.asarray(self.encoder.encode(list(documents)), dtype=np.float32)
+
+    return _Backend()
+
+
+def _reducer(cfg: TopicConfig, n_docs: int) -> Any:
+    from sklearn.decomposition import PCA
+
+    BaseDimensionalityReduction = import_bertopic().dimensionality.BaseDimensionalityReduction
+
+    n_components = min(cfg.n_components, max(n_docs - 1, 1))
+    if cfg.reducer == "none":
+        return BaseDimensionalityReduction()
+    if cfg.reducer == "pca":
+        return PCA(n_components=n_components, random_state=cfg.seed)
+    from umap import UMAP
+
+    return UMAP(
+        n_neighbors=max(2, min(cfg.n_neighbors, n_docs - 1)),
+        n_components=n_components,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=cfg.seed,
+        # Spectral initialisation can fail on tiny graphs; random init is seeded as well.
+        init="spectral" if n_docs > 100 else "random",
+        low_memory=True,
+    )
+
+
+def _clusterer(cfg: TopicConfig, n_docs: int) -> Any:
+    if n_docs <= cfg.small_wave_max:
+        return AutoKMeans(min_size=cfg.min_topic_size, k_max=cfg.max_topics, random_state=cfg.seed)
+    from hdbscan import HDBSCAN
+
+    return HDBSCAN(
+        min_cluster_size=cfg.min_topic_size,
+        metric="euclidean",
+        cluster_selection_method="eom",
+        prediction_data=False,
+    )
+
+
+def build_topic_model(
+    cfg: TopicConfig,
+    *,
+    n_docs: int,
+    embedding_model: Encoder | None = None,
+    stop_words: Sequence[str] = (),
+) -> Any:
+    """Return an unfitted BERTopic with every sub-model explicit, seeded and offline.
+
+    Args:
+        cfg: Topic settings.
+        n_docs: Number of documents the model will be fitted on; picks the clusterer (k-means
+            up to ``cfg.small_wave_max``, HDBSCAN above) and clamps UMAP's sizes.
+        embedding_model: Encoder for keyword embeddings (MMR); documents are never embedded by
+            BERTopic, since embeddings are always passed to ``fit_transform``.
+        stop_words: Extra stop words, e.g. ``codebook.stop_words``.
+
+    Returns:
+        A ``bertopic.BERTopic`` instance.
+
+    Examples:
+        >>> model = build_topic_model(TopicConfig(), n_docs=300)  # doctest: +SKIP
+        >>> topics, _ = model.fit_transform(texts, embeddings=emb)  # doctest: +SKIP
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    bt = import_bertopic()
+    BERTopic = bt.BERTopic
+    MaximalMarginalRelevance = bt.representation.MaximalMarginalRelevance
+    ClassTfidfTransformer = bt.vectorizers.ClassTfidfTransformer
+
+    vectorizer = CountVectorizer(
+        stop_words=stop_word_list(stop_words),
+        ngram_range=(1, cfg.ngram_max),
+        token_pattern=TOKEN_PATTERN,
+        preprocessor=strip_placeholders,
+        # min_df counts *topics* here (c-TF-IDF joins each topic's documents), so keep 1.
+        min_df=1,
+    )
+    return BERTopic(
+        embedding_model=make_backend(embedding_model),
+        umap_model=_reducer(cfg, n_docs),
+        hdbscan_model=_clusterer(cfg, n_docs),
+        vectorizer_model=vectorizer,
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=MaximalMarginalRelevance(
+            diversity=cfg.mmr_diversity, top_n_words=cfg.top_n_words
+        ),
+        top_n_words=cfg.top_n_words,
+        min_topic_size=cfg.min_topic_size,
+        nr_topics=None,
+        calculate_probabilities=False,
+        verbose=False,
+    )

@@ -1,0 +1,188 @@
+"""The ``cls-text`` command.
+
+Every user error (bad file, bad config, bad codebook) is printed as its one-paragraph message
+and the command exits with status 2; a traceback only ever means a bug in cls-text.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import flows  # noqa: F401  (sets the offline / no-telemetry environment first)
+from cls_text.errors import ClsTextError
+
+app = typer.Typer(
+    name="cls-text",
+    help=(
+        "Turn free-text survey feedback into themed, evidence-backed datasets, locally and "
+        "offline. Run 'cls-text COMMAND --help' for the options of each command."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SAMPLE_WAVES = (
+    ("data/raw/2026-spring", "data/configs/spring_2026.yaml", "2026-W1"),
+    ("data/raw/2026-autumn", "data/configs/autumn_2026.yaml", "2026-W2"),
+)
+
+
+class _HideUserErrorTracebacks(logging.Filter):
+    """Prefect logs failed tasks with their traceback; for user errors the message is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, ClsTextError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_prefect_tracebacks() -> None:
+    hide = _HideUserErrorTracebacks()
+    names = ["prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"]
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(hide)
+
+
+def _fail(err: BaseException) -> None:
+    typer.secho(f"\nError: {err}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _run_wave(
+    inputs: list[str],
+    wave: str | None,
+    out_dir: str | None,
+    config: str | None,
+    codebook: str | None,
+    models_dir: str,
+) -> Path:
+    from flows.wave import process_wave
+
+    _quiet_prefect_tracebacks()
+    return Path(
+        process_wave(
+            inputs=inputs,
+            wave=wave,
+            out_dir=out_dir,
+            config=config,
+            codebook=codebook,
+            models_dir=models_dir,
+        )
+    )
+
+
+def _print_outputs(out: Path) -> None:
+    typer.echo(f"\nOutputs for this wave are in {out}/")
+    for name in sorted(p.name for p in out.iterdir() if not p.name.startswith(".")):
+        typer.echo(f"  {out / name}")
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[Path], typer.Argument(help="Survey export files or folders of them.")],
+    wave: Annotated[str | None, typer.Option(help="Wave label, e.g. 2026-W3.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML mapping your export's columns (see user guide).")
+    ] = None,
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook YAML; default: the CLS codebook.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Output folder; default data/processed/<wave>/.")
+    ] = None,
+    models_dir: Annotated[Path, typer.Option(help="Where trained models live.")] = Path("models"),
+) -> None:
+    """Process one survey wave: ingest, validate, redact, tag, and write the outputs."""
+    try:
+        out = _run_wave(
+            [str(p) for p in inputs],
+            wave,
+            str(out_dir) if out_dir else None,
+            str(config) if config else None,
+            str(codebook) if codebook else None,
+            str(models_dir),
+        )
+    except ClsTextError as err:
+        _fail(err)
+    _print_outputs(out)
+
+
+@app.command()
+def demo(
+    out_root: Annotated[Path, typer.Option(help="Where the sample waves' outputs go.")] = Path(
+        "data/processed"
+    ),
+) -> None:
+    """Run the bundled synthetic sample waves (spring and autumn 2026) end to end."""
+    started = time.perf_counter()
+    outs = []
+    for folder, config, wave in SAMPLE_WAVES:
+        if not Path(folder).exists():
+            _fail(
+                ClsTextError(
+                    f"Sample wave folder '{folder}' not found: run from the repository root."
+                )
+            )
+        typer.echo(f"Processing sample wave {wave} from {folder} ...")
+        try:
+            outs.append(_run_wave([folder], wave, str(out_root / wave), config, None, "models"))
+        except ClsTextError as err:
+            _fail(err)
+    typer.echo(f"\nDone in {time.perf_counter() - started:.0f} s.")
+    for out in outs:
+        _print_outputs(out)
+
+
+@app.command("tag")
+def tag_file(
+    input: Annotated[Path, typer.Argument(help="A CSV/XLSX/JSON file of quotes.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the quote text.")] = "text",
+    id_column: Annotated[str, typer.Option(help="Column holding a unique quote id.")] = "id",
+    out: Annotated[Path, typer.Option(help="Output CSV (or .xlsx / .parquet).")] = Path(
+        "tagged.csv"
+    ),
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook YAML; default: the CLS codebook.")
+    ] = None,
+    no_redact: Annotated[
+        bool, typer.Option("--no-redact", help="Keep personal data (not recommended).")
+    ] = False,
+) -> None:
+    """Tag any file of quotes with the rules tagger and write themes, 0/1 columns and evidence."""
+    from cls_text.adhoc import tag_quotes_file
+
+    try:
+        path = tag_quotes_file(
+            input,
+            text_column=text_column,
+            id_column=id_column,
+            out=out,
+            codebook=codebook,
+            redact=not no_redact,
+        )
+    except ClsTextError as err:
+        _fail(err)
+    typer.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    """Entry point of the ``cls-text`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

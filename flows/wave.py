@@ -1,0 +1,154 @@
+"""The survey-wave flow: ingest -> validate -> redact -> tag -> write, as thin Prefect tasks.
+
+Every task body calls one function of ``cls_text``; the flow only orders them, times them,
+publishes artifacts and logs counts (never quote text). Outputs are written into a staging
+folder and published in one step at the end, so a failed run leaves nothing partial behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from cls_text import io as cio
+from cls_text import pipeline
+from cls_text.codebook import Codebook, load_codebook
+from cls_text.config import PipelineConfig, load_config
+from cls_text.errors import ClsTextError
+from cls_text.manifest import build_manifest
+from cls_text.markdown import frame_to_markdown
+from cls_text.taggers import select_tagger
+
+
+def _not_user_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry I/O hiccups, never a user's bad input (it would fail the same way again)."""
+    try:
+        state.result()
+    except ClsTextError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@task(
+    retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_user_error, cache_policy=NO_CACHE
+)
+def ingest(inputs: list[str], cfg: PipelineConfig, wave: str | None) -> pipeline.WaveData:
+    return pipeline.ingest_wave(inputs, cfg, wave=wave)
+
+
+@task(cache_policy=NO_CACHE)
+def redact(long: pd.DataFrame, cfg: PipelineConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    return pipeline.redact_wave(long, cfg)
+
+
+@task(cache_policy=NO_CACHE)
+def choose_tagger(cb: Codebook, cfg: PipelineConfig, models_dir: str) -> tuple[object, dict]:
+    return select_tagger(cb, cfg, models_dir=models_dir)
+
+
+@task(cache_policy=NO_CACHE)
+def tag(long: pd.DataFrame, tagger: object, cb: Codebook, info: dict) -> pd.DataFrame:
+    return pipeline.tag_wave(long, tagger, cb, info)
+
+
+@task(cache_policy=NO_CACHE)
+def write_tables(tagged: pd.DataFrame, quarantine: pd.DataFrame, staging: Path) -> dict[str, Path]:
+    return pipeline.write_wave_outputs(tagged, quarantine, staging)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = time.perf_counter() - start
+
+
+def default_out_dir(wave: str) -> Path:
+    """``data/processed/<wave>/`` relative to the working directory."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in wave)
+    return Path("data") / "processed" / safe
+
+
+@flow(name="process-wave")
+def process_wave(
+    inputs: list[str],
+    wave: str | None = None,
+    out_dir: str | None = None,
+    config: str | None = None,
+    codebook: str | None = None,
+    models_dir: str = "models",
+) -> str:
+    """Process one survey wave end to end and return the output folder."""
+    logger = get_run_logger()
+    timings: dict[str, float] = {}
+    cfg = load_config(config)
+    cb = load_codebook(codebook)
+    with _timed(timings, "ingest"):
+        data = ingest(inputs, cfg, wave)
+    wave_label = pipeline.single_wave(data, wave)
+    for f in data.files:
+        for line in f.detected_map:
+            logger.info("%s: detected %s", f.name, line)
+    with _timed(timings, "redact"):
+        long, redactions = redact(data.long, cfg)
+    with _timed(timings, "tag"):
+        tagger, info = choose_tagger(cb, cfg, models_dir)
+        tagged = tag(long, tagger, cb, info)
+    counts = pipeline.conservation(data, tagged)
+    out = Path(out_dir) if out_dir else default_out_dir(wave_label)
+    staging = cio.make_staging(out)
+    try:
+        with _timed(timings, "write"):
+            paths = write_tables(tagged, data.quarantine, staging)
+        table = pipeline.theme_counts(tagged, cb)
+        manifest = build_manifest(
+            wave=wave_label,
+            files=data.files,
+            codebook=cb,
+            tagger={k: v for k, v in info.items() if k != "card"},
+            parameters={
+                "config": str(config) if config else None,
+                "codebook": str(codebook) if codebook else "default",
+                "max_text_chars": cfg.max_text_chars,
+                "tagger": cfg.tagger,
+            },
+            theme_counts=table,
+            conservation=counts,
+            redactions=redactions,
+            timings=timings,
+            outputs={k: str(out / Path(p).name) for k, p in paths.items()},
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+        )
+        cio.write_json_atomic(staging / "manifest.json", manifest)
+        cio.publish_staging(staging, out)
+    except BaseException:
+        cio.discard_staging(staging)
+        raise
+    create_markdown_artifact(
+        key="theme-counts",
+        markdown=f"# Wave {wave_label}: themes\n\n" + frame_to_markdown(table),
+        description=f"Theme counts for wave {wave_label}",
+    )
+    create_table_artifact(key="theme-counts-table", table=table.to_dict("records"))
+    total = manifest["conservation"]["total"]
+    logger.info(
+        "wave %s: %d answers in, %d tagged, %d non-substantive, %d quarantined -> %s",
+        wave_label,
+        total["answers_in"],
+        total["tagged"],
+        total["non_substantive"],
+        total["quarantined"],
+        out,
+    )
+    return str(out)

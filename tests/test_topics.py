@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import json
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from cls_text import schema as S
+from cls_text.topics import (
+    CANDIDATE_COLUMNS,
+    OUTLIER,
+    TOPIC_COLUMNS,
+    AutoKMeans,
+    TopicConfig,
+    TopicModelError,
+    candidate_themes,
+    discover_topics,
+    diverse_examples,
+    load_topic_model,
+    residual_mask,
+    save_topic_model,
+    stop_word_list,
+)
+
+VOCAB = [
+    ["waiting", "list", "delay", "weeks", "months", "referral"],
+    ["volunteer", "group", "cafe", "neighbours", "church", "hub"],
+    ["paperwork", "forms", "panel", "process", "system", "admin"],
+    ["transport", "bus", "lift", "travel", "rural", "distance"],
+    ["loneliness", "isolated", "alone", "lonely", "company", "friendship"],
+]
+
+
+def make_docs(n: int, centers: int = 4, seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Blobs in embedding space with matching words, so keywords can be checked too."""
+    X, y = make_blobs(n_samples=n, centers=centers, n_features=16, random_state=seed)
+    rng = np.random.default_rng(seed)
+    texts = [" ".join(rng.choice(VOCAB[c], size=5)) for c in y]
+    return texts, X.astype(np.float32), y
+
+
+FAST = TopicConfig(reducer="pca")
+
+
+@pytest.fixture(scope="module")
+def small_wave():
+    texts, X, y = make_docs(60)
+    ids = [f"q{i:03d}" for i in range(60)]
+    return texts, X, y, ids, discover_topics(texts, X, cfg=FAST, ids=ids)
+
+
+# --- config --------------------------------------------------------------------------------
+
+
+def test_config_rejects_unknown_key():
+    with pytest.raises(ValidationError, match="min_topic_sise"):
+        TopicConfig(min_topic_sise=5)
+
+
+def test_config_min_docs_must_cover_min_topic_size():
+    with pytest.raises(ValidationError, match="min_docs"):
+        TopicConfig(min_docs=5, min_topic_size=10)
+
+
+def test_stop_words_include_british_and_codebook_words_sorted():
+    words = stop_word_list(["Locality", " "])
+    assert {"whilst", "amongst", "the", "locality"} <= set(words)
+    assert "" not in words and " " not in words
+    assert words == sorted(words)
+
+
+def test_auto_kmeans_chooses_the_number_of_blobs():
+    X, y = make_blobs(n_samples=120, centers=4, n_features=5, random_state=1)
+    km = AutoKMeans(min_size=10, k_max=10, random_state=0).fit(X)
+    assert km.k_ == 4
+    assert adjusted_rand_score(y, km.labels_) == 1.0
+    assert np.array_equal(km.predict(X), km.labels_)
+
+
+# --- discover_topics -----------------------------------------------------------------------
+
+
+def test_small_wave_gives_several_topics_and_few_outliers(small_wave):
+    texts, X, y, ids, res = small_wave
+    assert not res.too_little_text and res.message == ""
+    assert len(res.topics) > 1
+    assert res.outlier_share < 0.2
+    assert list(res.topics.columns) == list(TOPIC_COLUMNS)
+    assert res.topics["size"].sum() == int((res.assignments != OUTLIER).sum())
+    assert res.topics["size"].is_monotonic_decreasing
+    assert adjusted_rand_score(y, res.assignments) > 0.9
+    assert res.centroids.shape == (len(res.topics), X.shape[1])
+
+
+def test_keywords_come_from_the_topic_vocabulary(small_wave):
+    texts, X, y, ids, res = small_wave
+    for row in res.topics.itertuples():
+        members = np.flatnonzero(res.assignments == row.topic)
+        majority = np.bincount(y[members]).argmax()
+        first = row.keywords.split(", ")[0]
+        assert set(first.split()) <= set(VOCAB[majority])
+        assert set(row.representative_ids.split(";")) <= {ids[i] for i in members}
+
+
+def test_to_frame_aligns_ids_and_topics(small_wave):
+    texts, X, y, ids, res = small_wave
+    frame = res.to_frame()
+    assert frame[S.QUOTE_ID].tolist() == ids
+    assert frame["topic"].tolist() == res.assignments.tolist()
+
+
+def test_too_little_text_is_reported_not_raised():
+    texts, X, _ = make_docs(5)
+    res = discover_topics(texts, X, cfg=FAST)
+    assert res.too_little_text
+    assert "Too little text" in res.message and "5 non-blank" in res.message
+    assert (res.assignments == OUTLIER).all() and res.topics.empty
+
+
+def test_only_stop_words_is_too_little_text():
+    _, X, _ = make_docs(40)
+    res = discover_topics(["the and of it whilst"] * 40, X, cfg=FAST)
+    assert res.too_little_text
+    assert "stop words" in res.message
+
+
+def test_blank_texts_stay_unassigned():
+    texts, X, _ = make_docs(60)
+    texts[3] = "   "
+    res = discover_topics(texts, X, cfg=FAST)
+    assert res.assignments[3] == OUTLIER
+    assert res.params["n_usable"] == 59
+
+
+def test_bad_inputs_raise():
+    texts, X, _ = make_docs(30)
+    with pytest.raises(ValueError, match="got str"):
+        discover_topics("one text", X[:1], cfg=FAST)
+    with pytest.raises(ValueError, match="one row per text"):
+        discover_topics(texts, X[:10], cfg=FAST)
+    with pytest.raises(ValueError, match="unique"):
+        discover_topics(texts, X, cfg=FAST, ids=["a"] * 30)
+
+
+def test_hdbscan_path_reduces_outliers_below_20_percent():
+    texts, X, y = make_docs(300, centers=3, seed=2)
+    cfg = TopicConfig(reducer="pca", small_wave_max=0, min_topic_size=15)
+    res = discover_topics(texts, X, cfg=cfg)
+    assert res.params["clusterer"] == "HDBSCAN"
+    assert len(res.topics) >= 2
+    assert res.outlier_share < 0.2
+
+
+def test_large_wave_fits_a_sample_and_assigns_the_rest():
+    texts, X, y = make_docs(400, seed=3)
+    cfg = TopicConfig(reducer="pca", max_fit_docs=100)
+    res = discover_topics(texts, X, cfg=cfg)
+    assert res.params["n_fit"] == 100
+    assert (res.assignments != OUTLIER).all()
+    assert adjusted_rand_score(y, res.assignments) > 0.9
+
+
+@pytest.mark.slow
+def test_same_inputs_and_seed_give_the_same_topics_with_umap():
+    texts, X, _ = make_docs(150, seed=4)
+    first = discover_topics(texts, X, cfg=TopicConfig(seed=7))
+    second = discover_topics(texts, X, cfg=TopicConfig(seed=7))
+    assert first.params["reducer"] == "UMAP"
+    assert adjusted_rand_score(first.assignments, second.assignments) == 1.0
+    assert first.topics["keywords"].tolist() == second.topics["keywords"].tolist()
+
+
+# --- candidate themes ----------------------------------------------------------------------
+
+
+def make_tagged(n_known: int = 40, n_new: int = 60) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """Known themes sit on two blobs; the residual holds two new blobs (transport, loneliness)."""
+    X, y = make_blobs(
+        n_samples=n_known + n_new, centers=4, n_features=16, random_state=5, cluster_std=0.8
+    )
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    vocab = {0: VOCAB[0], 1: VOCAB[1], 2: VOCAB[3], 3: VOCAB[4]}
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(vocab[c], size=6)) for c in y]
+    known = np.isin(y, [0, 1])
+    df = pd.DataFrame(
+        {
+            S.QUOTE_ID: [f"q{i:03d}" for i in range(len(y))],
+            S.RESPONDENT_TYPE: np.where(np.arange(len(y)) % 2, "staff", "community member"),
+            S.SITE: np.where(np.arange(len(y)) % 3, "Northshire", ""),
+            S.TEXT: texts,
+            S.NON_SUBSTANTIVE: False,
+            "access": (y == 0).astype(int),
+            "access_score": np.where(y == 0, 0.9, 0.1),
+            "community": (y == 1).astype(int),
+            "community_score": np.where(y == 1, 0.9, 0.2),
+        }
+    )
+    protos = {
+        "access": X[y == 0].mean(axis=0),
+        "community": X[y == 1].mean(axis=0),
+    }
+    assert known.sum() > 0
+    return df, X.astype(np.float32), protos
+
+
+def test_residual_mask_keeps_untagged_or_low_score_substantive_quotes():
+    df = pd.DataFrame(
+        {
+            S.TEXT: ["a b c", "a b c", "", "a b c", "a b c"],
+            S.NON_SUBSTANTIVE: [False, False, False, True, False],
+            "access": [1, 0, 0, 0, 1],
+            "access_score": [0.9, 0.1, 0.0, 0.0, 0.3],
+        }
+    )
+    assert residual_mask(df, ["access"], threshold=0.5).tolist() == [
+        False,
+        True,
+        False,
+        False,
+        True,
+    ]
+
+
+def test_candidate_themes_describe_the_residual_topics():
+    df, X, protos = make_tagged()
+    cfg = TopicConfig(reducer="pca", min_docs=20)
+    cands = candidate_themes(df, X, protos, cfg=cfg)
+    assert list(cands.columns) == list(CANDIDATE_COLUMNS)
+    assert cands.attrs["n_residual"] == int((df["access"] + df["community"] == 0).sum())
+    assert len(cands) >= 2
+    residual_ids = set(df.loc[(df["access"] + df["community"]) == 0, S.QUOTE_ID])
+    for row in cands.itertuples():
+        ids = row.example_quote_ids.split(";")
+        assert 3 <= len(ids) <= 5 and set(ids) <= residual_ids
+        assert len(json.loads(row.example_texts)) == len(ids)
+        assert row.nearest_theme in protos and -1.0 <= row.similarity <= 1.0
+        assert sum(json.loads(row.by_respondent_type).values()) == pytest.approx(1.0, abs=0.01)
+        assert "(unknown)" in json.loads(row.by_site)
+    words = " ".join(cands["keywords"])
+    assert "bus" in words or "transport" in words or "travel" in words
+    assert "lonely" in words or "alone" in words or "isolated" in words
+
+
+def test_candidate_themes_too_small_residual_says_so():
+    df, X, protos = make_tagged(n_known=95, n_new=5)
+    df["access"], df["access_score"] = 1, 0.9
+    cands = candidate_themes(df, X, protos, cfg=FAST)
+    assert cands.empty and list(cands.columns) == list(CANDIDATE_COLUMNS)
+    assert cands.attrs["n_residual"] == 0
+    assert "Too little text" in cands.attrs["message"]
+
+
+def test_candidate_themes_rejects_misaligned_embeddings():
+    df, X, protos = make_tagged()
+    with pytest.raises(ValueError, match="one row per tagged row"):
+        candidate_themes(df, X[:5], protos, cfg=FAST)
+
+
+def test_diverse_examples_skip_short_repeated_and_unsafe_quotes():
+    texts = [
+        "bus to the day centre stopped running",
+        "bus to the day centre stopped running",
+        "too short",
+        "email me at someone@example.org about transport",
+        "call 07700 900123 about the bus service please",
+        "no lift to the hub since the rural route went",
+        "travel costs too much from the villages now",
+    ]
+    emb = np.eye(len(texts), dtype=np.float32)
+    centre = np.full(len(texts), 1 / np.sqrt(len(texts)), dtype=np.float32)
+    picks = diverse_examples(texts, emb, centre, k=5)
+    assert sorted(picks) == [0, 5, 6]
+
+
+# --- persistence ---------------------------------------------------------------------------
+
+
+def test_save_and_load_round_trip_without_network(small_wave, tmp_path, monkeypatch):
+    texts, X, y, ids, res = small_wave
+    out = save_topic_model(res.model, tmp_path / "topics", {"wave": "2026-W1"})
+    assert (out / "bertopic" / "topic_embeddings.safetensors").is_file()
+    assert not list((out / "bertopic").glob("*.pkl")) and not list(out.glob(".bertopic.*"))
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("loading a topic model tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    model, card = load_topic_model(out)
+    assert card["wave"] == "2026-W1" and card["serialization"] == "safetensors"
+    assert card["n_topics"] == len(res.topics) and card["versions"]["bertopic"]
+    for t in res.topics["topic"]:
+        assert [w for w, _ in model.get_topic(t)] == [w for w, _ in res.model.get_topic(t)]
+
+
+def test_load_refuses_incomplete_or_hub_backed_models(small_wave, tmp_path):
+    with pytest.raises(TopicModelError, match="missing"):
+        load_topic_model(tmp_path / "nothing")
+    out = save_topic_model(small_wave[4].model, tmp_path / "m", {})
+    cfg_file = out / "bertopic" / "config.json"
+    config = json.loads(cfg_file.read_text())
+    config["embedding_model"] = "sentence-transformers/all-MiniLM-L6-v2"
+    cfg_file.write_text(json.dumps(config))
+    with pytest.raises(TopicModelError, match="download"):
+        load_topic_model(out)
