@@ -48,6 +48,7 @@ _TYPE_NAME = re.compile(r"respondent.?type|\brole\b|describes you|capacity|are y
 _SITE_NAME = re.compile(r"\bsite\b|\barea\b|locality|council|partnership|location|region", re.I)
 _DATE_NAME = re.compile(r"date|submitted|completed|timestamp|end time", re.I)
 _WAVE_NAME = re.compile(r"^wave$|survey wave", re.I)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -328,7 +329,10 @@ def _normalise_dates(long: pd.DataFrame) -> pd.DataFrame:
         if not value:
             cache[value] = ""
             continue
-        parsed = pd.to_datetime(value, dayfirst=True, errors="coerce", format="mixed")
+        if _ISO_DATE.match(value):  # ISO is year-first: never read it day-first
+            parsed = pd.to_datetime(value[:10], errors="coerce", format="%Y-%m-%d")
+        else:
+            parsed = pd.to_datetime(value, dayfirst=True, errors="coerce", format="mixed")
         cache[value] = None if pd.isna(parsed) else parsed.date().isoformat()
     iso = raw.map(cache)
     bad = iso.isna()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
@@ -30,18 +30,53 @@ from cls_text.embeddings import TextEmbedder, make_embedder
 from cls_text.evaluation import evaluate_tags
 from cls_text.features import Featurizer, split_sentences, split_texts
 
+#: Linear models the tagger can use.
+ESTIMATORS = ("ridge", "svm", "logreg")
 #: Candidate thresholds searched per theme (on calibrated probabilities).
 _THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 
 def _make_linear(kind: str, C: float, random_state: int) -> Any:
+    if kind == "ridge":
+        return Ridge(alpha=1.0 / C, random_state=random_state)
     if kind == "logreg":
         return LogisticRegression(
             C=C, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=random_state
         )
     if kind == "svm":
         return LinearSVC(C=C, class_weight="balanced", max_iter=5000, random_state=random_state)
-    raise ValueError(f"estimator must be 'logreg' or 'svm', got '{kind}'")
+    raise ValueError(f"estimator must be one of {ESTIMATORS}, got '{kind}'")
+
+
+def _fit_multi(kind: str, C: float, random_state: int, F: sp.csr_matrix, Y: np.ndarray) -> Any:
+    """Fit scorers for every column of ``Y`` (n, m): one Ridge for all, or one model per column.
+
+    Ridge solves all themes in one pass (about 0.5 s for 5,000 quotes x 50 themes); per-theme
+    SVMs or logistic regressions cost 50x that, which matters with internal cross-validation.
+    A column with a single class gets a constant score.
+    """
+    if kind == "ridge":
+        return _make_linear(kind, C, random_state).fit(F, 2.0 * Y - 1.0)
+    models: list[Any] = []
+    for j in range(Y.shape[1]):
+        yj = Y[:, j]
+        if yj.min() == yj.max():
+            models.append(1.0 if yj[0] else -1.0)
+        else:
+            models.append(_make_linear(kind, C, random_state).fit(F, yj))
+    return models
+
+
+def _decide_multi(model: Any, F: sp.csr_matrix) -> np.ndarray:
+    """Scores (n, m) of a model from :func:`_fit_multi`."""
+    if not isinstance(model, list):
+        out = np.asarray(model.predict(F), dtype=np.float64)
+        return out.reshape(F.shape[0], -1)
+    cols = [
+        np.full(F.shape[0], m, dtype=np.float64) if isinstance(m, float) else m.decision_function(F)
+        for m in model
+    ]
+    return np.column_stack(cols) if cols else np.zeros((F.shape[0], 0))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -97,7 +132,8 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             "0", "1", ...).
         embedder: An embedder (``Embedder``, ``HashingEmbedder``), a name for
             :func:`~cls_text.embeddings.make_embedder`, or None for no embedding features.
-        estimator: ``"logreg"`` (liblinear logistic regression) or ``"svm"`` (LinearSVC).
+        estimator: ``"ridge"`` (one multi-output ridge regression: fast), ``"svm"``
+            (LinearSVC per theme) or ``"logreg"`` (liblinear logistic regression per theme).
         C: Inverse regularisation strength.
         char_ngrams: Add character 2–5-gram TF-IDF (robust to typos and word forms).
         embedding_weight: Scale of the embedding block relative to TF-IDF.
@@ -117,7 +153,7 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
         *,
         classes: Sequence[str] | None = None,
         embedder: TextEmbedder | str | None = "minilm",
-        estimator: str = "logreg",
+        estimator: str = "ridge",
         C: float = 4.0,
         char_ngrams: bool = True,
         embedding_weight: float = 1.0,
@@ -172,50 +208,44 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
         self.support_ = support
         self.too_few_examples_ = [c for c, ok in zip(classes, learnable, strict=True) if not ok]
 
-        oof = self._out_of_fold_scores(F, Y, learnable)
+        self.learned_ = np.flatnonzero(learnable)
+        oof = self._out_of_fold_scores(F, Y[:, self.learned_])
         k = Y.shape[1]
         self.calibration_ = np.zeros((k, 2), dtype=np.float64)
         self.thresholds_ = np.ones(k, dtype=np.float64)
-        self.estimators_: list[Any] = [None] * k
         oof_pred = np.zeros_like(Y)
-        for j in np.flatnonzero(learnable):
-            a, b = _fit_platt(oof[:, j], Y[:, j])
+        for col, j in enumerate(self.learned_):
+            a, b = _fit_platt(oof[:, col], Y[:, j])
             self.calibration_[j] = (a, b)
-            proba = _sigmoid(a * oof[:, j] + b)
+            proba = _sigmoid(a * oof[:, col] + b)
             self.thresholds_[j], _ = _best_threshold(proba, Y[:, j])
             oof_pred[:, j] = proba >= self.thresholds_[j]
-            self.estimators_[j] = _make_linear(self.estimator, self.C, self.random_state).fit(
-                F, Y[:, j]
-            )
+        self.model_ = _fit_multi(self.estimator, self.C, self.random_state, F, Y[:, self.learned_])
         self.cv_metrics_ = evaluate_tags(Y, oof_pred, list(classes))
         self.n_features_ = F.shape[1]
         return self
 
-    def _out_of_fold_scores(self, F: sp.csr_matrix, Y: np.ndarray, learnable: np.ndarray) -> np.ndarray:
+    def _out_of_fold_scores(self, F: sp.csr_matrix, Y: np.ndarray) -> np.ndarray:
         folds = KFold(n_splits=min(self.cv, len(Y)), shuffle=True, random_state=self.random_state)
         oof = np.zeros(Y.shape, dtype=np.float64)
+        if Y.shape[1] == 0:
+            return oof
         for train, test in folds.split(F):
-            for j in np.flatnonzero(learnable):
-                yj = Y[train, j]
-                if yj.min() == yj.max():  # a fold without positives: constant score
-                    oof[test, j] = 1.0 if yj[0] else -1.0
-                    continue
-                est = _make_linear(self.estimator, self.C, self.random_state).fit(F[train], yj)
-                oof[test, j] = est.decision_function(F[test])
+            model = _fit_multi(self.estimator, self.C, self.random_state, F[train], Y[train])
+            oof[test] = _decide_multi(model, F[test])
         return oof
 
     # -- prediction ------------------------------------------------------------------------------
     def _features(self, X: object) -> tuple[sp.csr_matrix, list[str]]:
-        check_is_fitted(self, "estimators_")
+        check_is_fitted(self, "model_")
         texts, questions = split_texts(X)
         return self.featurizer_.transform(texts, questions if self.use_question else None), texts
 
     def _proba_from_features(self, F: sp.csr_matrix, texts: list[str]) -> np.ndarray:
         out = np.zeros((F.shape[0], len(self.classes_)), dtype=np.float64)
-        for j, est in enumerate(self.estimators_):
-            if est is not None:
-                a, b = self.calibration_[j]
-                out[:, j] = _sigmoid(a * est.decision_function(F) + b)
+        if len(self.learned_):
+            a, b = self.calibration_[self.learned_, 0], self.calibration_[self.learned_, 1]
+            out[:, self.learned_] = _sigmoid(a * _decide_multi(self.model_, F) + b)
         blank = np.array([not t.strip() for t in texts], dtype=bool)
         out[blank] = 0.0  # empty answers get no themes
         return out

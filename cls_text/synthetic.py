@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -478,32 +479,47 @@ _NAME_CUES = (
 _CONTACT_CUES = (
     "If you want to talk more ring me on {phone}.",
     "Happy to be contacted, my email is {email}.",
-    "You can reach me on {phone} or {email}.",
     "My postcode is {postcode} if someone could visit.",
 )
 
-#: Column headers and raw respondent-type values of each export style.
-STYLES: dict[str, dict[str, object]] = {
-    "wide": {
-        "id": "Respondent ID",
-        "type": "Role",
-        "site": "Area",
-        "date": "Date",
-        "types": {"staff": "Staff", "community member": "Community member", "partner": "Partner"},
-        "junk": ("Start time", "Completion time", "Email", "Name", "Consent"),
-    },
-    "forms": {
-        "id": "Response ID",
-        "type": "Which best describes you?",
-        "site": "Local area",
-        "date": "Submitted",
-        "types": {
+
+@dataclass(frozen=True, slots=True)
+class ExportStyle:
+    """Column headers and respondent-type labels of one survey tool's export."""
+
+    id: str
+    type: str
+    site: str
+    date: str
+    #: Canonical respondent type -> the label the tool exports.
+    types: Mapping[str, str]
+    #: Columns a survey tool exports that the pipeline must ignore, in export order:
+    #: start time, completion time, e-mail, name, consent.
+    junk: tuple[str, str, str, str, str]
+
+
+#: The two export styles of the sample waves.
+STYLES: dict[str, ExportStyle] = {
+    "wide": ExportStyle(
+        id="Respondent ID",
+        type="Role",
+        site="Area",
+        date="Date",
+        types={"staff": "Staff", "community member": "Community member", "partner": "Partner"},
+        junk=("Start time", "Completion time", "Email", "Name", "Consent"),
+    ),
+    "forms": ExportStyle(
+        id="Response ID",
+        type="Which best describes you?",
+        site="Local area",
+        date="Submitted",
+        types={
             "staff": "Member of staff",
             "community member": "Local resident",
             "partner": "Partner organisation",
         },
-        "junk": ("Start time", "Completion time", "Email", "Name", "I agree to take part"),
-    },
+        junk=("Start time", "Completion time", "Email", "Name", "I agree to take part"),
+    ),
 }
 
 
@@ -569,7 +585,7 @@ def make_answer(
     positive_share: float = 0.6,
     trend: Mapping[str, float] | None = None,
 ) -> str:
-    """Compose one free-text answer: 0-4 theme sentences, maybe an off-codebook topic.
+    """Compose one free-text answer: 1-5 theme sentences (or a short reply), maybe off-codebook.
 
     Args:
         rng: The generator to draw from (advanced in place; that is what keeps waves varied).
@@ -649,8 +665,8 @@ def make_wave(
         A DataFrame with string columns (the "forms" style has a datetime "Submitted").
 
     Raises:
-        ValueError: On an unknown style, no sites/questions, or n_respondents < 1 (or < 12
-            with ``mess``, which needs room for its planted rows).
+        ValueError: On an unknown style or trend theme, no sites/questions, or n_respondents
+            < 1 (or < 12 with ``mess``, which needs room for its planted rows).
     """
     if style not in STYLES:
         raise ValueError(f"style '{style}' is unknown; expected one of {sorted(STYLES)}")
@@ -658,6 +674,9 @@ def make_wave(
         raise ValueError(f"n_respondents must be >= {12 if mess else 1}, got {n_respondents}")
     if not sites or not questions:
         raise ValueError("sites and questions must each name at least one value")
+    unknown = sorted(set(trend or {}) - set(THEME_IDS))
+    if unknown:
+        raise ValueError(f"trend names unknown theme ids {unknown}; valid: {list(THEME_IDS)}")
     spec = STYLES[style]
     # The wave label is mixed into the seed so two waves made with one seed still differ.
     rng = np.random.default_rng([seed, zlib.crc32(wave.encode("utf-8"))])
@@ -670,29 +689,26 @@ def make_wave(
     durations = rng.integers(3, 40, size=n_respondents)
 
     rows: list[dict[str, object]] = []
-    type_labels = spec["types"]
-    assert isinstance(type_labels, dict)
     for i in range(n_respondents):
         rtype, site = types[int(rtypes[i])], sites[int(site_idx[i])]
         started = datetime.combine(first + timedelta(days=int(offsets[i])), datetime.min.time())
         started += timedelta(minutes=int(minutes[i]))
         finished = started + timedelta(minutes=int(durations[i]))
         rid = f"R{i + 1:04d}" if style == "wide" else str(1000 + i + 1)
-        row: dict[str, object] = {str(spec["id"]): rid}
-        junk = spec["junk"]
-        assert isinstance(junk, tuple)
+        row: dict[str, object] = {spec.id: rid}
+        junk = spec.junk
         row[junk[0]] = started.strftime("%d/%m/%Y %H:%M")
         row[junk[1]] = finished.strftime("%d/%m/%Y %H:%M")
         row[junk[2]] = "anonymous"
         row[junk[3]] = ""
         row[junk[4]] = "Yes"
-        row[str(spec["type"])] = type_labels[rtype]
-        row[str(spec["site"])] = site
-        row[str(spec["date"])] = finished if style == "forms" else finished.date().isoformat()
+        row[spec.type] = spec.types[rtype]
+        row[spec.site] = site
+        row[spec.date] = finished if style == "forms" else finished.date().isoformat()
         for q_pos, question in enumerate(questions):
             share = _POSITIVE_BY_QUESTION[min(q_pos, len(_POSITIVE_BY_QUESTION) - 1)]
             # Later questions are skipped more often: real respondents tire.
-            if rng.random() < 0.05 + 0.07 * q_pos:
+            if rng.random() < 0.04 + 0.05 * q_pos:
                 answer = NON_SUBSTANTIVE[int(rng.integers(len(NON_SUBSTANTIVE)))]
             else:
                 answer = make_answer(
@@ -710,14 +726,13 @@ def _add_mess(
     frame: pd.DataFrame,
     rng: np.random.Generator,
     *,
-    spec: Mapping[str, object],
+    spec: ExportStyle,
     questions: list[str],
 ) -> pd.DataFrame:
     """Plant the mess of real exports; every fake identifier is used at least once."""
     df = frame.copy()
     n = len(df)
-    id_col, junk = str(spec["id"]), spec["junk"]
-    assert isinstance(junk, tuple)
+    id_col, junk = spec.id, spec.junk
     cells = [
         (int(r), questions[int(q)])
         for r, q in zip(rng.permutation(n)[:n], rng.integers(len(questions), size=n), strict=True)
@@ -822,7 +837,7 @@ def make_quotes(
     for k in range(len(types)):
         mask = resp_type == k
         text[mask] = pools[k][pick[mask]]
-    rid = np.char.add("Q", np.char.zfill((resp + 1).astype(str), 7)).astype(object)
+    rid = np.array([f"Q{i:07d}" for i in range(1, n_resp + 1)], dtype=object)[resp]
     q_arr = np.array(list(questions), dtype=object)[np.arange(n) % n_q]
     w_arr = np.array(list(waves), dtype=object)[resp_wave]
     qids = [_quote_id(w, r, q) for w, r, q in zip(w_arr, rid, q_arr, strict=True)]

@@ -6,7 +6,7 @@ Usage (from the repository root)::
     python data/make_sample_waves.py --check    # exit 1 if the files on disk differ
 
 The CSV is written in Windows-1252 with CRLF line endings, as Excel's "CSV" export does, so the
-encoding matters (it contains £, é and ’). The Excel file is written with openpyxl; its zip entry
+encoding matters (it contains £, é and ’). The Excel file is written with xlsxwriter; its zip entry
 times and document timestamps are pinned so that the bytes depend only on the generator.
 """
 
@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
+import xlsxwriter
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script without installing the package
@@ -65,36 +65,30 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 def xlsx_bytes(df: pd.DataFrame) -> bytes:
     """Write a frame to xlsx bytes: data on the first sheet, a notes sheet after it.
 
-    Cells are written one by one so that answers starting with "=" stay text (openpyxl would
-    otherwise store them as formulas), and numeric ids become numbers as a survey tool exports.
+    xlsxwriter is used (not openpyxl) because its output does not depend on whether lxml is
+    installed. Cells are written one by one so that answers starting with "=" stay text and
+    numeric ids become numbers, as a survey tool exports them.
     """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Form1"
-    ws.append(list(df.columns))
-    for row in df.itertuples(index=False):
-        values: list[object] = []
-        for value in row:
-            if isinstance(value, str) and value.isdigit():
-                values.append(int(value))
-            elif value == "":
-                values.append(None)
-            else:
-                values.append(value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
-        ws.append(values)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
-            elif isinstance(cell.value, datetime):
-                cell.number_format = "dd/mm/yyyy hh:mm"
-    notes = wb.create_sheet("About")
-    notes.append(["SYNTHETIC sample data made by data/make_sample_waves.py; no real people."])
-    fixed = datetime(2026, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.properties.creator = "cls-text synthetic generator"
     raw = io.BytesIO()
-    wb.save(raw)
+    wb = xlsxwriter.Workbook(raw, {"in_memory": True})
+    wb.set_properties({"created": datetime(2026, 1, 1), "author": "cls-text synthetic generator"})
+    when = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    ws = wb.add_worksheet("Form1")
+    for col, name in enumerate(df.columns):
+        ws.write_string(0, col, str(name))
+    for r, row in enumerate(df.itertuples(index=False), start=1):
+        for col, value in enumerate(row):
+            if isinstance(value, pd.Timestamp | datetime):
+                ws.write_datetime(r, col, pd.Timestamp(value).to_pydatetime(), when)
+            elif isinstance(value, str) and value.isdigit():
+                ws.write_number(r, col, int(value))
+            elif isinstance(value, str) and value:
+                ws.write_string(r, col, value)
+    notes = wb.add_worksheet("About")
+    notes.write_string(
+        0, 0, "SYNTHETIC sample data made by data/make_sample_waves.py; no real people."
+    )
+    wb.close()
     return _pin_zip(raw.getvalue())
 
 

@@ -102,6 +102,11 @@ def process_wave(
             logger.info("%s: detected %s", f.name, line)
     with _timed(timings, "redact"):
         long, redactions = redact(data.long, cfg)
+        # Quarantined answers are written for people too: they are redacted the same way.
+        quarantine, q_redactions = redact(data.quarantine, cfg)
+        redactions = {
+            k: redactions.get(k, 0) + q_redactions.get(k, 0) for k in {*redactions, *q_redactions}
+        }
     with _timed(timings, "tag"):
         tagger, info = choose_tagger(cb, cfg, models_dir)
         tagged = tag(long, tagger, cb, info)
@@ -110,7 +115,7 @@ def process_wave(
     staging = cio.make_staging(out)
     try:
         with _timed(timings, "write"):
-            paths = write_tables(tagged, data.quarantine, staging)
+            paths = write_tables(tagged, quarantine, staging)
         table = pipeline.theme_counts(tagged, cb)
         manifest = build_manifest(
             wave=wave_label,

@@ -141,7 +141,7 @@ def test_bad_inputs_raise():
     texts, X, _ = make_docs(30)
     with pytest.raises(ValueError, match="got str"):
         discover_topics("one text", X[:1], cfg=FAST)
-    with pytest.raises(ValueError, match="one row per text"):
+    with pytest.raises(ValueError, match="one row per embedded text"):
         discover_topics(texts, X[:10], cfg=FAST)
     with pytest.raises(ValueError, match="unique"):
         discover_topics(texts, X, cfg=FAST, ids=["a"] * 30)
@@ -259,7 +259,7 @@ def test_candidate_themes_too_small_residual_says_so():
 
 def test_candidate_themes_rejects_misaligned_embeddings():
     df, X, protos = make_tagged()
-    with pytest.raises(ValueError, match="one row per tagged row"):
+    with pytest.raises(ValueError, match="one row per embedded tagged row"):
         candidate_themes(df, X[:5], protos, cfg=FAST)
 
 
@@ -309,3 +309,29 @@ def test_load_refuses_incomplete_or_hub_backed_models(small_wave, tmp_path):
     cfg_file.write_text(json.dumps(config))
     with pytest.raises(TopicModelError, match="download"):
         load_topic_model(out)
+
+
+def test_texts_without_embeddings_join_topics_by_ctfidf():
+    texts, X, y = make_docs(200, seed=6)
+    embedded = np.arange(0, 200, 2)  # half the texts embedded
+    res = discover_topics(texts, X[embedded], cfg=FAST, embedded_index=embedded)
+    assert res.params["n_embedded"] == 100 and res.params["n_by_ctfidf"] == 100
+    assert res.outlier_share < 0.2
+    assert adjusted_rand_score(y, res.assignments) > 0.9
+    with pytest.raises(ValueError, match="positions"):
+        discover_topics(texts, X[:2], cfg=FAST, embedded_index=[0, 500])
+
+
+def test_candidate_themes_with_a_sample_of_embeddings():
+    df, X, protos = make_tagged()
+    embedded = np.arange(0, len(df), 2)
+    cands = candidate_themes(
+        df, X[embedded], protos, cfg=TopicConfig(reducer="pca"), embedded_index=embedded
+    )
+    assert len(cands) >= 2
+    embedded_ids = set(df[S.QUOTE_ID].iloc[embedded])
+    for row in cands.itertuples():
+        assert set(row.example_quote_ids.split(";")) <= embedded_ids
+    assert cands["size"].sum() > len(
+        embedded_ids & set(df.loc[df["access"] + df["community"] == 0, S.QUOTE_ID])
+    )

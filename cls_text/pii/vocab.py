@@ -10,7 +10,7 @@ from __future__ import annotations
 TITLES = frozenset(
     """mr mrs ms miss mx dr doctor prof professor sister nurse matron cllr councillor rev
     reverend father fr sir dame lady lord auntie aunty aunt uncle nana nan gran granny grandma
-    grandad grandpa mum mam dad pastor imam rabbi""".split()
+    grandad grandpa mum mam dad pastor imam rabbi doc""".split()
 )
 
 #: Words before a name that say "a person comes next" ("my carer Jenny", "thanks to Mark").
@@ -24,6 +24,7 @@ CUES = (
     "thanks to",
     "thank you to",
     "thank you",
+    "thank",
     "thanks",
     "spoke to",
     "spoke with",
@@ -86,6 +87,12 @@ CUES = (
     "nephew",
     "niece",
     "boss",
+    "lead",
+    "leader",
+    "like",
+    "especially",
+    "particularly",
+    "including",
     "lady",
     "man",
     "gentleman",
@@ -95,14 +102,30 @@ CUES = (
     "boy",
 )
 
-#: Words after a capitalised token that make it a person ("Jenny from the hub", "Sue was lovely").
+#: Titles written as abbreviations: only these may be followed by a full stop ("Dr. O'Neill");
+#: "my mum. She..." must not make "She" a name.
+ABBREVIATED_TITLES = frozenset("mr mrs ms dr prof rev fr cllr".split())
+
+#: Words that turn a preceding "name" into a place or building ("Byron House", "Clifton Lane",
+#: "James Cook University Hospital", "Royal Victoria Infirmary").
+FACILITY_WORDS = frozenset(
+    """hospital infirmary house lodge centre center unit ward clinic surgery practice hall
+    church chapel school college university academy court street road lane avenue drive
+    close crescent place gardens terrace way grove park square castle bridge green hill
+    station library hub trust foundation campus estate village town city county
+    community council memorial health medical care home homes team service services
+    group project society association""".split()
+)
+
+#: Words after a capitalised token that make it a person ("Sue was lovely", "Jenny from the
+#: hub"): strong enough to mark a name that is also a word (Sue, Rose).
 AFTER_CUES = (
     "from the",
-    "at the",
     "who",
     "was lovely",
     "was brilliant",
     "was amazing",
+    "was fantastic",
     "was great",
     "was so",
     "was very",
@@ -112,6 +135,12 @@ AFTER_CUES = (
     "is great",
     "is so",
     "is very",
+)
+
+#: Weaker after-cues (verbs): they mark only words no list knows ("Tendai phoned"), never a
+#: word that is also common English ("Dawn visits are too early").
+AFTER_VERBS = (
+    "at the",
     "came",
     "comes",
     "visits",
@@ -125,6 +154,9 @@ AFTER_CUES = (
     "sorted",
     "arranged",
 )
+
+#: Months that are also given names (May, June, April, August): a cue before them still counts.
+NAME_MONTHS = frozenset({"may", "june", "april", "august"})
 
 MONTHS = (
     "january february march april may june july august september october november december "

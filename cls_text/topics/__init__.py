@@ -9,10 +9,17 @@ from cls_text.topics.candidates import (
     residual_mask,
     theme_prototypes,
 )
-from cls_text.topics.config import BRITISH_STOP_WORDS, TopicConfig, stop_word_list
+from cls_text.topics.config import BRITISH_STOP_WORDS, TopicConfig, stop_phrases, stop_word_list
 from cls_text.topics.discover import OUTLIER, TOPIC_COLUMNS, TopicResult, discover_topics
 from cls_text.topics.model import AutoKMeans, HashingWordEncoder, build_topic_model
 from cls_text.topics.persist import TopicModelError, load_topic_model, save_topic_model
+from cls_text.topics.wave import (
+    WaveTopics,
+    embed_quotes,
+    tagger_embedder,
+    wave_topics,
+    write_topic_outputs,
+)
 
 __all__ = [
     "BRITISH_STOP_WORDS",
@@ -24,13 +31,19 @@ __all__ = [
     "TopicConfig",
     "TopicModelError",
     "TopicResult",
+    "WaveTopics",
     "build_topic_model",
     "candidate_themes",
     "diverse_examples",
+    "embed_quotes",
     "load_topic_model",
     "residual_mask",
     "save_topic_model",
     "theme_prototypes",
+    "wave_topics",
+    "write_topic_outputs",
     "discover_topics",
+    "stop_phrases",
     "stop_word_list",
+    "tagger_embedder",
 ]

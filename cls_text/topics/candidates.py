@@ -145,17 +145,21 @@ def candidate_themes(
     cfg: TopicConfig | None = None,
     stop_words: Sequence[str] = (),
     embedding_model: Encoder | None = None,
+    embedded_index: Sequence[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Propose candidate new themes from the quotes the codebook explains poorly.
 
     Args:
         tagged: The tagged long table (``text``, ``quote_id``, ``respondent_type``, ``site``,
             ``non_substantive``, theme 0/1 and ``<id>_score`` columns).
-        embeddings: One row per row of ``tagged``.
+        embeddings: One row per row of ``tagged``, or per position in ``embedded_index``.
         prototypes: Theme id -> embedding (see :func:`theme_prototypes`), same space.
         cfg: Topic settings; ``cfg.residual_score`` sets "explained poorly".
         stop_words: Extra stop words (``codebook.stop_words``).
         embedding_model: Encoder for keyword diversity (see :func:`discover_topics`).
+        embedded_index: Row positions of ``tagged`` that ``embeddings`` belongs to, when only a
+            sample was embedded; the other residual quotes are assigned by c-TF-IDF and are
+            not used as examples.
 
     Returns:
         One row per candidate (``CANDIDATE_COLUMNS``), largest first. ``by_respondent_type`` and
@@ -168,15 +172,25 @@ def candidate_themes(
     """
     cfg = cfg or TopicConfig()
     emb = np.asarray(embeddings, dtype=np.float32)
-    if emb.ndim != 2 or emb.shape[0] != len(tagged):
+    n = len(tagged)
+    embedded = np.arange(n) if embedded_index is None else np.asarray(embedded_index, dtype=int)
+    if emb.ndim != 2 or emb.shape[0] != len(embedded):
         raise ValueError(
-            f"embeddings must have one row per tagged row: got {emb.shape} for {len(tagged)} rows"
+            f"embeddings must have one row per embedded tagged row: got {emb.shape} "
+            f"for {len(embedded)} rows"
         )
+    if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
+        raise ValueError(f"embedded_index must hold row positions in 0..{n - 1}")
     if S.QUOTE_ID not in tagged.columns:
         raise ValueError(f"tagged table has no '{S.QUOTE_ID}' column")
+    row = np.full(n, -1, dtype=int)
+    row[embedded] = np.arange(len(embedded))
     mask = residual_mask(tagged, list(prototypes), threshold=cfg.residual_score)
-    resid = tagged.loc[mask].reset_index(drop=True)
-    r_emb = emb[mask]
+    resid_pos = np.flatnonzero(mask)
+    resid = tagged.iloc[resid_pos].reset_index(drop=True)
+    resid_row = row[resid_pos]  # row of ``emb`` per residual quote (-1: not embedded)
+    has_emb = np.flatnonzero(resid_row >= 0)
+    r_emb = emb[resid_row[has_emb]]
     texts = resid[S.TEXT].astype(str).tolist()
     result = discover_topics(
         texts,
@@ -185,6 +199,7 @@ def candidate_themes(
         stop_words=stop_words,
         ids=resid[S.QUOTE_ID].astype(str).tolist(),
         embedding_model=embedding_model,
+        embedded_index=has_emb,
     )
     out = pd.DataFrame({c: [] for c in CANDIDATE_COLUMNS})
     out.attrs["n_residual"] = int(mask.sum())
@@ -194,33 +209,32 @@ def candidate_themes(
 
     theme_ids = list(prototypes)
     proto = _unit(np.vstack([prototypes[t] for t in theme_ids])) if theme_ids else None
-    unit = _unit(r_emb)
+    unit = np.zeros((len(resid), emb.shape[1]), dtype=np.float32)
+    unit[has_emb] = _unit(r_emb)
     rows = []
-    for row, centre in zip(result.topics.itertuples(index=False), result.centroids, strict=True):
-        members = np.flatnonzero(result.assignments == row.topic)
+    for row_, centre in zip(result.topics.itertuples(index=False), result.centroids, strict=True):
+        members = np.flatnonzero(result.assignments == row_.topic)
         sub = resid.iloc[members]
         nearest, sim = "", float("nan")
         if proto is not None:
             sims = proto @ centre
             nearest, sim = theme_ids[int(np.argmax(sims))], round(float(np.max(sims)), 4)
-        picks = diverse_examples(
-            sub[S.TEXT].astype(str).tolist(), unit[members], centre, k=cfg.n_examples
-        )
+        shown = members[resid_row[members] >= 0]  # only embedded quotes can be ranked
+        shown_texts = resid[S.TEXT].astype(str).iloc[shown].tolist()
+        picks = shown[diverse_examples(shown_texts, unit[shown], centre, k=cfg.n_examples)]
         rows.append(
             {
-                "candidate": f"candidate_{row.topic}",
-                "keywords": row.keywords,
-                "size": int(row.size),
+                "candidate": f"candidate_{row_.topic}",
+                "keywords": row_.keywords,
+                "size": int(row_.size),
                 "share_of_residual": round(len(members) / max(len(resid), 1), 4),
-                "by_respondent_type": _shares(
-                    sub.get(S.RESPONDENT_TYPE, pd.Series([""] * len(sub)))
-                ),
-                "by_site": _shares(sub.get(S.SITE, pd.Series([""] * len(sub)))),
+                "by_respondent_type": _shares(_column(sub, S.RESPONDENT_TYPE)),
+                "by_site": _shares(_column(sub, S.SITE)),
                 "nearest_theme": nearest,
                 "similarity": sim,
-                "example_quote_ids": ";".join(sub[S.QUOTE_ID].astype(str).iloc[picks]),
+                "example_quote_ids": ";".join(resid[S.QUOTE_ID].astype(str).iloc[picks]),
                 "example_texts": json.dumps(
-                    sub[S.TEXT].astype(str).iloc[picks].tolist(), ensure_ascii=False
+                    resid[S.TEXT].astype(str).iloc[picks].tolist(), ensure_ascii=False
                 ),
             }
         )

@@ -71,6 +71,8 @@ class TopicConfig(BaseModel):
             HDBSCAN on a few hundred short answers tends to call most of them noise.
         max_fit_docs: The model is fitted on at most this many documents (a seeded sample); the
             rest are assigned to the nearest topic centroid, which keeps large waves linear.
+        max_embed_docs: The wave step embeds at most this many substantive quotes (a seeded
+            sample); the others are assigned by c-TF-IDF similarity. Embedding dominates cost.
         reducer: ``umap`` (the default), or ``pca`` / ``none`` for tests and ablations.
         outlier_threshold: Cosine similarity an outlier needs to its nearest topic to join it.
         top_n_words: Keywords kept per topic.
@@ -91,6 +93,7 @@ class TopicConfig(BaseModel):
     min_docs: int = Field(default=20, ge=2)
     small_wave_max: int = Field(default=1000, ge=0)
     max_fit_docs: int = Field(default=5000, ge=100)
+    max_embed_docs: int = Field(default=2000, ge=100)
     reducer: str = Field(default="umap", pattern="^(umap|pca|none)$")
     outlier_threshold: float = Field(default=0.0, ge=-1.0, le=1.0)
     top_n_words: int = Field(default=10, ge=1)
@@ -110,11 +113,23 @@ class TopicConfig(BaseModel):
 
 
 def stop_word_list(extra: Iterable[str] = ()) -> list[str]:
-    """Return the sorted stop-word list: English + British + ``extra`` (e.g. the codebook's).
+    """Return the sorted stop-word list: English + British + the single words of ``extra``.
 
     A sorted list (not a set) because BERTopic writes the vectorizer's parameters to JSON when a
-    model is saved, and sorting keeps that file identical between runs.
+    model is saved, and sorting keeps that file identical between runs. Multi-word entries of
+    ``extra`` (e.g. "talking point") are not stop *words*: :func:`stop_phrases` handles them.
     """
     words = set(ENGLISH_STOP_WORDS) | BRITISH_STOP_WORDS
-    words |= {w.strip().lower() for w in extra if w.strip()}
+    words |= {w.strip().lower() for w in extra if w.strip() and len(w.split()) == 1}
     return sorted(words)
+
+
+def stop_phrases(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """Return the multi-word entries of ``extra`` (lower case, longest first).
+
+    They are removed from the text before tokenising, so "adult social care" disappears as a
+    phrase while "social" and "care" stay keywords elsewhere.
+    """
+    phrases = {" ".join(w.lower().split()) for w in extra if len(w.split()) > 1}
+    phrases |= {w.strip().lower() for w in extra if "-" in w.strip() and len(w.split()) == 1}
+    return tuple(sorted(phrases, key=lambda p: (-len(p), p)))

@@ -8,7 +8,9 @@ step grows linearly with the wave.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,17 +81,15 @@ def _empty(ids: tuple[str, ...], d: int, params: dict[str, Any], message: str) -
     )
 
 
-def _check_inputs(texts: Sequence[str], embeddings: np.ndarray, ids: Sequence[str] | None) -> None:
-    if isinstance(texts, str):
-        raise ValueError("expected an iterable of texts, got str")
-    if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+def _check_inputs(n_rows: int, embeddings: np.ndarray, ids: Sequence[str] | None, n: int) -> None:
+    if embeddings.ndim != 2 or embeddings.shape[0] != n_rows:
         raise ValueError(
-            f"embeddings must have one row per text: got shape {embeddings.shape} "
-            f"for {len(texts)} texts"
+            f"embeddings must have one row per embedded text: got shape {embeddings.shape} "
+            f"for {n_rows} texts"
         )
     if ids is not None:
-        if len(ids) != len(texts):
-            raise ValueError(f"ids has {len(ids)} entries but there are {len(texts)} texts")
+        if len(ids) != n:
+            raise ValueError(f"ids has {len(ids)} entries but there are {n} texts")
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique (one per document)")
 
@@ -134,8 +134,55 @@ def _fit(
         labels = model.reduce_outliers(
             texts, labels, strategy="embeddings", embeddings=emb, threshold=cfg.outlier_threshold
         )
-        model.update_topics(texts, topics=labels, top_n_words=cfg.top_n_words)
+        # update_topics replaces any sub-model it is not given with a default one, so pass
+        # ours: otherwise the stop words and MMR keywords would silently be lost.
+        with _quiet_bertopic():
+            model.update_topics(
+                texts,
+                topics=labels,
+                top_n_words=cfg.top_n_words,
+                vectorizer_model=model.vectorizer_model,
+                ctfidf_model=model.ctfidf_model,
+                representation_model=model.representation_model,
+            )
     return model, np.asarray(labels, dtype=int)
+
+
+@contextlib.contextmanager
+def _quiet_bertopic() -> Iterator[None]:
+    """Silence BERTopic's warning that custom assignments make topic embeddings c-TF-IDF based.
+
+    Centroids here are computed from the document embeddings, so the warning does not apply.
+    """
+    log = logging.getLogger("BERTopic")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _by_ctfidf(model: Any, texts: list[str], topic_ids: list[int]) -> np.ndarray:
+    """Assign documents that have no embedding to the topic with the most similar c-TF-IDF.
+
+    This is BERTopic's own "c-tf-idf" outlier strategy; a document sharing no keyword with any
+    topic stays an outlier.
+    """
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    out = np.full(len(texts), OUTLIER, dtype=int)
+    keys = sorted(model.get_topics())
+    rows = np.asarray([keys.index(t) for t in topic_ids], dtype=int)
+    topic_ctfidf = model.c_tf_idf_[rows]
+    ids = np.asarray(topic_ids, dtype=int)
+    for start in range(0, len(texts), 20_000):
+        bow = model.vectorizer_model.transform(texts[start : start + 20_000])
+        sims = cosine_similarity(model.ctfidf_model.transform(bow), topic_ctfidf)
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(len(best)), best] > 0
+        out[start : start + 20_000] = np.where(ok, ids[best], OUTLIER)
+    return out
 
 
 def discover_topics(
@@ -146,20 +193,24 @@ def discover_topics(
     stop_words: Sequence[str] = (),
     ids: Sequence[str] | None = None,
     embedding_model: Encoder | None = None,
+    embedded_index: Sequence[int] | np.ndarray | None = None,
 ) -> TopicResult:
     """Find emergent topics in documents whose embeddings are already computed.
 
     Args:
         texts: The (redacted) documents. Blank ones are never assigned a topic.
-        embeddings: One row per text, from the project's embedder.
+        embeddings: One row per text; or, with ``embedded_index``, one row per listed text.
         cfg: Topic settings (defaults when None).
         stop_words: Extra stop words, e.g. ``codebook.stop_words``.
         ids: Document ids (e.g. ``quote_id``); positions as strings when None.
         embedding_model: Encoder for keyword diversity (MMR); a weight-free hashing encoder
             when None.
+        embedded_index: Positions of the texts that ``embeddings`` belongs to, when only some
+            were embedded (large waves: embedding is the dominant cost). The model is fitted on
+            embedded texts only; the others join the topic with the most similar c-TF-IDF.
 
     Returns:
-        A :class:`TopicResult`. With fewer than ``cfg.min_docs`` non-blank texts, or no usable
+        A :class:`TopicResult`. With fewer than ``cfg.min_docs`` usable texts, or no usable
         words, it has ``too_little_text=True`` and a message, and every document is ``-1``.
 
     Raises:
@@ -171,29 +222,40 @@ def discover_topics(
     """
     cfg = cfg or TopicConfig()
     emb = np.asarray(embeddings, dtype=np.float32)
-    _check_inputs(texts, emb, ids)
-    doc_ids = tuple(str(i) for i in ids) if ids is not None else tuple(map(str, range(len(texts))))
-    params: dict[str, Any] = {"config": cfg.model_dump(), "n_docs": len(texts)}
+    if isinstance(texts, str):
+        raise ValueError("expected an iterable of texts, got str")
+    n = len(texts)
+    if embedded_index is None:
+        embedded = np.arange(n)
+    else:
+        embedded = np.asarray(embedded_index, dtype=int)
+        if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
+            raise ValueError(f"embedded_index must hold positions in 0..{n - 1}")
+    _check_inputs(len(embedded), emb, ids, n)
+    row = np.full(n, -1, dtype=int)  # position -> row of ``emb`` (-1: not embedded)
+    row[embedded] = np.arange(len(embedded))
+    doc_ids = tuple(str(i) for i in ids) if ids is not None else tuple(map(str, range(n)))
+    params: dict[str, Any] = {"config": cfg.model_dump(), "n_docs": n}
     usable = np.array([bool(t and str(t).strip()) for t in texts], dtype=bool)
-    n_usable = int(usable.sum())
-    params["n_usable"] = n_usable
-    if n_usable < cfg.min_docs:
+    fit_pool = np.flatnonzero(usable & (row >= 0))
+    params |= {"n_usable": int(usable.sum()), "n_embedded": len(fit_pool)}
+    if len(fit_pool) < cfg.min_docs:
         msg = (
-            f"Too little text to find topics: {n_usable} non-blank answers, "
+            f"Too little text to find topics: {len(fit_pool)} non-blank answers, "
             f"at least {cfg.min_docs} are needed."
         )
         return _empty(doc_ids, emb.shape[1], params, msg)
 
-    idx = np.flatnonzero(usable)
     rng = np.random.default_rng(cfg.seed)
     fit_idx = (
-        np.sort(rng.choice(idx, size=cfg.max_fit_docs, replace=False))
-        if len(idx) > cfg.max_fit_docs
-        else idx
+        np.sort(rng.choice(fit_pool, size=cfg.max_fit_docs, replace=False))
+        if len(fit_pool) > cfg.max_fit_docs
+        else fit_pool
     )
     fit_texts = [str(texts[int(i)]) for i in fit_idx]
+    fit_emb = emb[row[fit_idx]]
     try:
-        model, fit_labels = _fit(fit_texts, emb[fit_idx], cfg, embedding_model, stop_words)
+        model, fit_labels = _fit(fit_texts, fit_emb, cfg, embedding_model, stop_words)
     except ValueError as err:
         # CountVectorizer raises when every word is a stop word: that is too little text too.
         if "empty vocabulary" not in str(err):
@@ -205,20 +267,25 @@ def discover_topics(
     if not topic_ids:
         msg = "No topics found: every answer looked like noise to the clusterer."
         return _empty(doc_ids, emb.shape[1], params | {"n_fit": len(fit_idx)}, msg)
-    centroids = _centroids(emb[fit_idx], fit_labels, topic_ids)
-    assignments = np.full(len(texts), OUTLIER, dtype=int)
-    rest = np.setdiff1d(idx, fit_idx, assume_unique=True)
+    centroids = _centroids(fit_emb, fit_labels, topic_ids)
+    assignments = np.full(n, OUTLIER, dtype=int)
     assignments[fit_idx] = fit_labels
+    rest = np.setdiff1d(fit_pool, fit_idx, assume_unique=True)
     if len(rest):
-        assignments[rest] = _nearest(emb[rest], centroids, topic_ids, cfg.outlier_threshold)
+        assignments[rest] = _nearest(emb[row[rest]], centroids, topic_ids, cfg.outlier_threshold)
+    no_emb = np.flatnonzero(usable & (row < 0))
+    if len(no_emb):
+        rest_texts = [str(texts[int(i)]) for i in no_emb]
+        assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
-    table, centroids = _topic_table(model, emb, assignments, centroids, topic_ids, doc_ids)
+    table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
     params |= {
         "n_fit": len(fit_idx),
+        "n_by_ctfidf": len(no_emb),
         "clusterer": type(model.hdbscan_model).__name__,
         "reducer": type(model.umap_model).__name__,
         "n_topics": len(table),
-        "outlier_share": float(np.mean(assignments == OUTLIER)),
+        "outlier_share": float(np.mean(assignments[usable] == OUTLIER)),
     }
     if hasattr(model.hdbscan_model, "k_"):
         params["k_silhouettes"] = {str(k): v for k, v in model.hdbscan_model.silhouettes_.items()}
@@ -235,20 +302,26 @@ def discover_topics(
 def _topic_table(
     model: Any,
     emb: np.ndarray,
+    row: np.ndarray,
     assignments: np.ndarray,
     centroids: np.ndarray,
     topic_ids: list[int],
     doc_ids: tuple[str, ...],
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """One row per topic, largest first; representatives are the 3 documents nearest the centre."""
+    """One row per topic, largest first; representatives are the 3 documents nearest the centre.
+
+    ``share`` is the topic's share of all documents given (blank ones included), so shares of a
+    wave's topics add up to the assigned share.
+    """
     unit = _unit(emb)
-    rows = []
+    records = []
     for t, centre in zip(topic_ids, centroids, strict=True):
         members = np.flatnonzero(assignments == t)
+        with_emb = members[row[members] >= 0]
         words = [w for w, _ in (model.get_topic(t) or []) if w]
-        sims = unit[members] @ centre
-        rep = members[np.argsort(-sims, kind="stable")[:3]]
-        rows.append(
+        sims = unit[row[with_emb]] @ centre
+        rep = with_emb[np.argsort(-sims, kind="stable")[:3]]
+        records.append(
             {
                 "topic": t,
                 "size": len(members),
@@ -258,6 +331,6 @@ def _topic_table(
                 "representative_ids": ";".join(doc_ids[int(i)] for i in rep),
             }
         )
-    table = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
+    table = pd.DataFrame(records, columns=list(TOPIC_COLUMNS))
     order = table.sort_values(["size", "topic"], ascending=[False, True], kind="stable").index
     return table.loc[order].reset_index(drop=True), centroids[np.asarray(order)]

@@ -23,7 +23,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import silhouette_score
 
-from cls_text.topics.config import TopicConfig, stop_word_list
+from cls_text.topics.config import TopicConfig, stop_phrases, stop_word_list
 
 #: Redaction placeholders such as ``[EMAIL]`` or ``<PHONE>`` are not topic words.
 _PLACEHOLDER = re.compile(r"[\[<{][A-Z_]{2,}[\]>}]")
@@ -42,6 +42,29 @@ class Encoder(Protocol):
 def strip_placeholders(text: str) -> str:
     """Lower-case a text and drop redaction placeholders (the vectorizer's preprocessor)."""
     return _PLACEHOLDER.sub(" ", text).lower()
+
+
+class TextPreprocessor:
+    """Lower-case, drop redaction placeholders and stop phrases: the vectorizer's preprocessor.
+
+    A class rather than a closure so the vectorizer stays picklable and its repr readable.
+
+    Args:
+        phrases: Multi-word stop phrases (see ``stop_phrases``), removed as whole phrases.
+    """
+
+    def __init__(self, phrases: Sequence[str] = ()) -> None:
+        self.phrases = tuple(phrases)
+        alts = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in self.phrases)
+        self._rx = re.compile(rf"\b(?:{alts})\b") if alts else None
+
+    def __call__(self, text: str) -> str:
+        """Return the cleaned, lower-cased text."""
+        out = strip_placeholders(text)
+        return self._rx.sub(" ", out) if self._rx is not None else out
+
+    def __repr__(self) -> str:
+        return f"TextPreprocessor(phrases={self.phrases!r})"
 
 
 class HashingWordEncoder:
@@ -212,7 +235,7 @@ def build_topic_model(
         stop_words=stop_word_list(stop_words),
         ngram_range=(1, cfg.ngram_max),
         token_pattern=TOKEN_PATTERN,
-        preprocessor=strip_placeholders,
+        preprocessor=TextPreprocessor(stop_phrases(stop_words)),
         # min_df counts *topics* here (c-TF-IDF joins each topic's documents), so keep 1.
         min_df=1,
     )

@@ -10,8 +10,8 @@ Sources (see NOTICE.md beside this file for licences):
 
 - US Census 1990 name frequency lists (public domain), as shipped by the ``names`` package:
   all 5,494 first names and the 30,000 most frequent surnames.
-- Faker's person-name lists (MIT) for the locales a UK care survey meets most: en_GB, en_IE,
-  ga_IE, en_IN, en_PK, en_NG, pl_PL, ro_RO, lt_LT, pt_PT, it_IT.
+- Faker's person-name lists (MIT), every locale, Latin-script names only (a UK survey meets
+  Irish, Polish, Romanian, Lithuanian, Portuguese, Nigerian, Ghanaian and Pakistani names).
 
 It also writes ``common_words.txt``: lower-case words whose log-probability exceeds
 ``COMMON_MIN`` and that are written lower-case more often than capitalised.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
+import pkgutil
 import unicodedata
 from pathlib import Path
 
@@ -36,13 +37,8 @@ import spacy_lookups_data
 
 HERE = Path(__file__).resolve().parent
 MARGIN = 1.0
-COMMON_MIN = -15.0
+COMMON_MIN = -16.0
 N_SURNAMES = 30_000
-FAKER_LOCALES = (
-    "en_GB en_IE ga_IE en_IN en_PK en_NG pl_PL ro_RO lt_LT pt_PT it_IT".split()
-)
-FAKER_FIRST = ("first_names", "first_names_male", "first_names_female")
-FAKER_LAST = ("last_names", "last_names_male", "last_names_female")
 
 
 def _census(path: Path, limit: int | None = None) -> list[str]:
@@ -50,13 +46,17 @@ def _census(path: Path, limit: int | None = None) -> list[str]:
     return [r.split()[0].lower() for r in rows[:limit] if r.strip()]
 
 
-def _faker(attrs: tuple[str, ...]) -> set[str]:
+def _faker(prefix: str) -> set[str]:
+    """Names from every Faker person locale (non-Latin scripts are dropped later)."""
+    import faker.providers.person as people  # build-time only
+
     out: set[str] = set()
-    for loc in FAKER_LOCALES:
-        provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
-        for attr in attrs:
-            for name in getattr(provider, attr, ()) or ():
-                out.add(str(name).lower())
+    for mod in pkgutil.iter_modules(people.__path__):
+        provider = importlib.import_module(f"faker.providers.person.{mod.name}").Provider
+        for attr in dir(provider):
+            value = getattr(provider, attr)
+            if attr.startswith(prefix) and isinstance(value, (list, tuple, dict)):
+                out.update(str(name).lower() for name in value)
     return out
 
 
@@ -75,8 +75,8 @@ def main() -> None:
     census_dir = Path(names.__file__).resolve().parent
     first = set(_census(census_dir / "dist.male.first"))
     first |= set(_census(census_dir / "dist.female.first"))
-    first |= _faker(FAKER_FIRST)
-    last = set(_census(census_dir / "dist.all.last", N_SURNAMES)) | _faker(FAKER_LAST)
+    first |= _faker("first_name")
+    last = set(_census(census_dir / "dist.all.last", N_SURNAMES)) | _faker("last_name")
 
     data_dir = Path(spacy_lookups_data.__file__).resolve().parent / "data"
     with gzip.open(data_dir / "en_lexeme_prob.json.gz", "rt", encoding="utf-8") as fh:

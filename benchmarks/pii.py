@@ -1,0 +1,132 @@
+"""Benchmark the PII redactor: per-type precision/recall, leak rate and throughput.
+
+    python benchmarks/pii.py --out results.json
+
+Entity-level scoring on benchmarks/data/pii_testset.jsonl: a gold entity is *recalled* when a
+predicted span of the same type overlaps it; a predicted span is *correct* when it overlaps a
+gold entity of its type; a gold entity *leaks* when any of its characters is left outside every
+predicted span (of any type), i.e. part of it would reach the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cls_text.pii import ENTITY_TYPES, RedactionConfig, Redactor  # noqa: E402
+
+DEFAULT_TESTSET = ROOT / "benchmarks" / "data" / "pii_testset.jsonl"
+DEV_QUOTES = ROOT / "benchmarks" / "data" / "cls_dev_quotes.csv"
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def score(rows: list[dict], redactor: Redactor) -> dict:
+    tp_gold: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    tp_pred: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    leaks = 0
+    misses: list[dict] = []
+    false_pos: list[dict] = []
+    for row in rows:
+        text = row["text"]
+        pred = redactor.find(text)
+        gold = row["entities"]
+        for g in gold:
+            n_gold[g["type"]] += 1
+            if any(p.type == g["type"] and p.start < g["end"] and g["start"] < p.end for p in pred):
+                tp_gold[g["type"]] += 1
+            covered = set()
+            for p in pred:
+                covered.update(range(max(p.start, g["start"]), min(p.end, g["end"])))
+            if len(covered) < g["end"] - g["start"]:
+                leaks += 1
+                misses.append({"id": row["id"], "type": g["type"], "text": text})
+        for p in pred:
+            n_pred[p.type] += 1
+            if any(p.type == g["type"] and p.start < g["end"] and g["start"] < p.end for g in gold):
+                tp_pred[p.type] += 1
+            else:
+                false_pos.append({"id": row["id"], "type": p.type, "span": text[p.start : p.end]})
+    per_type = {}
+    for t in ENTITY_TYPES:
+        if n_gold[t] == 0 and n_pred[t] == 0:
+            continue
+        per_type[t] = {
+            "precision": round(tp_pred[t] / n_pred[t], 4) if n_pred[t] else None,
+            "recall": round(tp_gold[t] / n_gold[t], 4) if n_gold[t] else None,
+            "n": n_gold[t],
+            "n_predicted": n_pred[t],
+        }
+    total = sum(n_gold.values())
+    return {
+        "per_type": per_type,
+        "leak_rate": round(leaks / total, 4) if total else 0.0,
+        "n_entities": total,
+        "n_sentences": len(rows),
+        "hard_negative_false_positives": sum(
+            1 for f in false_pos if f["id"] in {r["id"] for r in rows if r["kind"] != "positive"}
+        ),
+        "misses": misses,
+        "false_positives": false_pos,
+    }
+
+
+def throughput(texts: list[str], min_seconds: float) -> float:
+    redactor = Redactor(RedactionConfig(pseudonymise=True))
+    done, start = 0, time.perf_counter()
+    while True:
+        for i, t in enumerate(texts):
+            redactor.redact(t, key=str(i % 50))
+        done += len(texts)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return done / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="PII redaction benchmark")
+    ap.add_argument("--testset", type=Path, default=DEFAULT_TESTSET)
+    ap.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    ap.add_argument("--min-seconds", type=float, default=3.0, help="timing loop length")
+    args = ap.parse_args()
+
+    rows = load(args.testset)
+    t0 = time.perf_counter()
+    redactor = Redactor()
+    load_s = time.perf_counter() - t0
+    result = score(rows, redactor)
+    texts = [r["text"] for r in rows]
+    result["quotes_per_s"] = round(throughput(texts, args.min_seconds), 1)
+    if DEV_QUOTES.is_file():
+        import pandas as pd
+
+        dev = pd.read_csv(DEV_QUOTES, comment="#")["text"].astype(str).tolist()
+        result["quotes_per_s_dev_quotes"] = round(throughput(dev, args.min_seconds), 1)
+        dev_counts: Counter[str] = Counter()
+        for q in dev:
+            dev_counts.update(redactor.redact(q).counts)
+        result["dev_quotes_redactions"] = dict(dev_counts)
+    result["load_seconds"] = round(load_s, 3)
+    result["python"] = platform.python_version()
+    result["cpu_count"] = os.cpu_count()
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    summary = {k: v for k, v in result.items() if k not in ("misses", "false_positives")}
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

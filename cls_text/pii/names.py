@@ -1,0 +1,254 @@
+"""Person-name recogniser: titles, cue phrases and a gazetteer, tuned for care feedback.
+
+No trained model is needed (none can be downloaded here). A capitalised word is a name when:
+
+1. a title comes before it ("Mrs Patel", "Dr. O'Neill", "Dr J. Smith");
+2. a cue phrase comes before it ("my carer Jenny", "a lady called Sue", "thanks to Mark") and
+   it is a known first name or a word that is not common English ("my carer Tendai");
+3. a cue comes after it ("Sue was lovely", "Jenny from the hub") and it is a known first name;
+4. it is a known first name that is *not* also a common word (Jenny, Siobhan, Mohammed), even
+   with no context - sentence-initial or not;
+5. it follows a name ("Jenny McAllister", "Rose Patel").
+
+Names that are also ordinary words (Hope, Will, May, Rose, Grace, Mark) need rule 1-3 or 5; and
+months, weekdays, nations, faiths, services (vocab.NOT_NAMES) and UK places (vocab.PLACES:
+Bath, Reading, Sandwell, Angus...) never count without a title or cue. Surnames alone
+("Patel") count only after a title or a first name, because many surnames are also places.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from cls_text.pii.gazetteer import Gazetteer, NameInfo
+from cls_text.pii.patterns import Span
+from cls_text.pii.vocab import (
+    ABBREVIATED_TITLES,
+    AFTER_CUES,
+    AFTER_VERBS,
+    CUES,
+    FACILITY_WORDS,
+    NAME_MONTHS,
+    NOT_NAMES,
+    PLACES,
+    TITLES,
+)
+
+_L = "A-Za-zÀ-ÖØ-öø-ÿ"
+_WORD = re.compile(rf"[{_L}]+(?:['’][{_L}]+)*(?:-[{_L}]+)*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_BOUNDARY = re.compile(r"[.!?;:\n()\[\]\"“”]")
+_CUES = frozenset(CUES)
+_AFTER = frozenset(AFTER_CUES)
+_AFTER_VERBS = frozenset(AFTER_VERBS)
+_MAX_CUE_WORDS = max(len(c.split()) for c in (*CUES, *AFTER_CUES, *AFTER_VERBS))
+_AND = frozenset({"and", "or"})
+#: Words before a bare gazetteer name that make it a place ("at Stanley", "to the Freeman").
+_PLACE_PREPS = frozenset("at in from near the into outside around via towards".split())
+_ACRONYM = re.compile(r"[A-Z]{2,}\b")
+
+
+def _is_titlecase(word: str) -> bool:
+    return word[0].isupper() and len(word) > 1 and not word.isupper()
+
+
+class _Tok:
+    __slots__ = ("start", "end", "word", "key", "cap")
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self.start = m.start()
+        word = m.group()
+        poss = _POSSESSIVE.search(word)
+        if poss and len(word) > 3:
+            word = word[: poss.start()]
+        self.end = self.start + len(word)
+        self.word = word
+        self.key = word.lower().replace("’", "'")
+        self.cap = _is_titlecase(word)
+
+
+def _is_common(gaz: Gazetteer, key: str) -> bool:
+    """A common word, a contraction of one ("i've", "you'd") or a hyphenated compound of one."""
+    if key in gaz.common_words:
+        return True
+    head = re.split(r"['-]", key, maxsplit=1)[0]
+    if head in ("i", "a"):
+        return True  # I've, I'm, I'd
+    if len(head) == 1:
+        return False  # O'Neill, D'Souza
+    return head in gaz.common_words or head in NOT_NAMES or head in PLACES
+
+
+def _info(gaz: Gazetteer, key: str) -> NameInfo | None:
+    info = gaz.names.get(key)
+    if info is None and "-" in key:  # Mary-Jane, Smith-Jones: judge by the first part
+        info = gaz.names.get(key.split("-", 1)[0])
+    return info
+
+
+def find_names(
+    text: str, gaz: Gazetteer, *, protected: Sequence[tuple[int, int]] = ()
+) -> list[Span]:
+    """Find person names in ``text``.
+
+    Args:
+        text: One quote.
+        gaz: The gazetteer (:func:`cls_text.pii.gazetteer.load_gazetteer`).
+        protected: ``(start, end)`` ranges never to mark (allow-listed phrases, placeholders).
+
+    Returns:
+        Spans of type ``NAME``; titles stay outside the span ("Mrs [NAME]"), adjacent name
+        words form one span.
+    """
+    toks = [_Tok(m) for m in _WORD.finditer(text)]
+    if not toks:
+        return []
+
+    def gap(i: int) -> str:  # text between token i-1 and token i
+        return text[toks[i - 1].end : toks[i].start] if i > 0 else ""
+
+    def joined(i: int) -> bool:  # token i directly follows token i-1 in the same clause
+        return i > 0 and not _BOUNDARY.search(gap(i))
+
+    def is_protected(tok: _Tok) -> bool:
+        return any(s < tok.end and tok.start < e for s, e in protected)
+
+    def title_before(i: int) -> int | None:
+        """Index of the first name token if a title (and initials) precede token i."""
+        j = i - 1
+        while j >= 0 and len(toks[j].word) == 1 and toks[j].word.isupper() and j < i:
+            if text[toks[j].end : toks[j + 1].start].strip() not in ("", "."):
+                return None
+            j -= 1
+        if j < 0 or toks[j].key not in TITLES:
+            return None
+        g = text[toks[j].end : toks[j + 1].start]
+        title = toks[j]
+        if g == ". ":  # "Dr. O'Neill", but not "...saw a dr. However"
+            if title.key not in ABBREVIATED_TITLES or not title.cap:
+                return None
+        elif g not in (" ", "\u00a0"):
+            return None
+        return j + 1
+
+    def cue_before(i: int) -> bool:
+        words: list[str] = []
+        j = i
+        while j > 0 and len(words) < _MAX_CUE_WORDS:
+            g = gap(j)
+            if _BOUNDARY.search(g):
+                break
+            words.insert(0, toks[j - 1].key)
+            if " ".join(words) in _CUES:
+                return True
+            j -= 1
+        return False
+
+    def cue_after(i: int, cues: frozenset[str]) -> bool:
+        words: list[str] = []
+        for j in range(i + 1, min(len(toks), i + 1 + _MAX_CUE_WORDS)):
+            if gap(j).strip():
+                break
+            words.append(toks[j].key)
+            if " ".join(words) in cues:
+                return True
+        return False
+
+    marked = [False] * len(toks)
+    for i, tok in enumerate(toks):
+        if not tok.cap or is_protected(tok):
+            continue
+        head = tok.key.split("-", 1)[0]
+        if tok.key in TITLES or head in PLACES or (head != tok.key and head in NOT_NAMES):
+            continue  # "Lady was lovely", "Chester-le-Street", "Jan-June"
+        if tok.key in NOT_NAMES:
+            # "my carer May" / "called June": a cue outweighs the month
+            if tok.key in NAME_MONTHS and (title_before(i) is not None or cue_before(i)):
+                marked[i] = True
+            continue
+        info = _info(gaz, tok.key)
+        blocked = tok.key in PLACES or tok.key in FACILITY_WORDS
+        rare = info is None and not blocked and not _is_common(gaz, tok.key)
+        first_idx = title_before(i)
+        if first_idx is not None and (info is not None or not _is_common(gaz, tok.key)):
+            for k in range(first_idx, i + 1):
+                marked[k] = True
+            continue
+        if blocked:
+            continue
+        if info is not None and info.first and not info.ambiguous:
+            place_like = (joined(i) and toks[i - 1].key in _PLACE_PREPS) or _ACRONYM.match(
+                text, tok.end + 1
+            ) is not None
+            marked[i] = not place_like or cue_after(i, _AFTER) or cue_before(i)
+        elif cue_before(i) and (rare or (info is not None and (info.first or not info.ambiguous))):
+            marked[i] = True
+        elif info is not None and info.first and cue_after(i, _AFTER):
+            marked[i] = True
+        elif rare and (cue_after(i, _AFTER) or cue_after(i, _AFTER_VERBS)):
+            marked[i] = True
+
+    # rule 5: extend to neighbouring name words ("Jenny McAllister", "Rose Patel", "Rajesh
+    # Docherty") and to names joined by "and" ("Jenny and Sue")
+    for i in range(1, len(toks)):
+        tok, prev = toks[i], toks[i - 1]
+        if text[prev.end : tok.start] not in (" ", "\u00a0") or not (tok.cap and prev.cap):
+            continue
+        if is_protected(tok) or is_protected(prev) or tok.key in NOT_NAMES:
+            continue
+        if tok.key in TITLES or prev.key in TITLES:
+            continue
+        info, pinfo = _info(gaz, tok.key), _info(gaz, prev.key)
+        if marked[i - 1] and not marked[i] and tok.key not in PLACES:
+            if tok.key not in FACILITY_WORDS and (info is not None or not _is_common(gaz, tok.key)):
+                marked[i] = True
+        elif (
+            not marked[i - 1]
+            and info is not None
+            and info.surname
+            and (not info.ambiguous or not _is_common(gaz, tok.key))
+            and tok.key not in PLACES
+            and (
+                (pinfo is not None and pinfo.first)
+                or (pinfo is None and not _is_common(gaz, prev.key))
+            )
+            and prev.key not in PLACES
+            and prev.key not in NOT_NAMES
+        ):
+            marked[i - 1] = marked[i] = True
+
+    for i in range(2, len(toks)):
+        tok = toks[i]
+        if marked[i] or not marked[i - 2] or toks[i - 1].key not in _AND or not tok.cap:
+            continue
+        if gap(i - 1).strip() or gap(i).strip() or is_protected(tok):
+            continue
+        info = _info(gaz, tok.key)
+        if (
+            tok.key not in PLACES
+            and tok.key not in NOT_NAMES
+            and ((info is not None and info.first) or not _is_common(gaz, tok.key))
+        ):
+            marked[i] = True
+    # a "name" followed by a facility word is a place ("Byron House", "Clifton Lane")
+    for i in range(len(toks) - 1, 0, -1):
+        nxt = toks[i]
+        if marked[i - 1] and not marked[i] and nxt.key in FACILITY_WORDS:
+            if text[toks[i - 1].end : nxt.start] == " " and title_before(i - 1) is None:
+                k = i - 1
+                while k >= 0 and marked[k] and title_before(k) is None:
+                    marked[k] = False
+                    if k == 0 or text[toks[k - 1].end : toks[k].start] != " ":
+                        break
+                    k -= 1
+
+    spans: list[Span] = []
+    for i, tok in enumerate(toks):
+        if not marked[i]:
+            continue
+        if spans and marked[i - 1] and text[toks[i - 1].end : tok.start] in (" ", ". ", "\u00a0"):
+            spans[-1] = Span(spans[-1].start, tok.end, "NAME")
+        else:
+            spans.append(Span(tok.start, tok.end, "NAME"))
+    return spans

@@ -1,0 +1,61 @@
+"""Safe example quotes for the report, and readable evidence for the spreadsheet.
+
+Example quotes come from ``cls_text.quotes.select_quotes`` (which applies small-number
+suppression and screens out anything identifying) when that module is installed, or from the
+``quotes`` mapping the caller passes. The report never picks quotes itself: a raw "first three
+tagged answers" could show an answer from a group of two people, which is how respondents get
+recognised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pandas as pd
+
+from cls_text.schema import TEXT
+
+
+def example_quotes(
+    tagged: pd.DataFrame,
+    theme_id: str,
+    quotes: dict[str, pd.DataFrame] | None = None,
+    *,
+    n: int = 3,
+) -> pd.DataFrame:
+    """Up to ``n`` safe example quotes for one theme (a frame with at least ``text``).
+
+    ``quotes[theme_id]`` wins when given; otherwise ``cls_text.quotes.select_quotes`` is
+    used if present; otherwise the result is empty and the report says so.
+    """
+    if quotes is not None and theme_id in quotes:
+        frame = quotes[theme_id]
+    else:
+        try:
+            module = importlib.import_module("cls_text.quotes")
+        except ModuleNotFoundError:
+            return pd.DataFrame(columns=[TEXT])
+        frame = module.select_quotes(tagged, theme_id, n=n)
+    if frame is None or TEXT not in frame.columns:
+        return pd.DataFrame(columns=[TEXT])
+    return frame.head(n).reset_index(drop=True)
+
+
+def evidence_text(value: object) -> str:
+    """Render a ``<theme>_evidence`` JSON cell as readable text: 'term: "sentence"; ...'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    try:
+        items = json.loads(str(value)) if str(value) else []
+    except json.JSONDecodeError:
+        return str(value)
+    parts = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        matched = str(item.get("matched") or item.get("term") or "")
+        sentence = str(item.get("sentence", "")).strip()
+        neg = " (negated)" if item.get("negated") else ""
+        parts.append(f'{matched}{neg}: "{sentence}"' if sentence else matched + neg)
+    return "; ".join(parts)

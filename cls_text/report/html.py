@@ -1,0 +1,190 @@
+"""``report.html``: one self-contained page for evaluators who are not programmers.
+
+Self-contained means it opens from an e-mail attachment or a shared drive with no network:
+plotly.js is inlined once in the page head, every chart is a div drawn by it, CSS is inline,
+and no web font, image or script is fetched. All text that comes from data (labels, quotes,
+topic keywords) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import pandas as pd
+
+from cls_text.report.summary import ReportData, pct
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:0;
+color:#1b1b1b;background:#fafafa;line-height:1.5}
+main{max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem;background:#fff}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.5rem;border-bottom:2px solid #0072B2;
+padding-bottom:.2rem}h3{margin-top:1.8rem}.lede{color:#444;font-size:1.05rem}
+nav ul{columns:2;padding-left:1.2rem}table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f0f4f8}blockquote{border-left:4px solid #56B4E9;margin:.6rem 0;padding:.3rem .9rem;
+background:#f5f9fc}.note{color:#555;font-size:.9rem}.chart{margin:1rem 0 2rem}
+.flag{background:#fff4d6;border:1px solid #E69F00;padding:.5rem .8rem;border-radius:4px}
+.theme{border-top:1px solid #ddd;padding-top:.5rem}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
+    if frame is None or frame.empty:
+        return '<p class="note">Nothing to show.</p>'
+    shown = frame if max_rows is None else frame.head(max_rows)
+    return shown.to_html(index=False, escape=True, na_rep="", border=0, classes="data")
+
+
+def _chart(fig: Any, div_id: str) -> str:
+    # include_plotlyjs=False: the library is inlined once in <head>, not once per chart.
+    body = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=f"chart-{div_id}",
+        config={"displaylogo": False, "responsive": True},
+    )
+    return f'<div class="chart" data-chart="{_e(div_id)}">{body}</div>'
+
+
+def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
+    cb = manifest.get("codebook", {}) or {}
+    tagger = manifest.get("tagger", {}) or {}
+    totals = (manifest.get("conservation", {}) or {}).get("total", {}) or {}
+    rows = [
+        ("Wave", data.wave),
+        ("Codebook", f"{cb.get('name', cb.get('id', ''))} (id {cb.get('id', '')}, "
+                     f"version {cb.get('version', '')})"),
+        ("Codebook hash", cb.get("hash", "")),
+        *[(f"Tagger: {k}", json.dumps(v) if isinstance(v, dict | list) else v)
+          for k, v in tagger.items()],
+        *[(f"Count: {k.replace('_', ' ')}", v) for k, v in totals.items()],
+        ("Conservation holds", (manifest.get("conservation", {}) or {}).get("holds", "")),
+        ("Run at (UTC)", manifest.get("created_utc", "")),
+        ("cls-text version", manifest.get("cls_text_version", "")),
+    ]  # fmt: skip
+    table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v != "")
+    older = {w: v for w, v in data.codebook_by_wave.items() if v != cb.get("version", v)}
+    older_html = ""
+    if older:
+        items = "".join(f"<li>{_e(w)}: codebook version {_e(v)}</li>" for w, v in older.items())
+        older_html = (
+            '<p class="flag">Some earlier waves were tagged under another codebook version. '
+            "Theme ids stay stable across versions, but a theme added later is shown as "
+            f"<em>not coded</em> for those waves (not as zero):</p><ul>{items}</ul>"
+        )
+    return f"""
+<p>Each answer was tagged against the codebook's themes by the tagger listed below. Only
+substantive answers count: blank answers, "n/a", "nothing" and the same respondent repeating an
+earlier answer are left out. <strong>Share of respondents</strong> is the number of people who
+raised a theme in at least one answer, divided by the people who gave at least one substantive
+answer. Ranges are 95% Wilson intervals. A change since the previous wave is tested with a
+two-proportion z-test; because many comparisons are made at once, p-values are corrected for
+the false-discovery rate (Benjamini–Hochberg, 5%) and only changes that pass are called
+significant. Summary sentences give no percentage for groups too small to support one;
+the tables still show the counts.</p>
+{older_html}<table>{table}</table>"""
+
+
+def _theme_section(
+    data: ReportData, theme_id: str, definition: str, quotes: pd.DataFrame
+) -> str:
+    label = data.labels[theme_id]
+    sentences = data.sentences.get(theme_id, [])
+    lead = f"<p><strong>{_e(sentences[0])}</strong></p>" if sentences else ""
+    more = "".join(f"<li>{_e(s)}</li>" for s in sentences[1:])
+    if quotes.empty:
+        quote_html = '<p class="note">No example quotes could be shown safely for this theme.</p>'
+    else:
+        quote_html = "".join(f"<blockquote>{_e(q)}</blockquote>" for q in quotes["text"])
+    by_type = data.by_type.loc[data.by_type["theme"] == theme_id]
+    st = data.stance.loc[data.stance["theme"] == theme_id] if not data.stance.empty else None
+    stance = ""
+    if st is not None and not st.empty:
+        r = st.iloc[0]
+        stance = (
+            f"<p>Of {r['n_tagged']} answers raising it, {r['n_positive']} were positive, "
+            f"{r['n_negative']} negative and {r['n_neutral']} neutral or mixed.</p>"
+        )
+    table = _table(
+        by_type.assign(
+            share=by_type["share_resp"].map(pct),
+            CI=[f"{pct(a)}–{pct(b)}" for a, b in zip(by_type["ci_low"], by_type["ci_high"], strict=True)],
+        )[["respondent_type", "k_resp", "n_resp", "share", "CI"]].rename(
+            columns={"respondent_type": "respondent type", "k_resp": "raised by", "n_resp": "of"}
+        )
+    )  # fmt: skip
+    return f"""
+<section class="theme" id="theme-{_e(theme_id)}"><h3>{_e(label)}</h3>
+<p class="note">{_e(definition)}</p>{lead}<ul>{more}</ul>{stance}{table}
+<h4>Example quotes</h4>{quote_html}</section>"""
+
+
+def render_html(
+    data: ReportData,
+    *,
+    figures: dict[str, Any],
+    definitions: dict[str, str],
+    manifest: dict[str, Any],
+    quotes: dict[str, pd.DataFrame],
+    topics: pd.DataFrame,
+    candidates: pd.DataFrame | None,
+    title: str = "Community Led Support feedback",
+) -> str:
+    """Render the whole page as one string (pure; the caller writes it atomically)."""
+    from plotly.offline import get_plotlyjs
+
+    c = data.counts
+    sig = data.changes.loc[data.changes["significant"]] if not data.changes.empty else data.changes
+    if data.changes.empty:
+        change_html = "<p>This is the first wave in the store, so there is no change to report.</p>"
+    elif sig.empty:
+        change_html = "<p>No theme changed significantly since the previous wave.</p>"
+    else:
+        items = "".join(f"<li>{_e(data.sentences[t][0])}</li>" for t in sig["theme"])
+        change_html = f"<p>Significant changes since the previous wave:</p><ul>{items}</ul>"
+    top = data.overall.sort_values("share_resp", ascending=False).head(3)["theme"]
+    top_html = "".join(f"<li>{_e(data.sentences[t][0])}</li>" for t in top if t in data.sentences)
+    charts = {k: _chart(f, k) for k, f in figures.items()}
+    themes_html = "".join(
+        _theme_section(data, t, definitions.get(t, ""), quotes.get(t, pd.DataFrame(columns=["text"])))
+        for t in data.labels
+        if t in data.sentences
+    )  # fmt: skip
+    cand_cols = [c for c in ("keywords", "size", "nearest_theme", "similarity") if c in (candidates if candidates is not None else pd.DataFrame())]  # noqa: E501
+    cand_table = _table(candidates[cand_cols]) if candidates is not None and cand_cols else _table(pd.DataFrame())  # noqa: E501
+    topic_cols = [c for c in ("topic", "label", "size", "share", "keywords") if c in topics]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)}: {_e(data.wave)}</title><style>{_CSS}</style>
+<script type="text/javascript">{get_plotlyjs()}</script></head>
+<body><main>
+<h1>{_e(title)}: {_e(data.wave)}</h1>
+<p class="lede">{c["respondents"]} respondents gave {c["answers"]} answers;
+{c["substantive_answers"]} answers from {c["substantive_respondents"]} respondents had something
+to say and were analysed. Waves compared: {_e(", ".join(data.waves))}.</p>
+<nav><ul><li><a href="#headline">Headline findings</a></li><li><a href="#charts">Charts</a></li>
+<li><a href="#themes">Each theme</a></li><li><a href="#topics">Emergent topics</a></li>
+<li><a href="#candidates">Candidate new themes</a></li><li><a href="#methods">Methods</a></li></ul></nav>
+<h2 id="headline">Headline findings</h2><p>Most often raised:</p><ul>{top_html}</ul>{change_html}
+{_table(data.headline.drop(columns=["theme"]))}
+<h2 id="charts">Charts</h2><p class="note">Hover over a chart for exact figures; click legend
+entries to show or hide series.</p>{"".join(v for k, v in charts.items() if k not in ("topic-map", "candidates"))}
+<h2 id="themes">Each theme</h2>{themes_html}
+<h2 id="topics">Emergent topics</h2><p>Topics found by clustering the answers themselves,
+independent of the codebook. They are prompts for reading, not findings.</p>
+{charts.get("topic-map", "")}{_table(topics[topic_cols] if topic_cols else pd.DataFrame())}
+<h2 id="candidates">Candidate new themes</h2><p>Groups of answers that no current theme
+covers. Read them before deciding whether the codebook needs a new theme.</p>
+{charts.get("candidates", "")}{cand_table}
+<h2 id="methods">Methods</h2>{_methods(data, manifest)}
+</main></body></html>
+"""  # noqa: E501

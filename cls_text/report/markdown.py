@@ -1,0 +1,66 @@
+"""``report.md`` and the Markdown tables the flow publishes as Prefect artifacts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cls_text.markdown import frame_to_markdown
+from cls_text.report.summary import ReportData, pct
+
+
+def headline_markdown(data: ReportData) -> str:
+    """The headline table (one row per theme) as a Markdown table."""
+    if data.headline.empty:
+        return "_No themes to report._"
+    return frame_to_markdown(data.headline.drop(columns=["theme"]))
+
+
+def changes_table(data: ReportData) -> pd.DataFrame:
+    """Changes since the previous wave in readable form (empty for a first wave)."""
+    if data.changes.empty:
+        return pd.DataFrame(columns=["theme", "before", "now", "change", "p (FDR)", "significant"])
+    ch = data.changes
+    return pd.DataFrame(
+        {
+            "theme": [data.labels.get(t, t) for t in ch["theme"]],
+            "before": [f"{pct(s)} ({w})" for s, w in zip(ch["previous_share"], ch["previous_wave"], strict=True)],
+            "now": ch["share"].map(pct),
+            "change": [f"{100 * c:+.0f} pts" for c in ch["change"]],
+            "p (FDR)": ch["p_adjusted"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
+            "significant": ch["significant"].map({True: "yes", False: "no"}),
+        }
+    )  # fmt: skip
+
+
+def render_markdown(
+    data: ReportData, *, title: str = "Community Led Support feedback", html_name: str = "report.html"
+) -> str:
+    """The report as Markdown for pasting into a document: headline, sentences, changes."""
+    c = data.counts
+    lines = [
+        f"# {title}: {data.wave}",
+        "",
+        f"{c['respondents']} respondents gave {c['answers']} answers; "
+        f"{c['substantive_answers']} answers from {c['substantive_respondents']} respondents "
+        "were analysed. Ranges are 95% intervals. "
+        f"Interactive charts: [{html_name}]({html_name}).",
+        "",
+        "## Headline findings",
+        "",
+        headline_markdown(data),
+        "",
+        "## Change since the previous wave",
+        "",
+    ]
+    if data.changes.empty:
+        lines.append("This is the first wave, so there is no change to report.")
+    else:
+        lines += [
+            frame_to_markdown(changes_table(data)),
+            "",
+            "Significant = passes a two-proportion z-test after Benjamini–Hochberg correction (5%).",
+        ]
+    lines += ["", "## Each theme", ""]
+    for t, sentences in data.sentences.items():
+        lines += [f"### {data.labels[t]}", ""] + [f"- {s}" for s in sentences] + [""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,282 @@
+"""The figures behind a wave report, and the sentences that describe them.
+
+:func:`compute_report_data` runs every statistic once (through :mod:`cls_text.trends`) and
+returns a frozen :class:`ReportData`; the HTML, XLSX and Markdown writers only format it, so
+all three always agree. Sentences are generated from the numbers by :func:`theme_sentence`,
+never written by hand, so a reader can check each one against the tables.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from cls_text import trends
+from cls_text.codebook import Codebook
+from cls_text.schema import QUESTION, RESPONDENT_ID, RESPONDENT_TYPE, SITE, WAVE
+
+#: Below this many respondents in a group, no percentage is stated (it would mislead).
+MIN_BASE = 10
+
+#: Plural nouns for respondent types, as they read in a sentence.
+GROUP_NOUNS = {
+    "": "respondents",
+    "staff": "staff",
+    "community member": "community members",
+    "partner": "partners",
+    "other": "other respondents",
+}
+
+
+def pct(value: float | None) -> str:
+    """Format a fraction as a whole percentage ("31%"); missing values as "–"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{round(100 * float(value))}%"
+
+
+def theme_sentence(
+    label: str,
+    *,
+    share: float,
+    ci_low: float,
+    ci_high: float,
+    n: int,
+    group: str = "",
+    previous_share: float | None = None,
+    previous_wave: str | None = None,
+    significant: bool | None = None,
+    min_base: int = MIN_BASE,
+) -> str:
+    """One factual sentence about a theme's prevalence, built only from the figures.
+
+    Args:
+        label: Theme label as readers know it ("Trust").
+        share: Share of respondents raising it (0–1).
+        ci_low: Lower end of its 95% interval.
+        ci_high: Upper end.
+        n: Respondents in the base.
+        group: Respondent type ("staff") or "" for all respondents.
+        previous_share: Same share in the previous wave, if there was one.
+        previous_wave: Label of the previous wave.
+        significant: Whether the change passed the FDR-corrected test.
+        min_base: Smallest base for which a percentage is stated.
+
+    Returns:
+        e.g. "Trust was raised by 31% of staff (CI 25–37%), up from 22% in wave 1."
+
+    Examples:
+        >>> theme_sentence("Trust", share=0.31, ci_low=0.25, ci_high=0.37, n=100, group="staff",
+        ...                previous_share=0.22, previous_wave="wave 1", significant=True)
+        'Trust was raised by 31% of staff (CI 25–37%), up from 22% in wave 1.'
+    """
+    noun = GROUP_NOUNS.get(group, group or "respondents")
+    if n < min_base:
+        return (
+            f"{label}: too few {noun} answered (n={n}) to give a reliable percentage "
+            f"(at least {min_base} needed)."
+        )
+    low, high = pct(ci_low).rstrip("%"), pct(ci_high)
+    text = f"{label} was raised by {pct(share)} of {noun} (CI {low}–{high})"
+    if previous_share is not None and previous_wave and not math.isnan(previous_share):
+        before = f"{pct(previous_share)} in {previous_wave}"
+        if significant and share > previous_share:
+            text += f", up from {before}"
+        elif significant and share < previous_share:
+            text += f", down from {before}"
+        else:
+            text += f", compared with {before} (no statistically significant change)"
+    return text + "."
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Every table a report shows, computed once.
+
+    Attributes:
+        wave: The reported wave.
+        waves: All waves in time order (history plus this one).
+        labels: Theme id -> label, codebook order.
+        overall: Prevalence of each theme in this wave (one row per theme).
+        by_type: Prevalence by respondent type, this wave.
+        by_site: Prevalence by site, this wave.
+        by_question: Prevalence by question, this wave.
+        trend: Prevalence by wave, all waves.
+        changes: Change since the previous wave, overall.
+        changes_by_type: Change since the previous wave, by respondent type.
+        stance: Stance balance per theme, this wave.
+        cooccurrence: Theme pairs on the same answer, this wave.
+        headline: One row per theme for the summary table (readable columns).
+        sentences: Theme id -> list of sentences (overall first, then by respondent type).
+        counts: Respondents, answers and substantive answers in this wave.
+        codebook_by_wave: wave -> codebook version it was tagged with (where known).
+    """
+
+    wave: str
+    waves: list[str]
+    labels: dict[str, str]
+    overall: pd.DataFrame
+    by_type: pd.DataFrame
+    by_site: pd.DataFrame
+    by_question: pd.DataFrame
+    trend: pd.DataFrame
+    changes: pd.DataFrame
+    changes_by_type: pd.DataFrame
+    stance: pd.DataFrame
+    cooccurrence: pd.DataFrame
+    headline: pd.DataFrame
+    sentences: dict[str, list[str]]
+    counts: dict[str, int]
+    codebook_by_wave: dict[str, str] = field(default_factory=dict)
+
+
+def _current_wave(tagged: pd.DataFrame) -> str:
+    waves = sorted(set(tagged[WAVE].astype(str))) if WAVE in tagged.columns else []
+    if len(waves) != 1:
+        raise ValueError(f"the tagged table must hold exactly one wave, found {waves}")
+    return waves[0]
+
+
+def combine_history(tagged: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataFrame:
+    """This wave plus earlier waves from the store (this wave's rows in history are replaced)."""
+    if history is None or history.empty:
+        return tagged
+    wave = _current_wave(tagged)
+    earlier = history.loc[history[WAVE].astype(str) != wave]
+    return pd.concat([earlier, tagged], ignore_index=True, sort=False)
+
+
+def _lookup(frame: pd.DataFrame, theme: str, **where: str) -> pd.Series | None:
+    mask = frame["theme"] == theme
+    for col, value in where.items():
+        mask &= frame[col].astype(str) == value
+    rows = frame.loc[mask]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _sentence_for(
+    label: str, row: pd.Series, change: pd.Series | None, group: str = "", min_base: int = MIN_BASE
+) -> str:
+    return theme_sentence(
+        label,
+        share=float(row["share_resp"]),
+        ci_low=float(row["ci_low"]),
+        ci_high=float(row["ci_high"]),
+        n=int(row["n_resp"]),
+        group=group,
+        previous_share=None if change is None else float(change["previous_share"]),
+        previous_wave=None if change is None else str(change["previous_wave"]),
+        significant=None if change is None else bool(change["significant"]),
+        min_base=min_base,
+    )
+
+
+def compute_report_data(
+    tagged: pd.DataFrame,
+    codebook: Codebook,
+    history: pd.DataFrame | None = None,
+    *,
+    min_base: int = MIN_BASE,
+) -> ReportData:
+    """Compute every figure of a wave report.
+
+    Args:
+        tagged: This wave's tagged long table (exactly one wave).
+        codebook: The codebook it was tagged with (theme order and labels).
+        history: Earlier waves (e.g. :func:`cls_text.store.read_store`), or None.
+        min_base: Smallest group (respondents) for which a sentence states a percentage.
+
+    Raises:
+        ValueError: ``tagged`` holds no wave or several, or lacks a theme column.
+    """
+    wave = _current_wave(tagged)
+    ids = codebook.theme_ids()
+    labels = {t.id: t.label for t in codebook.themes}
+    combined = combine_history(tagged, history)
+    # Themes a past wave was not coded for are NA there, and a past codebook may have had
+    # themes this one retired; trends follow the current codebook's ids only.
+    for t in ids:
+        if t not in combined.columns:
+            combined[t] = pd.NA
+    order = trends.wave_order(combined)
+    overall = trends.prevalence(tagged, ids)
+    changes = trends.wave_changes(combined, ids, waves=order)
+    changes_by_type = trends.wave_changes(combined, ids, by=[RESPONDENT_TYPE], waves=order)
+    changes = changes.loc[changes[WAVE] == wave] if not changes.empty else changes
+    if not changes_by_type.empty:
+        changes_by_type = changes_by_type.loc[changes_by_type[WAVE] == wave]
+    by_type = trends.prevalence(tagged, ids, by=[RESPONDENT_TYPE])
+    stance = trends.stance_balance(tagged, ids)
+
+    sentences: dict[str, list[str]] = {}
+    head_rows = []
+    for t in ids:
+        row = _lookup(overall, t)
+        if row is None:
+            continue
+        change = _lookup(changes, t) if not changes.empty else None
+        lines = [_sentence_for(labels[t], row, change, "", min_base)]
+        for group_row in by_type.loc[by_type["theme"] == t].itertuples(index=False):
+            group = str(getattr(group_row, RESPONDENT_TYPE))
+            g_change = (
+                _lookup(changes_by_type, t, **{RESPONDENT_TYPE: group})
+                if not changes_by_type.empty
+                else None
+            )
+            row_g = pd.Series(group_row._asdict())
+            lines.append(_sentence_for(labels[t], row_g, g_change, group, min_base))
+        sentences[t] = lines
+        st = _lookup(stance, t) if not stance.empty else None
+        head_rows.append(
+            {
+                "theme": t,
+                "label": labels[t],
+                "respondents": f"{row['k_resp']} of {row['n_resp']}",
+                "share of respondents": pct(row["share_resp"]),
+                "95% CI": f"{pct(row['ci_low'])}–{pct(row['ci_high'])}",
+                "share of answers": pct(row["share_quotes"]),
+                "change since previous wave": (
+                    ""
+                    if change is None
+                    else f"{100 * float(change['change']):+.0f} pts vs {change['previous_wave']}"
+                ),
+                "significant": "" if change is None else ("yes" if change["significant"] else "no"),
+                "stance (+ / 0 / -)": (
+                    ""
+                    if st is None
+                    else f"{st['n_positive']} / {st['n_neutral']} / {st['n_negative']}"
+                ),
+            }
+        )
+    sub = trends.substantive_rows(tagged)
+    counts = {
+        "respondents": int(tagged[RESPONDENT_ID].nunique()),
+        "answers": len(tagged),
+        "substantive_answers": len(sub),
+        "substantive_respondents": int(sub[RESPONDENT_ID].nunique()),
+    }
+    codebook_by_wave: dict[str, str] = {}
+    if "codebook_version" in combined.columns:
+        known = combined.dropna(subset=["codebook_version"])
+        codebook_by_wave = dict(zip(known[WAVE].astype(str), known["codebook_version"].astype(str)))
+    codebook_by_wave[wave] = codebook.version
+    return ReportData(
+        wave=wave,
+        waves=order,
+        labels=labels,
+        overall=overall,
+        by_type=by_type,
+        by_site=trends.prevalence(tagged, ids, by=[SITE]) if SITE in tagged else overall.iloc[:0],
+        by_question=trends.prevalence(tagged, ids, by=[QUESTION]),
+        trend=trends.prevalence(combined, ids, by=[WAVE]),
+        changes=changes.reset_index(drop=True),
+        changes_by_type=changes_by_type.reset_index(drop=True),
+        stance=stance,
+        cooccurrence=trends.cooccurrence(tagged, ids),
+        headline=pd.DataFrame(head_rows),
+        sentences=sentences,
+        counts=counts,
+        codebook_by_wave=codebook_by_wave,
+    )

@@ -1,0 +1,199 @@
+"""The topics step of a wave: embed a bounded sample, find topics and candidate new themes.
+
+Sentence embeddings are the expensive part (MiniLM manages tens to a few hundred quotes a second
+on two shared cores), so at most ``cfg.max_embed_docs`` substantive quotes are embedded: all of
+them in small waves, a seeded sample in large ones. Topics are fitted on the embedded quotes;
+the others join the topic whose c-TF-IDF they match best. The cost of embedding is therefore
+bounded, and the rest of the step grows linearly with the wave. See docs/topics.md.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook import Codebook
+from cls_text.io import write_csv, write_json_atomic
+from cls_text.topics.candidates import candidate_themes, residual_mask, theme_prototypes
+from cls_text.topics.config import TopicConfig
+from cls_text.topics.discover import TopicResult, _unit, discover_topics
+from cls_text.topics.model import Encoder
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WaveTopics:
+    """What the topics step of a wave produced.
+
+    Attributes:
+        topics: Topics over the wave's substantive quotes (ids are ``quote_id``).
+        candidates: Candidate new themes from the residual (see ``candidate_themes``).
+        params: Counts and timings: quotes, embedded quotes, residual size, seconds per part.
+    """
+
+    topics: TopicResult
+    candidates: pd.DataFrame
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def embed_quotes(texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Embed each quote as the normalised mean of its sentence vectors.
+
+    The zero-shot tagger embeds exactly these sentences (same splitter, same strings), so with
+    its embedder the vectors come from its cache and cost nothing; with any other embedder the
+    cost is that of embedding the text once. A quote without a sentence is embedded whole.
+    """
+    from cls_text.zeroshot import split_sentences
+
+    owner: list[int] = []
+    pieces: list[str] = []
+    for i, text in enumerate(texts):
+        spans = split_sentences(text) or [(0, len(text))]
+        for a, b in spans:
+            owner.append(i)
+            pieces.append(text[a:b])
+    if not pieces:
+        return np.zeros((0, 0), dtype=np.float32)
+    vecs = np.asarray(encode(pieces), dtype=np.float32)
+    out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+    np.add.at(out, np.asarray(owner), vecs)
+    return _unit(out)
+
+
+def tagger_embedder(tagger: object) -> Encoder | None:
+    """The embedder a fitted tagger used (``embedder_``), to share its cache; else None."""
+    enc = getattr(tagger, "embedder_", None)
+    return enc if enc is not None and hasattr(enc, "encode") else None
+
+
+def _substantive(tagged: pd.DataFrame) -> np.ndarray:
+    text = tagged[S.TEXT].fillna("").astype(str).str.strip().ne("")
+    mask = np.array(text, dtype=bool)
+    if S.NON_SUBSTANTIVE in tagged.columns:
+        mask = mask & ~np.array(tagged[S.NON_SUBSTANTIVE].fillna(False), dtype=bool)
+    return mask
+
+
+def wave_topics(
+    tagged: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    cfg: TopicConfig | None = None,
+    embedder: Encoder | None = None,
+) -> WaveTopics:
+    """Run the topics step on a tagged wave.
+
+    Args:
+        tagged: The tagged long table (after redaction).
+        codebook: The codebook the wave was tagged with (themes, stop words).
+        cfg: Topic settings, e.g. ``TopicConfig(**pipeline_cfg.topics)``.
+        embedder: Sentence encoder; ``cls_text.embeddings.Embedder()`` (local MiniLM) when None.
+            Pass the tagger's embedder (:func:`tagger_embedder`) to reuse its cache.
+
+    Returns:
+        A :class:`WaveTopics`; "too little text" is reported in it, never raised.
+
+    Examples:
+        >>> wt = wave_topics(tagged, load_codebook())  # doctest: +SKIP
+        >>> write_topic_outputs(wt, out_dir)  # doctest: +SKIP
+    """
+    cfg = cfg or TopicConfig()
+    if embedder is None:
+        from cls_text.embeddings import Embedder
+
+        embedder = Embedder()
+    for col in (S.QUOTE_ID, S.TEXT):
+        if col not in tagged.columns:
+            raise ValueError(f"tagged table has no '{col}' column; got {list(tagged.columns)}")
+    timings: dict[str, float] = {}
+    sub_pos = np.flatnonzero(_substantive(tagged))
+    rng = np.random.default_rng(cfg.seed)
+    chosen = (
+        np.sort(rng.choice(sub_pos, size=cfg.max_embed_docs, replace=False))
+        if len(sub_pos) > cfg.max_embed_docs
+        else sub_pos
+    )
+    t0 = time.perf_counter()
+    texts = tagged[S.TEXT].fillna("").astype(str).tolist()
+    emb = embed_quotes([texts[int(i)] for i in chosen], embedder.encode)
+    protos = theme_prototypes(codebook, embedder.encode)
+    timings["embed"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    sub = tagged.iloc[sub_pos]
+    where = np.searchsorted(sub_pos, chosen)  # chosen rows as positions within ``sub``
+    result = discover_topics(
+        sub[S.TEXT].astype(str).tolist(),
+        emb,
+        cfg=cfg,
+        stop_words=codebook.stop_words,
+        ids=sub[S.QUOTE_ID].astype(str).tolist(),
+        embedding_model=embedder,
+        embedded_index=where,
+    )
+    timings["topics"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    cands = candidate_themes(
+        tagged,
+        emb,
+        protos,
+        cfg=cfg,
+        stop_words=codebook.stop_words,
+        embedding_model=embedder,
+        embedded_index=chosen,
+    )
+    timings["candidates"] = time.perf_counter() - t0
+    params = {
+        "n_quotes": len(tagged),
+        "n_substantive": len(sub_pos),
+        "n_embedded": len(chosen),
+        "n_residual": int(
+            residual_mask(tagged, codebook.theme_ids(), threshold=cfg.residual_score).sum()
+        ),
+        "timings": timings,
+    }
+    return WaveTopics(topics=result, candidates=cands, params=params)
+
+
+def write_topic_outputs(
+    wt: WaveTopics,
+    out_dir: str | Path,
+    *,
+    save_model: bool = True,
+    card: dict[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write ``<out_dir>/topics/``: topic table, per-quote topics, candidates, summary, model.
+
+    Files: ``topics.csv``, ``quote_topics.csv``, ``candidates.csv``, ``topics.json`` (params,
+    messages) and, when ``save_model`` and topics were found, ``model/`` (safetensors + card).
+
+    Returns:
+        Output name -> path.
+    """
+    from cls_text.topics.persist import save_topic_model
+
+    folder = Path(out_dir) / "topics"
+    paths = {
+        "topics_csv": write_csv(wt.topics.topics, folder / "topics.csv"),
+        "quote_topics_csv": write_csv(wt.topics.to_frame(S.QUOTE_ID), folder / "quote_topics.csv"),
+        "candidates_csv": write_csv(wt.candidates, folder / "candidates.csv"),
+    }
+    summary = {
+        "params": wt.params,
+        "topics": wt.topics.params,
+        "too_little_text": wt.topics.too_little_text,
+        "message": wt.topics.message,
+        "candidates_message": wt.candidates.attrs.get("message", ""),
+    }
+    paths["topics_json"] = write_json_atomic(folder / "topics.json", summary)
+    if save_model and wt.topics.model is not None:
+        model_card = {"params": wt.topics.params, **(card or {})}
+        paths["model"] = save_topic_model(wt.topics.model, folder / "model", model_card)
+    return paths

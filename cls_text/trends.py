@@ -1,0 +1,390 @@
+"""Statistics across groups and waves: prevalence with intervals, change, stance, co-occurrence.
+
+Every function here is pure: it takes a tagged long table (one wave or the cumulative store)
+and returns a new DataFrame. Reports, Prefect artifacts and the store all use the same numbers,
+so a figure in ``report.html`` can be traced to one call here.
+
+Definitions (the ones evaluators are told in the report's methods section):
+
+- Only *substantive* answers count: rows flagged ``non_substantive`` ("n/a", "nothing") or
+  ``duplicate_answer`` (the same respondent pasting the same text again) are left out of both
+  numerators and denominators, so a theme's share is not diluted by empty answers.
+- *Share of quotes* = substantive answers tagged with the theme / substantive answers.
+- *Share of respondents* = distinct respondents with at least one answer tagged with the theme /
+  distinct respondents with at least one substantive answer in the group. A respondent is a
+  (wave, respondent_id) pair, so ids re-used across waves never merge two people.
+- A theme column that is missing (NA) for a row — a wave tagged under a codebook version that
+  did not have the theme — means "not coded", not "absent": those rows drop out of that theme's
+  denominators instead of counting as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cls_text.schema import (
+    DATE,
+    DUPLICATE_ANSWER,
+    NON_SUBSTANTIVE,
+    RESPONDENT_ID,
+    WAVE,
+    stance_col,
+)
+
+#: z for a two-sided 95% interval.
+Z95 = 1.959963984540054
+
+PREVALENCE_COLUMNS = (
+    "n_quotes",
+    "k_quotes",
+    "share_quotes",
+    "n_resp",
+    "k_resp",
+    "share_resp",
+    "ci_low",
+    "ci_high",
+    "ci_low_quotes",
+    "ci_high_quotes",
+)
+
+
+def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``k / n``.
+
+    Wilson rather than the textbook normal interval because survey groups are often small
+    and shares often near 0%: the normal interval then runs below zero or collapses to a point.
+
+    Args:
+        k: Successes (0 <= k <= n).
+        n: Trials; ``n == 0`` gives ``(nan, nan)`` (no base, no interval).
+        z: Normal quantile; 1.96 for 95%.
+
+    Returns:
+        ``(low, high)`` as fractions in [0, 1].
+
+    Raises:
+        ValueError: ``k`` or ``n`` is negative or ``k > n``.
+
+    Examples:
+        >>> [round(x, 4) for x in wilson_interval(31, 100)]
+        [0.2278, 0.4063]
+    """
+    if n < 0 or k < 0 or k > n:
+        raise ValueError(f"wilson_interval: need 0 <= k <= n, got k={k}, n={n}")
+    if n == 0:
+        return (math.nan, math.nan)
+    low, high = _wilson_arrays(np.array([k], dtype=float), np.array([n], dtype=float), z)
+    return (float(low[0]), float(high[0]))
+
+
+def _wilson_arrays(k: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised Wilson interval; entries with ``n == 0`` are NaN."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        low = np.clip(centre - half, 0.0, 1.0)
+        high = np.clip(centre + half, 0.0, 1.0)
+    low[n == 0] = np.nan
+    high[n == 0] = np.nan
+    return low, high
+
+
+def substantive_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows that count towards prevalence: not non-substantive and not a duplicate answer."""
+    keep = pd.Series(True, index=df.index)
+    for col in (NON_SUBSTANTIVE, DUPLICATE_ANSWER):
+        if col in df.columns:
+            keep &= ~df[col].fillna(False).astype(bool)
+    return df.loc[keep]
+
+
+def _check(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str]) -> None:
+    if isinstance(theme_ids, str):
+        raise ValueError("theme_ids: expected a list of theme ids, got str")
+    missing = [c for c in (*by, RESPONDENT_ID) if c not in df.columns]
+    if missing:
+        raise ValueError(f"tagged table lacks column(s) {missing}; has {list(df.columns)}")
+    unknown = [t for t in theme_ids if t not in df.columns]
+    if unknown:
+        raise ValueError(f"theme column(s) {unknown} not in the tagged table")
+
+
+def _respondent_key(df: pd.DataFrame) -> pd.Series:
+    if WAVE in df.columns:
+        return df[WAVE].astype(str) + "\x1f" + df[RESPONDENT_ID].astype(str)
+    return df[RESPONDENT_ID].astype(str)
+
+
+def prevalence(
+    df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Share of quotes and of respondents tagged with each theme, per group, with 95% CIs.
+
+    Args:
+        df: Tagged long table (one wave or several).
+        theme_ids: Theme columns to count (0/1, NA where not coded).
+        by: Grouping columns, e.g. ``[WAVE, RESPONDENT_TYPE]``; empty for one overall row.
+
+    Returns:
+        One row per theme x group: ``theme``, the ``by`` columns, then ``PREVALENCE_COLUMNS``.
+        ``ci_low``/``ci_high`` are the Wilson interval of ``share_resp`` (the headline
+        figure); ``ci_low_quotes``/``ci_high_quotes`` that of ``share_quotes``. Groups with no
+        coded answers for a theme are left out.
+
+    Raises:
+        ValueError: A grouping column or theme column is missing.
+    """
+    by = list(by)
+    _check(df, theme_ids, by)
+    sub = substantive_rows(df)
+    resp = _respondent_key(sub)
+    frames = []
+    for theme in theme_ids:
+        coded = sub[theme].notna()
+        part = pd.DataFrame(
+            {
+                "_t": pd.to_numeric(sub.loc[coded, theme]).astype(int),
+                "_r": resp[coded],
+                **{c: sub.loc[coded, c].astype(str) for c in by},
+            }
+        )
+        part["_rt"] = part["_r"].where(part["_t"] == 1)
+        keys = by or (lambda _: 0)
+        grouped = part.groupby(keys, sort=True, dropna=False)
+        agg = grouped.agg(
+            n_quotes=("_t", "size"),
+            k_quotes=("_t", "sum"),
+            n_resp=("_r", "nunique"),
+            k_resp=("_rt", "nunique"),
+        )
+        agg = agg.reset_index(drop=not by)
+        agg.insert(0, "theme", theme)
+        frames.append(agg)
+    cols = ["theme", *by, "n_quotes", "k_quotes", "n_resp", "k_resp"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    out = out[cols]
+    for c in ("n_quotes", "k_quotes", "n_resp", "k_resp"):
+        out[c] = out[c].astype(int)
+    n_q, k_q = out["n_quotes"].to_numpy(), out["k_quotes"].to_numpy()
+    n_r, k_r = out["n_resp"].to_numpy(), out["k_resp"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_quotes"] = np.where(n_q > 0, k_q / np.maximum(n_q, 1), np.nan)
+        out["share_resp"] = np.where(n_r > 0, k_r / np.maximum(n_r, 1), np.nan)
+    out["ci_low"], out["ci_high"] = _wilson_arrays(k_r, n_r)
+    out["ci_low_quotes"], out["ci_high_quotes"] = _wilson_arrays(k_q, n_q)
+    return out[["theme", *by, *PREVALENCE_COLUMNS]]
+
+
+def wave_order(df: pd.DataFrame) -> list[str]:
+    """Waves in time order: by earliest answer date, then by label (undated waves last)."""
+    if WAVE not in df.columns or df.empty:
+        return []
+    waves = df[WAVE].astype(str)
+    if DATE in df.columns:
+        dates = df[DATE].astype(str).where(df[DATE].astype(str).str.len() > 0)
+        first = dates.groupby(waves).min()
+    else:
+        first = pd.Series(dtype=object)
+    labels = sorted(waves.unique())
+    return sorted(labels, key=lambda w: (str(first.get(w, "")) or "9999", w))
+
+
+def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
+    """z and two-sided p of a pooled two-proportion z-test; (0, 1) when nothing varies."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    if n1 == 0 or n2 == 0:
+        return (math.nan, math.nan)
+    pooled = (k1 + k2) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        # Both waves at 0% (or 100%): no evidence of change, and the test statistic is 0/0.
+        return (0.0, 1.0)
+    z, p = proportions_ztest(np.array([k2, k1]), np.array([n2, n1]))
+    return (float(z), float(p))
+
+
+def wave_changes(
+    df: pd.DataFrame,
+    theme_ids: Sequence[str],
+    by: Sequence[str] = (),
+    *,
+    waves: Sequence[str] | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Change in the share of respondents since the previous wave, with an FDR-controlled flag.
+
+    Each theme x group is compared between consecutive waves with a pooled two-proportion
+    z-test (statsmodels ``proportions_ztest``). Because a report makes many such comparisons
+    at once, p-values are adjusted with Benjamini–Hochberg (``multipletests(method="fdr_bh")``)
+    across every comparison in the table, and only ``p_adjusted < alpha`` is flagged: with 14
+    themes x 4 groups, about 3 raw p < 0.05 would be expected by chance alone.
+
+    Args:
+        df: Tagged long table covering at least two waves.
+        theme_ids: Themes to compare.
+        by: Extra grouping columns (e.g. ``[RESPONDENT_TYPE]``); the wave is always one.
+        waves: Wave labels in time order; default :func:`wave_order`.
+        alpha: False-discovery rate.
+
+    Returns:
+        ``theme``, ``by`` columns, ``wave``, ``previous_wave``, ``share``, ``previous_share``,
+        ``change`` (share - previous_share, in fractions), ``k``, ``n``, ``previous_k``,
+        ``previous_n``, ``z``, ``p_value``, ``p_adjusted``, ``significant``. Empty with these
+        columns when there are fewer than two waves.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    by = list(by)
+    cols = [
+        "theme",
+        *by,
+        WAVE,
+        "previous_wave",
+        "share",
+        "previous_share",
+        "change",
+        "k",
+        "n",
+        "previous_k",
+        "previous_n",
+        "z",
+        "p_value",
+        "p_adjusted",
+        "significant",
+    ]
+    order = list(waves) if waves is not None else wave_order(df)
+    if len(order) < 2:
+        return pd.DataFrame(columns=cols)
+    prev = prevalence(df, theme_ids, by=[WAVE, *by])
+    prev = prev.set_index(["theme", *by, WAVE])
+    rows = []
+    for key, row in prev.iterrows():
+        key = key if isinstance(key, tuple) else (key,)
+        wave = key[-1]
+        if wave not in order or order.index(wave) == 0:
+            continue
+        before = order[order.index(wave) - 1]
+        prev_key = (*key[:-1], before)
+        if prev_key not in prev.index:
+            continue
+        old = prev.loc[prev_key]
+        z, p = _two_proportion_p(
+            int(old["k_resp"]), int(old["n_resp"]), int(row["k_resp"]), int(row["n_resp"])
+        )
+        rows.append(
+            [
+                *key,
+                before,
+                row["share_resp"],
+                old["share_resp"],
+                row["share_resp"] - old["share_resp"],
+                int(row["k_resp"]),
+                int(row["n_resp"]),
+                int(old["k_resp"]),
+                int(old["n_resp"]),
+                z,
+                p,
+            ]
+        )
+    out = pd.DataFrame(rows, columns=cols[:-2])
+    out["p_adjusted"] = np.nan
+    out["significant"] = False
+    ok = out["p_value"].notna().to_numpy()
+    if ok.any():
+        reject, p_adj, _, _ = multipletests(out.loc[ok, "p_value"], alpha=alpha, method="fdr_bh")
+        out.loc[ok, "p_adjusted"] = p_adj
+        out.loc[ok, "significant"] = reject
+    out["significant"] = out["significant"].astype(bool)
+    return out[cols]
+
+
+def stance_balance(
+    df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """How tagged quotes split between positive, negative and neutral/mixed stance per theme.
+
+    Args:
+        df: Tagged long table.
+        theme_ids: Themes; each needs its ``<id>_stance`` column.
+        by: Grouping columns.
+
+    Returns:
+        ``theme``, ``by``, ``n_tagged``, ``n_positive``, ``n_negative``, ``n_neutral``,
+        ``share_positive``, ``share_negative``, ``share_neutral`` and ``net``
+        ((positive - negative) / tagged, from -1 to +1). Only substantive tagged quotes count;
+        themes or groups with no tagged quote are left out.
+    """
+    by = list(by)
+    _check(df, theme_ids, by)
+    sub = substantive_rows(df)
+    frames = []
+    for theme in theme_ids:
+        col = stance_col(theme)
+        if col not in sub.columns:
+            raise ValueError(f"stance column '{col}' not in the tagged table")
+        tagged = sub.loc[pd.to_numeric(sub[theme]).fillna(0).astype(int) == 1]
+        if tagged.empty:
+            continue
+        stance = tagged[col].fillna("").astype(str)
+        part = pd.DataFrame(
+            {
+                "pos": (stance == "+").astype(int),
+                "neg": (stance == "-").astype(int),
+                **{c: tagged[c].astype(str) for c in by},
+            }
+        )
+        keys = by or (lambda _: 0)
+        agg = part.groupby(keys, sort=True, dropna=False).agg(
+            n_tagged=("pos", "size"), n_positive=("pos", "sum"), n_negative=("neg", "sum")
+        )
+        agg = agg.reset_index(drop=not by)
+        agg.insert(0, "theme", theme)
+        frames.append(agg)
+    cols = ["theme", *by, "n_tagged", "n_positive", "n_negative"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    out = out[cols].astype({c: int for c in cols[-3:]})
+    out["n_neutral"] = out["n_tagged"] - out["n_positive"] - out["n_negative"]
+    n = out["n_tagged"].where(out["n_tagged"] > 0)
+    out["share_positive"] = out["n_positive"] / n
+    out["share_negative"] = out["n_negative"] / n
+    out["share_neutral"] = out["n_neutral"] / n
+    out["net"] = (out["n_positive"] - out["n_negative"]) / n
+    return out
+
+
+def cooccurrence(df: pd.DataFrame, theme_ids: Sequence[str]) -> pd.DataFrame:
+    """How often pairs of themes are tagged on the same answer.
+
+    Counted over substantive answers where both themes are coded. ``jaccard`` (both / either)
+    says how much two themes overlap; ``lift`` (observed both / expected if independent) says
+    whether they go together more than their sizes alone would predict (> 1) or less (< 1).
+
+    Returns:
+        One row per ordered pair including the diagonal: ``theme_a``, ``theme_b``, ``n``
+        (answers coded for both), ``n_a``, ``n_b``, ``n_both``, ``jaccard``, ``lift``.
+    """
+    _check(df, theme_ids, ())
+    sub = substantive_rows(df)
+    rows = []
+    for a in theme_ids:
+        for b in theme_ids:
+            coded = sub[a].notna() & sub[b].notna()
+            ta = pd.to_numeric(sub.loc[coded, a]).astype(int).to_numpy() == 1
+            tb = pd.to_numeric(sub.loc[coded, b]).astype(int).to_numpy() == 1
+            n = int(coded.sum())
+            n_a, n_b, both = int(ta.sum()), int(tb.sum()), int((ta & tb).sum())
+            either = int((ta | tb).sum())
+            jac = both / either if either else math.nan
+            lift = both * n / (n_a * n_b) if n_a and n_b else math.nan
+            rows.append((a, b, n, n_a, n_b, both, jac, lift))
+    return pd.DataFrame(
+        rows, columns=["theme_a", "theme_b", "n", "n_a", "n_b", "n_both", "jaccard", "lift"]
+    )

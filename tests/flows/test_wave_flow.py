@@ -1,0 +1,111 @@
+"""The whole wave flow on the bundled spring sample, through Prefect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cls_text import schema as S
+
+REPO = Path(__file__).resolve().parents[2]
+SPRING = REPO / "data" / "raw" / "2026-spring"
+SPRING_CONFIG = REPO / "data" / "configs" / "spring_2026.yaml"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def runs(prefect_harness, tmp_path_factory):
+    from flows.wave import process_wave
+
+    outs = []
+    for i in range(2):
+        out = tmp_path_factory.mktemp(f"run{i}") / "2026-W1"
+        process_wave(
+            inputs=[str(SPRING)], wave="2026-W1", out_dir=str(out), config=str(SPRING_CONFIG)
+        )
+        outs.append(out)
+    return outs
+
+
+def test_outputs_exist_and_nothing_partial(runs):
+    out = runs[0]
+    names = sorted(p.name for p in out.iterdir())
+    for expected in ("manifest.json", "quarantine.csv", "tagged.csv", "tagged.parquet", "tagged.xlsx"):
+        assert expected in names
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_conservation_matches_an_independent_count(runs):
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    (src,) = list(SPRING.glob("*.csv"))
+    raw = pd.read_csv(src, encoding="cp1252", dtype=str, keep_default_na=False)
+    expected_answers = len(raw) * 4  # four open questions in the sample export
+    counts = manifest["conservation"]["per_file"][src.name]
+    assert counts["answers_in"] == expected_answers
+    tagged = pd.read_parquet(runs[0] / "tagged.parquet")
+    quarantine = pd.read_csv(runs[0] / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+    assert counts["quarantined"] == len(quarantine) > 0
+    assert counts["tagged"] + counts["non_substantive"] == len(tagged)
+    assert counts["non_substantive"] == int(tagged[S.NON_SUBSTANTIVE].sum()) > 0
+    assert manifest["inputs"][0]["sha256"] and manifest["codebook"]["hash"]
+    assert manifest["flow_run_id"]
+
+
+def test_rerun_is_byte_identical(runs):
+    for name in ("tagged.parquet", "tagged.csv", "quarantine.csv"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
+
+
+def test_formula_cells_neutralised_in_csv_not_parquet(runs):
+    tagged = pd.read_parquet(runs[0] / "tagged.parquet")
+    starts = tagged[tagged[S.TEXT].str.startswith(("=", "+", "-", "@"))]
+    assert len(starts) >= 1
+    csv = pd.read_csv(runs[0] / "tagged.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    by_id = csv.set_index(S.QUOTE_ID)[S.TEXT]
+    for qid, text in zip(starts[S.QUOTE_ID], starts[S.TEXT], strict=True):
+        assert by_id[qid] == "'" + text
+
+
+def test_non_substantive_kept_but_not_tagged(runs):
+    tagged = pd.read_parquet(runs[0] / "tagged.parquet")
+    ns = tagged[tagged[S.NON_SUBSTANTIVE]]
+    assert (ns[S.THEMES] == "").all()
+    assert ns[S.TAGGER].eq("").all()
+    assert tagged.loc[~tagged[S.NON_SUBSTANTIVE], S.THEMES].ne("").mean() > 0.5
+
+
+def test_no_planted_identifier_reaches_any_output(runs):
+    from cls_text.synthetic import planted_identifiers
+
+    planted = [p for p in planted_identifiers() if len(p) >= 4]
+    assert planted
+    for path in runs[0].iterdir():
+        if path.suffix in (".csv", ".json", ".md", ".html"):
+            body = path.read_text(encoding="utf-8-sig")
+        elif path.suffix == ".parquet":
+            body = pd.read_parquet(path).to_csv()
+        elif path.suffix == ".xlsx":
+            body = "\n".join(pd.read_excel(path, sheet_name=None, dtype=str).__str__())
+            body += "".join(df.to_csv() for df in pd.read_excel(path, sheet_name=None).values())
+        else:
+            continue
+        for ident in planted:
+            assert ident not in body, (path.name, ident)
+
+
+def test_bad_input_fails_without_partial_output(prefect_harness, tmp_path):
+    from cls_text.errors import InputFileError
+    from flows.wave import process_wave
+
+    bad = tmp_path / "in" / "broken.csv"
+    bad.parent.mkdir()
+    bad.write_bytes(b"")
+    out = tmp_path / "out"
+    with pytest.raises(InputFileError, match="broken.csv"):
+        process_wave(inputs=[str(bad)], wave="W", out_dir=str(out))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad.parent]
