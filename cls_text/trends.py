@@ -123,9 +123,7 @@ def _respondent_key(df: pd.DataFrame) -> pd.Series:
     return df[RESPONDENT_ID].astype(str)
 
 
-def prevalence(
-    df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = ()
-) -> pd.DataFrame:
+def prevalence(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
     """Share of quotes and of respondents tagged with each theme, per group, with 95% CIs.
 
     Args:

@@ -115,7 +115,7 @@ def _prototypes(theme: Theme) -> tuple[list[str], list[str], list[str], list[str
     """The texts a theme is recognised by: definition/include, terms, examples, exclusions."""
     return (
         [f"{theme.label}: {theme.definition}", *_split_notes(theme.include)],
-        list(dict.fromkeys(theme.terms)) or [theme.label],
+        [f"{theme.label.split(' ')[0]}: {t}" for t in dict.fromkeys(theme.terms)] or [theme.label],
         list(theme.examples) or [theme.definition],
         _split_notes(theme.exclude),
     )

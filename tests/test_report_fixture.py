@@ -41,7 +41,9 @@ def fixture_codebook(version: str = "1.1.0") -> Codebook:
         themes.append(
             {"id": "partnership", "label": "Partnership", "definition": "Working with partners."}
         )
-    return parse_codebook({"id": "fixture", "name": "Fixture", "version": version, "themes": themes})
+    return parse_codebook(
+        {"id": "fixture", "name": "Fixture", "version": version, "themes": themes}
+    )
 
 
 def test_fixture_loads_two_waves_with_nullable_themes():

@@ -65,13 +65,6 @@ def _phrase_regex(phrases: list[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
-def _isolated(text: str, start: int, end: int) -> bool:
-    """True when a placeholder has whitespace (or the text edge) on both sides."""
-    return (start == 0 or text[start - 1].isspace() or text[start - 1] in "([\"'") and (
-        end == len(text) or text[end].isspace() or text[end] in ".,;:!?)]\"'"
-    )
-
-
 class Redactor:
     """Redact personal data from quotes with placeholders.
 
@@ -153,8 +146,6 @@ class Redactor:
                 break
             text, spans = self._replace(text, found, spans, key)
             counts.update(s.type for s in found)
-            if all(_isolated(text, a, b) for a, b, _t in spans):
-                break  # nothing glued to a placeholder: another pass cannot find more
         return Redaction(text, tuple(spans), dict(counts))
 
     def _replace(

@@ -66,7 +66,9 @@ def _bar_with_ci(frame: pd.DataFrame, labels: dict[str, str], name: str, colour:
             "arrayminus": frame["share_resp"] - frame["ci_low"],
             "color": "#444",
         },
-        customdata=np.stack([frame["k_resp"], frame["n_resp"], frame["ci_low"], frame["ci_high"]], 1),
+        customdata=np.stack(
+            [frame["k_resp"], frame["n_resp"], frame["ci_low"], frame["ci_high"]], 1
+        ),
         hovertemplate=(
             "%{y}<br>%{x:.0%} of respondents (%{customdata[0]} of %{customdata[1]})"
             "<br>95% CI %{customdata[2]:.0%}–%{customdata[3]:.0%}<extra>" + name + "</extra>"
@@ -225,10 +227,14 @@ def topic_map_figure(topics: object) -> Any | None:
         return None
     table = table.reset_index(drop=True)
     names = [
-        str(table.at[i, "label"]) if "label" in table and str(table.at[i, "label"]) else f"topic {i}"
+        str(table.at[i, "label"])
+        if "label" in table and str(table.at[i, "label"])
+        else f"topic {i}"
         for i in range(len(table))
     ]
-    keywords = table["keywords"].astype(str) if "keywords" in table else pd.Series([""] * len(table))
+    keywords = (
+        table["keywords"].astype(str) if "keywords" in table else pd.Series([""] * len(table))
+    )
     if centroids is not None and centroids.ndim == 2 and len(centroids) == len(table) >= 3:
         centred = centroids - centroids.mean(axis=0)
         u, s, _ = np.linalg.svd(centred, full_matrices=False)

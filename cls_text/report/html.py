@@ -93,9 +93,7 @@ the tables still show the counts.</p>
 {older_html}<table>{table}</table>"""
 
 
-def _theme_section(
-    data: ReportData, theme_id: str, definition: str, quotes: pd.DataFrame
-) -> str:
+def _theme_section(data: ReportData, theme_id: str, definition: str, quotes: pd.DataFrame) -> str:
     label = data.labels[theme_id]
     sentences = data.sentences.get(theme_id, [])
     lead = f"<p><strong>{_e(sentences[0])}</strong></p>" if sentences else ""
@@ -158,8 +156,16 @@ def render_html(
         for t in data.labels
         if t in data.sentences
     )  # fmt: skip
-    cand_cols = [c for c in ("keywords", "size", "nearest_theme", "similarity") if c in (candidates if candidates is not None else pd.DataFrame())]  # noqa: E501
-    cand_table = _table(candidates[cand_cols]) if candidates is not None and cand_cols else _table(pd.DataFrame())  # noqa: E501
+    cand_cols = [
+        c
+        for c in ("keywords", "size", "nearest_theme", "similarity")
+        if c in (candidates if candidates is not None else pd.DataFrame())
+    ]  # noqa: E501
+    cand_table = (
+        _table(candidates[cand_cols])
+        if candidates is not None and cand_cols
+        else _table(pd.DataFrame())
+    )  # noqa: E501
     topic_cols = [c for c in ("topic", "label", "size", "share", "keywords") if c in topics]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -33,7 +33,10 @@ def changes_table(data: ReportData) -> pd.DataFrame:
 
 
 def render_markdown(
-    data: ReportData, *, title: str = "Community Led Support feedback", html_name: str = "report.html"
+    data: ReportData,
+    *,
+    title: str = "Community Led Support feedback",
+    html_name: str = "report.html",
 ) -> str:
     """The report as Markdown for pasting into a document: headline, sentences, changes."""
     c = data.counts

@@ -48,9 +48,11 @@ def _cellify(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object:
             out[col] = out[col].map(
-                lambda v: json.dumps(list(v) if not isinstance(v, dict) else v, default=str)
-                if isinstance(v, list | tuple | dict | set) or hasattr(v, "tolist")
-                else v
+                lambda v: (
+                    json.dumps(list(v) if not isinstance(v, dict) else v, default=str)
+                    if isinstance(v, list | tuple | dict | set) or hasattr(v, "tolist")
+                    else v
+                )
             )
     return out
 
@@ -94,7 +96,10 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
         ("codebook version", cb.get("version", "")),
         ("codebook hash", cb.get("hash", "")),
     ]
-    rows += [(f"tagger {k}", json.dumps(v) if isinstance(v, dict | list) else v) for k, v in tagger.items()]
+    rows += [
+        (f"tagger {k}", json.dumps(v) if isinstance(v, dict | list) else v)
+        for k, v in tagger.items()
+    ]
     rows += [(f"count {k}", v) for k, v in data.counts.items()]
     rows += [(f"conservation {k}", v) for k, v in (cons.get("total", {}) or {}).items()]
     rows.append(("conservation holds", cons.get("holds", "")))

@@ -92,7 +92,7 @@ class TopicConfig(BaseModel):
     max_topics: int = Field(default=30, ge=2)
     min_docs: int = Field(default=20, ge=2)
     small_wave_max: int = Field(default=1000, ge=0)
-    max_fit_docs: int = Field(default=5000, ge=100)
+    max_fit_docs: int = Field(default=3000, ge=100)
     max_embed_docs: int = Field(default=2000, ge=100)
     reducer: str = Field(default="umap", pattern="^(umap|pca|none)$")
     outlier_threshold: float = Field(default=0.0, ge=-1.0, le=1.0)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_report_fixture import W1, W2, fixture_codebook, load_fixture, wave
+
+from cls_text import store, trends
+from cls_text.store import StoreError
+
+
+@pytest.fixture()
+def filled(tmp_path):
+    df = load_fixture()
+    root = tmp_path / "store"
+    store.append_wave(
+        wave(df, W1), root, wave=W1, codebook_summary=fixture_codebook("1.0.0").summary()
+    )
+    store.append_wave(wave(df, W2), root, wave=W2, codebook_summary=fixture_codebook().summary())
+    return root, df
+
+
+def test_append_writes_hive_partitions_and_metadata(filled):
+    root, _ = filled
+    assert sorted(p.name for p in root.iterdir()) == [f"wave={W1}", f"wave={W2}"]
+    assert (root / f"wave={W2}" / "part-0.parquet").is_file()
+    waves = store.store_waves(root)
+    assert list(waves["wave"]) == [W1, W2]
+    assert list(waves["codebook_version"]) == ["1.0.0", "1.1.0"]
+    assert list(waves["n_rows"]) == [6, 12]
+    assert waves["theme_ids"].tolist() == [["trust", "money"], ["trust", "money", "partnership"]]
+
+
+def test_read_store_aligns_themes_by_id_with_na_not_zero(filled):
+    root, df = filled
+    got = store.read_store(root)
+    assert len(got) == 18
+    assert str(got["partnership"].dtype) == "Int64"
+    w1 = got[got["wave"] == W1]
+    assert w1["partnership"].isna().all()
+    assert w1["trust"].tolist() == [1, 0, 0, 0, 0, 0]
+    assert set(w1["codebook_version"]) == {"1.0.0"}
+    # Round trip: wave 2's exact text and tags come back unchanged.
+    w2 = got[got["wave"] == W2].reset_index(drop=True)
+    src = wave(df, W2)
+    assert w2["text"].tolist() == src["text"].tolist()
+    assert w2["money"].tolist() == src["money"].tolist()
+    # The statistics read the store as they read the wave files.
+    prev = trends.prevalence(got, ["partnership"])
+    assert prev.loc[0, "n_resp"] == 6
+
+
+def test_read_store_subset_and_unknown_wave(filled):
+    root, _ = filled
+    assert set(store.read_store(root, waves=[W2])["wave"]) == {W2}
+    with pytest.raises(StoreError, match="2030-W9"):
+        store.read_store(root, waves=["2030-W9"])
+
+
+def test_reprocessing_replaces_only_that_partition(filled):
+    root, df = filled
+    w1_bytes = (root / f"wave={W1}" / "part-0.parquet").read_bytes()
+    smaller = wave(df, W2).head(3)
+    store.append_wave(smaller, root, wave=W2, codebook_summary=fixture_codebook().summary())
+    got = store.read_store(root)
+    assert (got["wave"] == W2).sum() == 3
+    assert (got["wave"] == W1).sum() == 6
+    assert (root / f"wave={W1}" / "part-0.parquet").read_bytes() == w1_bytes
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_query_store_through_duckdb(filled):
+    root, _ = filled
+    out = store.query_store(
+        root,
+        "SELECT wave, count(*) AS n, sum(trust) AS trust, count(partnership) AS coded "
+        "FROM store GROUP BY wave ORDER BY wave",
+    )
+    assert out["wave"].tolist() == [W1, W2]
+    assert out["n"].tolist() == [6, 12]
+    assert out["trust"].tolist() == [1, 5]
+    assert out["coded"].tolist() == [0, 12]  # partnership is NULL, not 0, in wave 1
+
+
+def test_query_store_keeps_numeric_wave_labels_as_text(tmp_path):
+    df = wave(load_fixture(), W2).assign(wave="2026")
+    store.append_wave(df, tmp_path, wave="2026", codebook_summary=fixture_codebook().summary())
+    out = store.query_store(tmp_path, "SELECT DISTINCT wave FROM store")
+    assert out["wave"].tolist() == ["2026"]
+
+
+def test_codebook_status_marks_older_versions(filled):
+    root, _ = filled
+    summary = fixture_codebook().summary() | {"theme_ids": ["trust", "money", "partnership"]}
+    status = store.codebook_status(root, summary).set_index("wave")
+    assert status.loc[W1, "older_codebook"] and not status.loc[W2, "older_codebook"]
+    assert status.loc[W2, "same_codebook"] and not status.loc[W1, "same_codebook"]
+    assert status.loc[W1, "missing_themes"] == ["partnership"]
+
+
+@pytest.mark.parametrize("label", ["../etc", "a/b", "", "wave one"])
+def test_bad_wave_labels_are_rejected(tmp_path, label):
+    df = pd.DataFrame({"respondent_id": ["a"]})
+    with pytest.raises(StoreError, match="cannot name a store partition"):
+        store.append_wave(df, tmp_path, wave=label, codebook_summary=fixture_codebook().summary())
+
+
+def test_append_rejects_mixed_waves_and_incomplete_summary(tmp_path):
+    df = load_fixture()
+    with pytest.raises(StoreError, match="also holds"):
+        store.append_wave(df, tmp_path, wave=W2, codebook_summary=fixture_codebook().summary())
+    with pytest.raises(StoreError, match="hash"):
+        store.append_wave(wave(df, W2), tmp_path, wave=W2, codebook_summary={"id": "x"})
+    assert not (tmp_path / f"wave={W2}").exists()
+
+
+def test_empty_store(tmp_path):
+    assert store.read_store(tmp_path / "none").empty
+    with pytest.raises(StoreError, match="holds no wave"):
+        store.query_store(tmp_path, "SELECT 1")
