@@ -109,6 +109,19 @@ def main() -> None:
     redactor = Redactor()
     load_s = time.perf_counter() - t0
     result = score(rows, redactor)
+    result["by_split"] = {}
+    for split in sorted({r.get("split", "dev") for r in rows}):
+        part = score([r for r in rows if r.get("split", "dev") == split], redactor)
+        result["by_split"][split] = {
+            k: part[k]
+            for k in (
+                "per_type",
+                "leak_rate",
+                "n_entities",
+                "n_sentences",
+                "hard_negative_false_positives",
+            )
+        }
     texts = [r["text"] for r in rows]
     result["quotes_per_s"] = round(throughput(texts, args.min_seconds), 1)
     if DEV_QUOTES.is_file():

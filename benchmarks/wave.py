@@ -51,7 +51,7 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
     from cls_text.config import load_config
     from cls_text.synthetic import DEFAULT_QUESTIONS, make_wave
     from cls_text.taggers import select_tagger
-    from cls_text.topics import TopicConfig, tagger_embedder, wave_topics, write_topic_outputs
+    from cls_text.topics import tagger_embedder, topic_config, wave_topics, write_topic_outputs
 
     n_resp = max(1, n_quotes // len(DEFAULT_QUESTIONS))
     wide = make_wave(n_resp, wave="2026-bench", seed=seed)
@@ -80,7 +80,7 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
         "choose_tagger", select_tagger, cb, cfg, models_dir=str(work / "models")
     )
     tagged = timed("tag", pipeline.tag_wave, long, tagger_obj, cb, info)
-    tcfg = TopicConfig(**cfg.topics)
+    tcfg = topic_config(cfg.topics)
     wt = timed("topics", wave_topics, tagged, cb, cfg=tcfg, embedder=tagger_embedder(tagger_obj))
     timed("write", pipeline.write_wave_outputs, tagged, data.quarantine, out)
     timed("write_topics", write_topic_outputs, wt, out)

@@ -27,6 +27,7 @@ import pandas as pd
 from cls_text import coded_store as cs
 from cls_text import schema as S
 from cls_text.codebook import Codebook
+from cls_text.codebook_versions import NEEDS_REVIEW, map_decisions
 from cls_text.evaluation import cohen_kappa, evaluate_tags
 
 
@@ -36,12 +37,17 @@ def decision_matrix(
     """Turn decision records into one row per (quote, reviewer) with a 0/1 column per theme.
 
     Args:
-        decisions: Latest decisions (:func:`cls_text.coded_store.latest_decisions`), already
-            mapped to ``codebook``'s version (:mod:`cls_text.codebook_versions`).
+        decisions: Latest decisions (:func:`cls_text.coded_store.latest_decisions`). When
+            they carry ``codebook_version`` they are mapped to ``codebook``'s version first
+            (:func:`cls_text.codebook_versions.map_decisions`) and ambiguous ones dropped.
         codebook: Gives the theme columns.
         origin: Keep only decisions from this sheet ("audit"); None keeps all.
     """
     d = decisions if origin is None else decisions[decisions[cs.ORIGIN] == origin]
+    if cs.CODEBOOK_VERSION in d and len(d):
+        # Carry decisions to this codebook's version; ones a split made ambiguous are out.
+        d = map_decisions(d, codebook)
+        d = d[~d[NEEDS_REVIEW]]
     ids = codebook.theme_ids()
     rows = []
     for _, r in d.iterrows():
@@ -158,7 +164,9 @@ def _alpha(matrix: np.ndarray) -> float | None:
     values = matrix[~np.isnan(matrix)]
     if len(np.unique(values)) < 2:
         return None  # everyone gave the same value everywhere: alpha is undefined
-    return round(float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")), 4)
+    return round(
+        float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")), 4
+    )
 
 
 def human_agreement(
@@ -246,9 +254,7 @@ def agreement_summary(
         "tagger_vs_reviewers": tagger_agreement(
             decisions, tagged, codebook, n_boot=n_boot, seed=seed
         ),
-        "reviewers": human_agreement(
-            decisions, codebook, tagged=tagged, n_boot=n_boot, seed=seed
-        ),
+        "reviewers": human_agreement(decisions, codebook, tagged=tagged, n_boot=n_boot, seed=seed),
     }
 
 

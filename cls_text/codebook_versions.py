@@ -56,9 +56,7 @@ class ThemeMapping:
     ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def theme_mapping(
-    old_ids: Sequence[str], codebook: Codebook, from_version: str
-) -> ThemeMapping:
+def theme_mapping(old_ids: Sequence[str], codebook: Codebook, from_version: str) -> ThemeMapping:
     """Follow the change log from ``from_version`` up to ``codebook.version``.
 
     Args:
@@ -192,7 +190,8 @@ def map_tagged(tagged: pd.DataFrame, from_version: str, codebook: Codebook) -> p
     present = [t for t in codebook.theme_ids() if t in out]
     if S.THEMES in out:
         out[S.THEMES] = [
-            S.THEME_SEP.join(t for t in present if row[t]) for row in out[present].to_dict("records")
+            S.THEME_SEP.join(t for t in present if row[t])
+            for row in out[present].to_dict("records")
         ]
     return out
 
@@ -310,7 +309,9 @@ def check_codebook(source: Codebook | str | Path) -> list[LintIssue]:
         if not _SNAKE.match(tid):
             issues.append(LintIssue("error", tid, "id is not snake_case (e.g. 'staff_morale')"))
         if not t.get("terms"):
-            issues.append(LintIssue("warning", tid, "has no terms: the rules tagger cannot find it"))
+            issues.append(
+                LintIssue("warning", tid, "has no terms: the rules tagger cannot find it")
+            )
         if not t.get("examples"):
             issues.append(LintIssue("warning", tid, "has no examples"))
         for term in t.get("terms") or ():
@@ -319,13 +320,13 @@ def check_codebook(source: Codebook | str | Path) -> list[LintIssue]:
         if len(set(who)) > 1:
             for tid in sorted(set(who)):
                 others = ", ".join(sorted(set(who) - {tid}))
-                issues.append(LintIssue("warning", tid, f"term '{term}' is also a term of {others}"))
+                issues.append(
+                    LintIssue("warning", tid, f"term '{term}' is also a term of {others}")
+                )
     for ch in data.get("changes") or []:
         for tid in ch.get("target") or ():
             if ch.get("op") in ("add", "rename", "merge", "split") and tid not in ids:
-                later = any(
-                    tid in (c.get("source") or ()) for c in data.get("changes") or ()
-                )
+                later = any(tid in (c.get("source") or ()) for c in data.get("changes") or ())
                 if not later:
                     issues.append(
                         LintIssue("error", tid, f"change {ch.get('op')} in {ch.get('version')} "

@@ -61,6 +61,9 @@ class PipelineConfig(BaseModel):
     tagger: Literal["auto", "rules", "zeroshot", "supervised"] = "auto"
     #: Name of the supervised model under models/ to use when tagger is auto or supervised.
     model_name: str | None = None
+    #: Folder of the on-disk sentence-embedding cache (None: keep vectors in memory only).
+    #: Re-running a wave, and the topics step after tagging, then reuse every vector.
+    embedding_cache: str | None = ".cache/embeddings"
     #: Settings of the topic step (see docs/topics.md).
     topics: dict[str, Any] = Field(default_factory=dict)
     #: Settings of the review step (see docs/review.md).

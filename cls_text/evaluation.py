@@ -9,6 +9,7 @@ examples, since F1 on a theme with three examples is noise).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -125,3 +126,43 @@ def format_report(metrics: dict[str, Any]) -> str:
         f"(n={metrics['n']})"
     )
     return "\n".join(lines)
+
+
+def evaluate_file(
+    path: str | Path,
+    model_name: str,
+    models_dir: str | Path,
+    *,
+    codebook_path: str | Path | None = None,
+    version: str | None = None,
+    out: str | Path | None = None,
+) -> dict[str, Any]:
+    """Score a saved model on a coded CSV: ``cls-text evaluate CODED.csv --model NAME``.
+
+    Args:
+        path: Coded CSV (see :func:`cls_text.supervised.read_coded`).
+        model_name: Saved model name under ``models_dir``.
+        models_dir: The models directory.
+        codebook_path: If given, the model's codebook hash is checked against it.
+        version: Model version (default: current).
+        out: Where to write the figures as JSON (None: don't write).
+
+    Returns:
+        :func:`evaluate_tags` output plus ``model`` (name, version) and ``data_sha256``.
+    """
+    from cls_text.artifacts import current_version, load_model
+    from cls_text.codebook import load_codebook
+    from cls_text.io import sha256_file, write_json_atomic
+    from cls_text.supervised import read_coded
+
+    codebook = load_codebook(codebook_path) if codebook_path is not None else None
+    version = version or current_version(models_dir, model_name)
+    model = load_model(models_dir, model_name, codebook=codebook, version=version)
+    classes = [str(c) for c in model.classes_]
+    frame, Y = read_coded(path, codebook if codebook is not None else classes)
+    metrics = evaluate_tags(Y, model.predict(frame), classes)
+    metrics["model"] = {"name": model_name, "version": version}
+    metrics["data_sha256"] = sha256_file(path)
+    if out is not None:
+        write_json_atomic(out, metrics)
+    return metrics

@@ -82,7 +82,9 @@ def split_texts(X: object) -> tuple[list[str], list[str] | None]:
         raise ValueError("expected an iterable of texts, got str")
     if isinstance(X, pd.DataFrame):
         if S.TEXT not in X.columns:
-            raise ValueError(f"expected a DataFrame with a '{S.TEXT}' column, got {list(X.columns)}")
+            raise ValueError(
+                f"expected a DataFrame with a '{S.TEXT}' column, got {list(X.columns)}"
+            )
         texts = _clean(X[S.TEXT].tolist(), S.TEXT)
         questions = _clean(X[S.QUESTION].tolist(), S.QUESTION) if S.QUESTION in X else None
         return texts, questions
@@ -156,6 +158,7 @@ class Featurizer:
         self.embedder = embedder
         self.embedding_weight = embedding_weight
         self.question_weight = question_weight
+        self._emb_dim = 0
         self.word = TfidfVectorizer(
             ngram_range=word_ngram_range, min_df=min_df, sublinear_tf=True, strip_accents="unicode"
         )
@@ -191,11 +194,22 @@ class Featurizer:
             blocks.append(self.char.transform(texts))
         return self._finish(blocks, texts, questions)
 
+    @property
+    def n_dense(self) -> int:
+        """Number of trailing dense columns (embeddings, question type) in the output."""
+        n = 0
+        if self.embedder is not None and self.embedding_weight > 0:
+            n += self._emb_dim
+        if self.question_weight > 0:
+            n += len(QUESTION_TYPES)
+        return n
+
     def _finish(
         self, blocks: list[sp.spmatrix], texts: list[str], questions: list[str] | None
     ) -> sp.csr_matrix:
         if self.embedder is not None and self.embedding_weight > 0:
             dense = self.embedder.encode(texts) * np.float32(self.embedding_weight)
+            self._emb_dim = dense.shape[1]
             blocks.append(sp.csr_matrix(dense))
         if self.question_weight > 0:
             q = question_onehot(questions, len(texts)) * np.float32(self.question_weight)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -121,6 +121,12 @@ def _text_stats(values: pd.Series) -> tuple[float, float, float]:
     return float(lengths.mean()), float(s.str.contains(" ").mean()), len(s) / len(values)
 
 
+def _may_be_text(values: Iterable[object]) -> bool:
+    """Necessary for a free-text column: some cell of 25+ characters and some with a space."""
+    cells = [v for v in values if isinstance(v, str)]
+    return any(len(v) >= 25 for v in cells) and any(" " in v for v in cells)
+
+
 def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
     """Guess the column map of an export and explain each choice.
 
@@ -144,9 +150,12 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
                 id_col = col
                 break
     texty: list[tuple[float, str]] = []
-    for col in df.columns:
+    cells = df.to_numpy(dtype=object)
+    for j, col in enumerate(df.columns):
         if col == id_col or _DATE_NAME.search(col) or _ID_NAME.search(col.strip()):
             continue
+        if not _may_be_text(cells[:, j]):
+            continue  # cheap necessary test first: exports can have 10,000 columns
         mean_len, spaced, filled = _text_stats(df[col])
         distinct = df[col].astype(str).nunique() / max(len(df), 1)
         if mean_len >= 25 and spaced >= 0.5 and distinct >= 0.3 and filled >= 0.2:
@@ -190,6 +199,14 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
                 break
     cm = ColumnMap(id=id_col, questions=tuple(questions), **meta)
     return cm, why
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _mark_surrogates(value: object) -> object:
+    """Replace lone surrogates (undecodable bytes) with U+FFFD so the row can be written."""
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _as_text(value: object) -> str:
@@ -262,6 +279,8 @@ def to_long(
     file_name = raw.path.name
     position = {name: i for i, name in enumerate(frame.columns)}
     for pos, values in enumerate(frame.to_numpy(dtype=object)):
+        if pos in raw.row_problems:  # undecodable bytes arrive as lone surrogates: mark them
+            values = [_mark_surrogates(v) for v in values]
         row = {name: values[i] for name, i in position.items() if name in cols.values()}
         row_no = raw.row_numbers[pos]
         rid = _as_text(row[cols["id"]])

@@ -271,9 +271,9 @@ def tag_wave(
 
 
 def _stance_fn() -> StanceFn | None:
+    """Stance of evidence sentences: the shipped stance model, else its lexicon fallback."""
     try:
-        from cls_text.stance import load_stance_model
+        from cls_text.stance import predict_stance
     except ImportError:
         return None
-    model = load_stance_model()
-    return model.predict_stance
+    return predict_stance

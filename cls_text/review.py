@@ -80,9 +80,11 @@ def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.
     if size >= len(pool):
         return pool
     keys = [c for c in (S.RESPONDENT_TYPE, S.SITE) if c in pool]
-    groups = list(pool.groupby(keys, sort=True, dropna=False).indices.values()) if keys else [
-        np.arange(len(pool))
-    ]
+    groups = (
+        list(pool.groupby(keys, sort=True, dropna=False).indices.values())
+        if keys
+        else [np.arange(len(pool))]
+    )
     exact = np.array([len(g) * size / len(pool) for g in groups])
     alloc = np.floor(exact).astype(int)
     for i in np.argsort(-(exact - alloc), kind="stable")[: size - alloc.sum()]:
@@ -134,8 +136,13 @@ def rank_queue(
     reason = "near threshold: " + nearest.astype(str) + " (" + margin.round(3).astype(str) + ")"
     tier = pd.Series(3, index=pool.index)
     if candidates is not None and not candidates.empty:
-        label = pool[S.QUOTE_ID].map(candidates.set_index(S.QUOTE_ID)["candidate"])
-        cand = label.notna() & (label.groupby(label).cumcount() < max(size // 4, 1))
+        first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
+        label = pool[S.QUOTE_ID].map(first.set_index(S.QUOTE_ID)["candidate"])
+        # At most a quarter of the queue, taken round-robin so every candidate gets examples.
+        turn = label.dropna().groupby(label.dropna()).cumcount()
+        keep = turn.sort_values(kind="stable").index[: max(size // 4, 1)]
+        cand = pd.Series(False, index=pool.index)
+        cand[keep] = True
         tier[cand] = 2
         reason[cand] = "candidate theme: " + label[cand].astype(str)
     if second_opinion is not None and ids:
@@ -150,7 +157,9 @@ def rank_queue(
             tier[mask] = 1
             reason[mask] = "taggers disagree"
     if rereview is not None and not rereview.empty:
-        why = pool[S.QUOTE_ID].map(rereview.set_index(S.QUOTE_ID)[REASON])
+        why = pool[S.QUOTE_ID].map(
+            rereview.drop_duplicates(S.QUOTE_ID).set_index(S.QUOTE_ID)[REASON]
+        )
         tier[why.notna()] = 0
         reason[why.notna()] = why[why.notna()].astype(str)
     out = pool.assign(_tier=tier, _margin=margin, **{REASON: reason})
@@ -221,6 +230,7 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], codebook: Codebook, path: Path)
                 elif n and col == cs.STANCE:
                     ws.data_validation(1, j, n, j, {"validate": "list", "source": list(STANCES)})
             ws.freeze_panes(1, 1)
+            ws.autofilter(0, 0, max(n, 1), len(frame.columns) - 1)
             ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
         ws = wb.add_worksheet(INSTRUCTIONS)
         lines = [*_INSTRUCTIONS, f"Codebook: {codebook.id} version {codebook.version}"]

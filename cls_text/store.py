@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
+from cls_text.codebook import Codebook
 from cls_text.schema import (
     LONG_COLUMNS,
     TAGGER,
@@ -120,8 +121,14 @@ def append_wave(
 
 
 def store_waves(store_dir: str | Path) -> pd.DataFrame:
-    """One row per stored wave: ``wave``, ``codebook_id``, ``codebook_version``,
-    ``codebook_hash``, ``n_rows``, ``theme_ids`` (list), sorted by wave label.
+    """List the stored waves and the codebook each was tagged with.
+
+    Returns:
+        One row per wave, sorted by label: ``wave``, ``codebook_id``, ``codebook_version``,
+        ``codebook_hash``, ``n_rows``, ``theme_ids`` (list).
+
+    Raises:
+        StoreError: A partition folder lacks its data or metadata file.
     """
     rows = []
     root = Path(store_dir)
@@ -165,12 +172,21 @@ def codebook_status(store_dir: str | Path, codebook_summary: dict[str, str]) -> 
     return waves
 
 
-def read_store(store_dir: str | Path, *, waves: Sequence[str] | None = None) -> pd.DataFrame:
+def read_store(
+    store_dir: str | Path,
+    *,
+    waves: Sequence[str] | None = None,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
     """Read stored waves into one long table, theme columns aligned by id.
 
     Args:
         store_dir: Root of the store.
         waves: Labels to read; ``None`` reads all.
+        codebook: The current codebook. When given, a wave tagged under an older version of
+            it is carried through the codebook's change log (renames, merges, retirements;
+            :func:`cls_text.codebook_versions.map_tagged`) so its themes line up with today's
+            ids. Without it, columns are aligned by id as stored.
 
     Returns:
         The long columns, theme columns (union over waves, in order of first appearance),
@@ -180,6 +196,7 @@ def read_store(store_dir: str | Path, *, waves: Sequence[str] | None = None) -> 
 
     Raises:
         StoreError: A requested wave is not in the store.
+        CodebookError: A wave was tagged under a newer version than ``codebook``.
     """
     index = store_waves(store_dir)
     if waves is not None:
@@ -196,7 +213,14 @@ def read_store(store_dir: str | Path, *, waves: Sequence[str] | None = None) -> 
         df[WAVE] = row.wave
         df[CODEBOOK_VERSION] = getattr(row, CODEBOOK_VERSION)
         df[CODEBOOK_HASH] = getattr(row, CODEBOOK_HASH)
-        theme_ids += [t for t in row.theme_ids if t not in theme_ids]
+        ids = list(row.theme_ids)
+        version = str(getattr(row, CODEBOOK_VERSION))
+        if codebook is not None and row.codebook_id == codebook.id and version != codebook.version:
+            from cls_text.codebook_versions import map_tagged
+
+            df = map_tagged(df, version, codebook)
+            ids = [t for t in codebook.theme_ids() if t in df.columns]
+        theme_ids += [t for t in ids if t not in theme_ids]
         frames.append(df)
     if not frames:
         return pd.DataFrame(columns=[*LONG_COLUMNS, THEMES, TAGGER, CODEBOOK_VERSION])

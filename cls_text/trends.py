@@ -117,6 +117,12 @@ def _check(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str]) -> Non
         raise ValueError(f"theme column(s) {unknown} not in the tagged table")
 
 
+def _narrow(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """Only the columns a statistic needs (the tagged table is wide; copying it is the cost)."""
+    keep = [*cols, RESPONDENT_ID, WAVE, NON_SUBSTANTIVE, DUPLICATE_ANSWER]
+    return df[list(dict.fromkeys(c for c in keep if c in df.columns))]
+
+
 def _respondent_key(df: pd.DataFrame) -> pd.Series:
     if WAVE in df.columns:
         return df[WAVE].astype(str) + "\x1f" + df[RESPONDENT_ID].astype(str)
@@ -142,30 +148,36 @@ def prevalence(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = (
     """
     by = list(by)
     _check(df, theme_ids, by)
-    sub = substantive_rows(df)
-    resp = _respondent_key(sub)
+    sub = substantive_rows(_narrow(df, [*by, *theme_ids]))
+    # Integer codes once (respondents, groups), then plain numpy counting per theme: the
+    # report calls this for every grouping, and a pandas groupby per theme was the bottleneck.
+    resp = pd.factorize(_respondent_key(sub))[0].astype(np.int64)
+    n_r_all = int(resp.max()) + 1 if len(resp) else 1
+    if by:
+        keyed = sub[by].astype(str)
+        grouped = keyed.groupby(by, sort=True)
+        group = grouped.ngroup().to_numpy().astype(np.int64)
+        labels = grouped.size().index.to_frame(index=False)
+    else:
+        group = np.zeros(len(sub), dtype=np.int64)
+        labels = pd.DataFrame(index=[0])
+    n_groups = len(labels)
     frames = []
     for theme in theme_ids:
-        coded = sub[theme].notna()
-        part = pd.DataFrame(
-            {
-                "_t": pd.to_numeric(sub.loc[coded, theme]).astype(int),
-                "_r": resp[coded],
-                **{c: sub.loc[coded, c].astype(str) for c in by},
-            }
-        )
-        part["_rt"] = part["_r"].where(part["_t"] == 1)
-        keys = by or (lambda _: 0)
-        grouped = part.groupby(keys, sort=True, dropna=False)
-        agg = grouped.agg(
-            n_quotes=("_t", "size"),
-            k_quotes=("_t", "sum"),
-            n_resp=("_r", "nunique"),
-            k_resp=("_rt", "nunique"),
-        )
-        agg = agg.reset_index(drop=not by)
-        agg.insert(0, "theme", theme)
-        frames.append(agg)
+        values = pd.to_numeric(sub[theme]).to_numpy(dtype=float, na_value=np.nan)
+        coded = ~np.isnan(values)
+        g, r, t = group[coded], resp[coded], values[coded] == 1
+        n_quotes = np.bincount(g, minlength=n_groups)
+        k_quotes = np.bincount(g[t], minlength=n_groups)
+        pairs = np.unique(g * n_r_all + r)
+        n_resp = np.bincount(pairs // n_r_all, minlength=n_groups)
+        pairs_t = np.unique(g[t] * n_r_all + r[t])
+        k_resp = np.bincount(pairs_t // n_r_all, minlength=n_groups)
+        part = labels.assign(
+            n_quotes=n_quotes, k_quotes=k_quotes, n_resp=n_resp, k_resp=k_resp
+        ).loc[n_quotes > 0]
+        part.insert(0, "theme", theme)
+        frames.append(part)
     cols = ["theme", *by, "n_quotes", "k_quotes", "n_resp", "k_resp"]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     out = out[cols]
@@ -196,7 +208,7 @@ def wave_order(df: pd.DataFrame) -> list[str]:
 
 
 def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
-    """z and two-sided p of a pooled two-proportion z-test; (0, 1) when nothing varies."""
+    """Return z and two-sided p of a pooled two-proportion test; (0, 1) if nothing varies."""
     from statsmodels.stats.proportion import proportions_ztest
 
     if n1 == 0 or n2 == 0:
@@ -262,37 +274,29 @@ def wave_changes(
     if len(order) < 2:
         return pd.DataFrame(columns=cols)
     prev = prevalence(df, theme_ids, by=[WAVE, *by])
-    prev = prev.set_index(["theme", *by, WAVE])
-    rows = []
-    for key, row in prev.iterrows():
-        key = key if isinstance(key, tuple) else (key,)
-        wave = key[-1]
-        if wave not in order or order.index(wave) == 0:
-            continue
-        before = order[order.index(wave) - 1]
-        prev_key = (*key[:-1], before)
-        if prev_key not in prev.index:
-            continue
-        old = prev.loc[prev_key]
-        z, p = _two_proportion_p(
-            int(old["k_resp"]), int(old["n_resp"]), int(row["k_resp"]), int(row["n_resp"])
+    previous_of = dict(zip(order[1:], order[:-1], strict=True))
+    now = prev.loc[prev[WAVE].isin(list(previous_of))].copy()
+    now["previous_wave"] = now[WAVE].map(previous_of)
+    before = prev[["theme", *by, WAVE, "k_resp", "n_resp", "share_resp"]].rename(
+        columns={
+            WAVE: "previous_wave",
+            "k_resp": "previous_k",
+            "n_resp": "previous_n",
+            "share_resp": "previous_share",
+        }
+    )
+    pairs = now.merge(before, on=["theme", *by, "previous_wave"], how="inner")
+    tests = [
+        _two_proportion_p(int(k0), int(n0), int(k1), int(n1))
+        for k0, n0, k1, n1 in zip(
+            pairs["previous_k"], pairs["previous_n"], pairs["k_resp"], pairs["n_resp"], strict=True
         )
-        rows.append(
-            [
-                *key,
-                before,
-                row["share_resp"],
-                old["share_resp"],
-                row["share_resp"] - old["share_resp"],
-                int(row["k_resp"]),
-                int(row["n_resp"]),
-                int(old["k_resp"]),
-                int(old["n_resp"]),
-                z,
-                p,
-            ]
-        )
-    out = pd.DataFrame(rows, columns=cols[:-2])
+    ]
+    pairs = pairs.rename(columns={"share_resp": "share", "k_resp": "k", "n_resp": "n"})
+    pairs["change"] = pairs["share"] - pairs["previous_share"]
+    pairs["z"] = [z for z, _ in tests]
+    pairs["p_value"] = [p for _, p in tests]
+    out = pairs[cols[:-2]].reset_index(drop=True)
     out["p_adjusted"] = np.nan
     out["significant"] = False
     ok = out["p_value"].notna().to_numpy()
@@ -370,7 +374,7 @@ def cooccurrence(df: pd.DataFrame, theme_ids: Sequence[str]) -> pd.DataFrame:
         (answers coded for both), ``n_a``, ``n_b``, ``n_both``, ``jaccard``, ``lift``.
     """
     _check(df, theme_ids, ())
-    sub = substantive_rows(df)
+    sub = substantive_rows(_narrow(df, theme_ids))
     rows = []
     for a in theme_ids:
         for b in theme_ids:

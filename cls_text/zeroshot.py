@@ -115,7 +115,7 @@ def _prototypes(theme: Theme) -> tuple[list[str], list[str], list[str], list[str
     """The texts a theme is recognised by: definition/include, terms, examples, exclusions."""
     return (
         [f"{theme.label}: {theme.definition}", *_split_notes(theme.include)],
-        [f"{theme.label.split(' ')[0]}: {t}" for t in dict.fromkeys(theme.terms)] or [theme.label],
+        list(dict.fromkeys(theme.terms)) or [theme.label],
         list(theme.examples) or [theme.definition],
         _split_notes(theme.exclude),
     )
@@ -196,9 +196,10 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         rules: A RulesTagger (fitted or not); None builds one on the same codebook; False
             leaves the rules feature out (embeddings alone).
         weights: Combination weights by feature name (see :data:`FEATURES`) plus ``bias``;
-            None uses the tuned defaults.
+            None uses the tuned defaults. ``fit`` with ``y`` replaces them with tuned ones.
         thresholds: One float for every theme, or a mapping theme id -> threshold (themes not
-            named keep their default); None uses the tuned defaults.
+            named keep their default); None uses the tuned defaults. ``fit`` with ``y``
+            replaces them with tuned ones.
         top_k: How many of a theme's terms are averaged for the ``terms`` feature.
         use_question: Use the ``question`` column (when X has one) as context.
         threshold_shrinkage: When ``fit`` gets ``y``: weight of the global threshold against
@@ -272,6 +273,8 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
             Y = np.asarray(y)
             if Y.ndim != 2 or Y.shape[1] != len(ids):
                 raise ValueError(f"y must be an (n, {len(ids)}) 0/1 matrix, got shape {Y.shape}")
+            if not np.isin(Y, (0, 1)).all():
+                raise ValueError(f"y must hold only 0 and 1, got values {np.unique(Y)[:5]}")
             self._tune(X, Y.astype(np.int64))
         return self
 

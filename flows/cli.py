@@ -16,6 +16,7 @@ import typer
 
 import flows  # noqa: F401  (sets the offline / no-telemetry environment first)
 from cls_text.errors import ClsTextError
+from flows.commands import register as register_commands
 
 app = typer.Typer(
     name="cls-text",
@@ -27,6 +28,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+register_commands(app)
 
 SAMPLE_WAVES = (
     ("data/raw/2026-spring", "data/configs/spring_2026.yaml", "2026-W1"),
@@ -66,6 +69,14 @@ def _run_wave(
     codebook: str | None,
     models_dir: str,
 ) -> Path:
+    from cls_text.codebook import load_codebook
+    from cls_text.config import load_config
+    from cls_text.pipeline import expand_inputs
+
+    # Cheap checks first, so a typo fails in a second rather than after Prefect starts.
+    expand_inputs(inputs)
+    load_config(config)
+    load_codebook(codebook)
     from flows.wave import process_wave
 
     _quiet_prefect_tracebacks()

@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cls_text import io as cio
-from cls_text import pipeline
+from cls_text import pipeline, steps
 from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
 from cls_text.errors import ClsTextError
@@ -67,6 +67,45 @@ def write_tables(tagged: pd.DataFrame, quarantine: pd.DataFrame, staging: Path) 
     return pipeline.write_wave_outputs(tagged, quarantine, staging)
 
 
+@task(cache_policy=NO_CACHE)
+def find_topics(tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, tagger: object) -> Any:
+    return steps.find_topics(tagged, cb, cfg, tagger)
+
+
+@task(cache_policy=NO_CACHE)
+def write_topics(result: Any, staging: Path) -> dict[str, Path]:
+    return steps.write_topics(result, staging)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def load_history(store_dir: str | None, cb: Codebook) -> pd.DataFrame | None:
+    return steps.load_history(store_dir, cb)
+
+
+@task(cache_policy=NO_CACHE)
+def write_review(
+    tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, topics: Any, staging: Path
+) -> dict[str, Path]:
+    return steps.write_review_files(tagged, cb, cfg, topics, staging)
+
+
+@task(cache_policy=NO_CACHE)
+def write_report(
+    tagged: pd.DataFrame,
+    cb: Codebook,
+    manifest: dict[str, Any],
+    history: pd.DataFrame | None,
+    topics: Any,
+    staging: Path,
+) -> dict[str, Path]:
+    return steps.write_report(tagged, cb, manifest, history, topics, staging)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def update_store(tagged: pd.DataFrame, store_dir: str, wave: str, cb: Codebook) -> Path:
+    return steps.update_store(tagged, store_dir, wave, cb)
+
+
 @contextmanager
 def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -88,8 +127,25 @@ def process_wave(
     config: str | None = None,
     codebook: str | None = None,
     models_dir: str = "models",
+    store_dir: str | None = "data/store",
+    coded_dir: str | None = "data/coded",
+    topics: bool = True,
+    report: bool = True,
 ) -> str:
-    """Process one survey wave end to end and return the output folder."""
+    """Process one survey wave end to end and return the output folder.
+
+    Args:
+        inputs: Export files or folders of them (one wave).
+        wave: Wave label (else the mapped wave column).
+        out_dir: Output folder (default ``data/processed/<wave>/``).
+        config: Column map / settings YAML (else detected).
+        codebook: Codebook YAML (else the default CLS codebook).
+        models_dir: Where trained taggers live.
+        store_dir: Cumulative store of all waves (None: do not store, no trends).
+        coded_dir: Reviewers' decisions (coded-examples store), for agreement figures.
+        topics: Run emergent-topic discovery.
+        report: Write report.html/.xlsx/.md and the review files.
+    """
     logger = get_run_logger()
     timings: dict[str, float] = {}
     cfg = load_config(config)
@@ -111,11 +167,17 @@ def process_wave(
         tagger, info = choose_tagger(cb, cfg, models_dir)
         tagged = tag(long, tagger, cb, info)
     counts = pipeline.conservation(data, tagged)
+    topic_result = None
+    if topics:
+        with _timed(timings, "topics"):
+            topic_result = find_topics(tagged, cb, cfg, tagger)
     out = Path(out_dir) if out_dir else default_out_dir(wave_label)
     staging = cio.make_staging(out)
     try:
         with _timed(timings, "write"):
             paths = write_tables(tagged, quarantine, staging)
+            if topic_result is not None:
+                paths |= write_topics(topic_result, staging)
         table = pipeline.theme_counts(tagged, cb)
         manifest = build_manifest(
             wave=wave_label,
@@ -127,22 +189,36 @@ def process_wave(
                 "codebook": str(codebook) if codebook else "default",
                 "max_text_chars": cfg.max_text_chars,
                 "tagger": cfg.tagger,
+                "topics": topics,
+                "report": report,
             },
             theme_counts=table,
             conservation=counts,
             redactions=redactions,
             timings=timings,
-            outputs={k: str(out / Path(p).name) for k, p in paths.items()},
+            outputs={},
             flow_run_id=str(flow_run.id) if flow_run.id else None,
+            extra=steps.manifest_extras(topic_result) | steps.agreement(coded_dir, tagged, cb),
         )
+        if report:
+            with _timed(timings, "report"):
+                history = load_history(store_dir, cb)
+                paths |= write_report(tagged, cb, manifest, history, topic_result, staging)
+                paths |= write_review(tagged, cb, cfg, topic_result, staging)
+        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        manifest["outputs"] = {k: steps.relative_output(p, staging, out) for k, p in paths.items()}
         cio.write_json_atomic(staging / "manifest.json", manifest)
         cio.publish_staging(staging, out)
     except BaseException:
         cio.discard_staging(staging)
         raise
+    if store_dir:
+        update_store(tagged, store_dir, wave_label, cb)
     create_markdown_artifact(
         key="theme-counts",
-        markdown=f"# Wave {wave_label}: themes\n\n" + frame_to_markdown(table),
+        markdown=f"# Wave {wave_label}: themes\n\n"
+        + frame_to_markdown(table)
+        + (f"\n\nReport: {(out / 'report.html').resolve().as_uri()}" if report else ""),
         description=f"Theme counts for wave {wave_label}",
     )
     create_table_artifact(key="theme-counts-table", table=table.to_dict("records"))

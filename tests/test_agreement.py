@@ -47,9 +47,7 @@ def tagged(tags: dict[str, str]) -> pd.DataFrame:
 def test_decision_matrix_filters_origin():
     d = pd.concat([decisions([("a", "ann", "trust")]), decisions([("b", "ann", "")], "queue")])
     m = decision_matrix(d, CB)
-    assert m.to_dict("records") == [
-        {S.QUOTE_ID: "a", cs.REVIEWER: "ann", "trust": 1, "waiting": 0}
-    ]
+    assert m.to_dict("records") == [{S.QUOTE_ID: "a", cs.REVIEWER: "ann", "trust": 1, "waiting": 0}]
 
 
 def test_tagger_agreement_counts_only_reviewed_quotes():
@@ -116,3 +114,24 @@ def test_summary_and_methods_text():
     assert "blind audit" in text and "| trust |" in text and "Krippendorff" in text
     empty = agreement_summary(decisions([("x", "ann", "")]), tagged(tags), CB, n_boot=10)
     assert "No blind-audit quotes" in format_methods(empty)
+
+
+def test_decisions_are_mapped_to_the_current_codebook():
+    v2 = parse_codebook(
+        {
+            "id": "mini",
+            "name": "Mini",
+            "version": "2.0.0",
+            "themes": [
+                {"id": "trust", "label": "Trust", "definition": "d"},
+                {"id": "waiting_times", "label": "Waiting", "definition": "d"},
+            ],
+            "changes": [
+                {"version": "2.0.0", "op": "rename", "source": ["waiting"],
+                 "target": ["waiting_times"]},
+            ],
+        }
+    )  # fmt: skip
+    d = decisions([("a", "ann", "waiting")]).assign(**{cs.CODEBOOK_VERSION: "1.0.0"})
+    m = decision_matrix(d, v2)
+    assert m.iloc[0]["waiting_times"] == 1 and m.iloc[0]["trust"] == 0

@@ -50,7 +50,8 @@ V2 = parse_codebook(
             {"version": "1.2.0", "op": "split", "source": ["access"],
              "target": ["physical_access", "digital_access"]},
             {"version": "1.3.0", "op": "retire", "source": ["old"]},
-            {"version": "2.0.0", "op": "rename", "source": ["waiting"], "target": ["waiting_times"]},
+            {"version": "2.0.0", "op": "rename", "source": ["waiting"],
+             "target": ["waiting_times"]},
             {"version": "2.0.0", "op": "add", "target": ["new_one"]},
             {"version": "2.0.0", "op": "edit_definition", "source": ["trust"], "target": ["trust"]},
         ],
@@ -93,9 +94,7 @@ def test_map_decisions_and_rereview():
 
 
 def test_map_tagged_merges_columns():
-    ev = S.evidence_to_json(
-        [S.Evidence("cost", "cost", 0, 4, "cost", 0, 4, 1.0)]
-    )
+    ev = S.evidence_to_json([S.Evidence("cost", "cost", 0, 4, "cost", 0, 4, 1.0)])
     tagged = pd.DataFrame(
         {
             S.QUOTE_ID: ["a", "b"], "cost": [1, 0], "cost_score": [0.9, 0.1],
@@ -135,4 +134,11 @@ def test_check_codebook(tmp_path: Path):
     assert "warning: theme 'empty': has no terms: the rules tagger cannot find it" in msgs
     assert "warning: theme 'faith': has no examples" in msgs
     assert not [i for i in check_codebook(V1) if i.level == "error"]
-    assert any("'price'" in m for m in map(str, check_codebook(V2)))  # cost/price both in money?
+    assert not [i for i in check_codebook(V2) if i.level == "error"]  # 'waiting' renamed later
+    broken = V2.model_dump()
+    broken["changes"] = [{"version": "2.0.0", "op": "add", "target": ["ghost"]}]
+    (tmp_path / "b.yaml").write_text(__import__("yaml").safe_dump(broken))
+    assert (
+        "error: theme 'ghost': change add in 2.0.0 names a theme that is not in the codebook"
+        in [str(i) for i in check_codebook(tmp_path / "b.yaml")]
+    )

@@ -39,6 +39,8 @@ def names(text: str, protected=()) -> list[str]:
         ("Jenny and Sue at the hub", ["Jenny", "Sue"]),
         ("Please thank Rajesh Docherty.", ["Rajesh Docherty"]),
         ("Mary-Jane was kind", ["Mary-Jane"]),
+        # lower-case names only right after a cue, and only if not also a word
+        ("thanks to jamie for everything", ["jamie"]),
     ],
 )
 def test_names_found(text, expected):
@@ -73,6 +75,8 @@ def test_names_found(text, expected):
         "Trent PTS has been the best.",
         "Appointment 2:30 pm at Stanley.",
         "ALL CAPS JENNY SHOUTING",
+        "thanks to everyone, and to will power",
+        "I saw jenny yesterday",
     ],
 )
 def test_hard_negatives_are_kept(text):

@@ -67,6 +67,7 @@ def test_pseudonyms_are_consistent_per_key():
     assert a2 == "[NAME-1] came back"
     assert b1 == "[NAME-3] was great"  # another respondent's Jenny is not assumed the same
     assert r.redact(a1, key="r1").text == a1
+    assert r.issued == {"NAME": 3}
 
 
 def test_extra_names_and_allow_list():

@@ -72,7 +72,13 @@ def test_threshold_is_inclusive_and_respondents_are_distinct(tagged):
 def test_returns_ids_ranked_diverse_and_deterministic(tagged):
     out = select_quotes(tagged, "trust", n=3, stance="+", seed=1)
     assert list(out.columns) == [
-        "quote_id", "respondent_type", "site", "text", "score", "stance", "rank"
+        "quote_id",
+        "respondent_type",
+        "site",
+        "text",
+        "score",
+        "stance",
+        "rank",
     ]
     assert len(out) == 3 and out["rank"].tolist() == [1, 2, 3]
     assert set(out["stance"]) == {"+"}

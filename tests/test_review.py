@@ -83,9 +83,20 @@ def test_queue_ranks_near_threshold_then_disagreement_first():
     q2 = rank_queue(tagged, CB, size=5, second_opinion=other, exclude={"q000"})
     assert q2.iloc[0][S.QUOTE_ID] == "q020" and q2.iloc[0]["reason"] == "taggers disagree"
     assert "q000" not in set(q2[S.QUOTE_ID])
-    cand = pd.DataFrame({S.QUOTE_ID: ["q011"], "candidate": ["transport"]})
+    cand = pd.DataFrame({S.QUOTE_ID: ["q011", "q011"], "candidate": ["transport", "bus"]})
     q3 = rank_queue(tagged, CB, size=5, candidates=cand)
     assert q3.iloc[0][S.QUOTE_ID] == "q011" and "transport" in q3.iloc[0]["reason"]
+    many = pd.DataFrame({S.QUOTE_ID: [f"q{i:03d}" for i in range(10, 20)],
+                         "candidate": ["a", "b"] * 5})  # fmt: skip
+    q5 = rank_queue(tagged, CB, size=8, candidates=many)
+    picked = q5[q5["reason"].str.startswith("candidate")]
+    assert len(picked) == 2 and set(picked["reason"]) == {
+        "candidate theme: a",
+        "candidate theme: b",
+    }
+    redo = pd.DataFrame({S.QUOTE_ID: ["q012"], "reason": ["codebook split: 'x'"]})
+    q4 = rank_queue(tagged, CB, size=5, candidates=cand, rereview=redo)
+    assert list(q4[S.QUOTE_ID][:2]) == ["q012", "q011"] and q4.iloc[0]["reason"].startswith("code")
 
 
 def test_write_review_files(tmp_path: Path):

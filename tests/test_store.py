@@ -117,3 +117,33 @@ def test_empty_store(tmp_path):
     assert store.read_store(tmp_path / "none").empty
     with pytest.raises(StoreError, match="holds no wave"):
         store.query_store(tmp_path, "SELECT 1")
+
+
+def test_read_store_with_codebook_follows_renames(tmp_path):
+    from cls_text.codebook import parse_codebook
+
+    df = load_fixture()
+    store.append_wave(
+        wave(df, W1), tmp_path, wave=W1, codebook_summary=fixture_codebook("1.0.0").summary()
+    )
+    current = parse_codebook(
+        {
+            "id": "fixture",
+            "name": "Fixture",
+            "version": "2.0.0",
+            "themes": [
+                {"id": "trust", "label": "Trust", "definition": "d"},
+                {"id": "funding", "label": "Funding", "definition": "d"},
+            ],
+            "changes": [
+                {"version": "2.0.0", "op": "rename", "source": ["money"], "target": ["funding"]}
+            ],
+        }
+    )
+    got = store.read_store(tmp_path, codebook=current)
+    assert "money" not in got.columns
+    assert got["funding"].tolist() == [1, 1, 1, 0, 0, 0]
+    assert str(got["funding"].dtype) == "Int64"
+    assert set(got["codebook_version"]) == {"1.0.0"}
+    # Without the codebook, the stored ids are kept as they are.
+    assert "money" in store.read_store(tmp_path).columns

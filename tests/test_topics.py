@@ -335,3 +335,83 @@ def test_candidate_themes_with_a_sample_of_embeddings():
     assert cands["size"].sum() > len(
         embedded_ids & set(df.loc[df["access"] + df["community"] == 0, S.QUOTE_ID])
     )
+
+
+# --- stop phrases, config errors, the wave step ------------------------------------------
+
+
+def test_stop_phrases_are_removed_as_phrases_only():
+    from cls_text.topics import stop_phrases
+    from cls_text.topics.model import TextPreprocessor
+
+    extra = ["council", "talking point", "adult social care", "community-led"]
+    assert "talking" not in stop_word_list(extra) and "council" in stop_word_list(extra)
+    pre = TextPreprocessor(stop_phrases(extra))
+    out = pre("The Talking  Point and [EMAIL] helped; Adult Social Care was slow. Social care!")
+    assert "talking" not in out and "point" not in out and "email" not in out
+    assert out.split()[-2:] == ["social", "care!"]
+    assert "community-led" not in pre("a community-led hub")
+
+
+def test_topic_config_errors_name_the_key():
+    from cls_text.errors import ConfigError
+    from cls_text.topics import topic_config
+
+    assert topic_config({"seed": 3}).seed == 3
+    with pytest.raises(ConfigError, match="min_topic_sise.*unknown key"):
+        topic_config({"min_topic_sise": 4})
+
+
+def test_embed_quotes_averages_sentence_vectors():
+    from cls_text.embeddings import HashingEmbedder
+    from cls_text.topics import embed_quotes
+
+    enc = HashingEmbedder(dim=32)
+    out = embed_quotes(["Buses are rare. Taxis cost a lot.", "Lonely"], enc.encode)
+    a, b = enc.encode(["Buses are rare.", "Taxis cost a lot."])
+    mean = (a + b) / np.linalg.norm(a + b)
+    assert out.shape == (2, 32)
+    assert np.allclose(out[0], mean, atol=1e-6)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-6)
+
+
+def wave_frame(n: int) -> pd.DataFrame:
+    df, _, _ = make_tagged(n_known=n // 2, n_new=n - n // 2)
+    df[S.TEXT] = [t.capitalize() + ". " + t.split()[0] + " again." for t in df[S.TEXT]]
+    return df
+
+
+def test_wave_topics_writes_tables_and_model(tmp_path):
+    from cls_text.codebook import load_codebook
+    from cls_text.embeddings import HashingEmbedder
+    from cls_text.topics import wave_topics, write_topic_outputs
+
+    cb = load_codebook()
+    df = wave_frame(100)
+    for t in cb.theme_ids():
+        if t not in df.columns:
+            df[t], df[S.score_col(t)] = 0, 0.0
+    cfg = TopicConfig(reducer="pca", max_embed_docs=100)
+    wt = wave_topics(df, cb, cfg=cfg, embedder=HashingEmbedder(dim=64))
+    assert wt.params["n_substantive"] == 100 and wt.params["n_embedded"] == 100
+    assert len(wt.topics.topics) >= 2 and wt.topics.outlier_share < 0.2
+    assert set(wt.params["timings"]) == {"embed", "topics", "candidates"}
+    paths = write_topic_outputs(wt, tmp_path, card={"wave": "w"})
+    quote_topics = pd.read_csv(paths["quote_topics_csv"], encoding="utf-8-sig")
+    assert quote_topics[S.QUOTE_ID].tolist() == df[S.QUOTE_ID].tolist()
+    summary = json.loads(paths["topics_json"].read_text())
+    assert summary["too_little_text"] is False
+    assert (paths["model"] / "card.json").is_file()
+
+
+def test_wave_topics_on_a_tiny_wave_says_too_little_text(tmp_path):
+    from cls_text.codebook import load_codebook
+    from cls_text.embeddings import HashingEmbedder
+    from cls_text.topics import wave_topics, write_topic_outputs
+
+    df = wave_frame(8)
+    wt = wave_topics(df, load_codebook(), cfg=FAST, embedder=HashingEmbedder(dim=16))
+    assert wt.topics.too_little_text and wt.candidates.empty
+    paths = write_topic_outputs(wt, tmp_path)
+    assert "model" not in paths
+    assert "Too little text" in json.loads(paths["topics_json"].read_text())["message"]

@@ -136,6 +136,8 @@ def test_bad_y_raises(codebook):
         t.fit(TEXTS, Y[:, :2])
     with pytest.raises(ValueError, match="y has 2 rows but X has 6"):
         t.fit(TEXTS, Y[:2])
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        t.fit(TEXTS, Y * 2)
 
 
 def test_blank_texts_get_no_themes_and_no_evidence(tagger):
@@ -338,3 +340,21 @@ def test_dev_test_split_is_by_id_hash_and_about_60_40():
     h = int(hashlib.sha1(b"dev001").hexdigest()[:8], 16)
     assert bench.split_of("dev001") == ("dev" if h % 100 < 60 else "test")
     assert splits == [bench.split_of(q) for q in df.quote_id]  # stable
+
+
+@pytest.mark.slow
+def test_benchmark_script_runs_end_to_end(tmp_path):
+    import json
+
+    out = tmp_path / "results.json"
+    defaults = tmp_path / "defaults.yaml"
+    bench = _bench()
+    args = ["--out", str(out), "--embedder", "hashing", "--write-defaults", str(defaults)]
+    assert bench.main([*args, "--speed-n", "0", "--cv-repeats", "0"]) == 0
+    res = json.loads(out.read_text(encoding="utf-8"))
+    assert res["n_dev"] + res["n_test"] == res["n_quotes"]
+    for name in ("rules", "embeddings", "combined", "combined_no_question", "shipped_defaults"):
+        test = res["results"][name]["test"]
+        assert 0.0 <= test["samples_f1"] <= 1.0
+        assert set(test["per_theme_f1"]) == set(load_codebook().theme_ids())
+    assert "cls_default" in defaults.read_text(encoding="utf-8")

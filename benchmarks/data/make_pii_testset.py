@@ -354,6 +354,67 @@ NEGATIVE = [
 ]
 
 
+# --- held-out split: written after the rules were tuned on the split above and never used
+# to tune them; different names, templates and formats (lower-case names, Gaelic, South Asian
+# and African names, names that are also words, more varied number formats).
+H_FIRST = """Emma Lucy Ian Alan Andrew Scott Zoe Anjali Nadia Bilal Farhan Shabana Seonaid Mhairi
+Ruaridh Chipo Nnamdi Ama Krzysztof Magdalena Brenda Elaine Kenny Derek Gordon Norma Irene Agnes
+Rab Shug Jamie Kayleigh Demi Jordan Aleksandra Gulnaz Yusuf Ibrahim Bronwen Cerys""".split()
+H_SURNAMES = """Macleod Grant Walker Kelly Akhtar Iqbal Zielinski Adeyemi Mutasa Bell Wood Green
+Young Hill Shaw Lennox Boyle Rafferty Nwosu Mahmood Jamieson Cairns""".split()
+H_AMBIG = "Ruby Daisy Jack Holly Ivy Sky Ray Bob Rob Chris Amber Crystal Sandy Penny".split()
+H_POSITIVE = [
+    "Big thanks to the OT, {FIRST}, who sorted the rails in a week.",
+    "{FIRST} and her team at the Talking Point were patient with my dad.",
+    "The social worker ({FULL}) was great but left after a month.",
+    "My key worker is called {AMBIG} and she never rushes me.",
+    "We asked for {AMBIG} again because she knew the family.",
+    "I would like to thank {FULL} for all her help.",
+    "{FIRST} listened, which nobody had done for years.",
+    "I phoned {FIRST} at the hub and she came out the same week.",
+    "Our neighbour {FIRST} told us about the drop-in.",
+    "The nurse, {TITLE} {SURNAME}, explained my options.",
+    "Staff such as {FIRST} and {FIRST} go the extra mile.",
+    "{TITLE} {SURNAME} from the GP practice joined the meeting.",
+    "thanks to {LOWER} for everything",
+    "tel: {PHONE} (mornings only)",
+    "My mobile's {PHONE}.",
+    "Contact: {EMAIL}",
+    "They sent it to {EMAIL} but I never got it.",
+    "Our flat is {ADDRESS}, {POSTCODE}, top floor.",
+    "{POSTCODE} is not covered by the bus pass scheme.",
+    "The form wanted my NHS number ({NHS_NO}) three times.",
+    "CHI no. {CHI_NO} - please note for the record.",
+    "Dad's national insurance number is {NI_NO}.",
+    "d.o.b. {DATE_OF_BIRTH}",
+    "He was born {DATE_OF_BIRTH} and is 80 now.",
+    "The group page is {URL}.",
+    "{FIRST} {SURNAME} rang me from the council about the assessment.",
+]
+H_NEGATIVE = [
+    "Ruby wedding anniversary lunch was organised by the hub.",
+    "Jack of all trades, that's what the link workers have to be.",
+    "Holly and ivy decorations at the Christmas lunch were lovely.",
+    "Ray of sunshine, this service.",
+    "The Amber warning meant the bus didn't run.",
+    "Penny pinching by the council has hit the day centre.",
+    "Sky high waiting lists before this started.",
+    "Green spaces near the hub help people get out.",
+    "Young carers in Falkirk now have a group.",
+    "Hill walking group is run by volunteers in Perth.",
+    "Wood working shed at the community centre is popular.",
+    "Bell rang at 10 and nobody answered.",
+    "The Grant from the lottery paid for the minibus.",
+    "Kelly's Cafe hosts the Talking Point on a Monday.",
+    "Walker frames were delivered quickly.",
+    "Crystal clear explanations from the team.",
+    "Sandy beaches are no use if you can't get there.",
+    "Daisy chain of referrals - that's how it used to be.",
+    "The Young Persons team in Stirling helped us.",
+    "Chris Hoy velodrome trip was great for the men's group.",
+]
+
+
 def fill(template: str, r: random.Random) -> tuple[str, list[dict[str, object]]]:
     out = ""
     ents: list[dict[str, object]] = []
@@ -365,6 +426,10 @@ def fill(template: str, r: random.Random) -> tuple[str, list[dict[str, object]]]
             out += r.choice(TITLES)
         elif slot == "REL":
             out += r.choice(REL)
+        elif slot == "LOWER":
+            value = str(GEN["FIRST"](r)).lower()
+            ents.append({"start": len(out), "end": len(out) + len(value), "type": "NAME"})
+            out += value
         else:
             value = GEN[slot](r)
             typ = "NAME" if slot in NAME_SLOTS else slot
@@ -375,17 +440,35 @@ def fill(template: str, r: random.Random) -> tuple[str, list[dict[str, object]]]
     return out, ents
 
 
-def build(n_positive: int = 520, seed: int = 0) -> list[dict[str, object]]:
-    r = random.Random(seed)
+def _split(
+    r: random.Random, templates: list[str], negatives: list[str], n: int, split: str
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
-    while len(rows) < n_positive:
-        text, ents = fill(r.choice(POSITIVE), r)
+    while len(rows) < n:
+        text, ents = fill(r.choice(templates), r)
         if text not in seen:
             seen.add(text)
-            rows.append({"text": text, "entities": ents, "kind": "positive"})
-    for text in NEGATIVE:
-        rows.append({"text": text, "entities": [], "kind": "hard_negative"})
+            rows.append({"text": text, "entities": ents, "kind": "positive", "split": split})
+    rows += [
+        {"text": t, "entities": [], "kind": "hard_negative", "split": split} for t in negatives
+    ]
+    return rows
+
+
+def build(n_positive: int = 520, n_heldout: int = 200, seed: int = 0) -> list[dict[str, object]]:
+    r = random.Random(seed)
+    rows = _split(r, POSITIVE, NEGATIVE, n_positive, "dev")
+    # held-out split: swap in its own name lists
+    saved = dict(GEN)
+    GEN["FIRST"] = lambda r: r.choice(H_FIRST)
+    GEN["FULL"] = lambda r: f"{r.choice(H_FIRST)} {r.choice(H_SURNAMES)}"
+    GEN["SURNAME"] = lambda r: r.choice(H_SURNAMES)
+    GEN["AMBIG"] = lambda r: r.choice(H_AMBIG)
+    try:
+        rows += _split(r, H_POSITIVE, H_NEGATIVE, n_heldout, "heldout")
+    finally:
+        GEN.update(saved)
     for i, row in enumerate(rows):
         row["id"] = f"pii{i:04d}"
     return rows
@@ -395,12 +478,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("pii_testset.jsonl"))
     ap.add_argument("--n", type=int, default=520, help="number of positive sentences")
+    ap.add_argument("--n-heldout", type=int, default=200, help="positive held-out sentences")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    rows = build(args.n, args.seed)
-    lines = [json.dumps({k: row[k] for k in ("id", "kind", "text", "entities")}) for row in rows]
+    rows = build(args.n, args.n_heldout, args.seed)
+    keys = ("id", "split", "kind", "text", "entities")
+    lines = [json.dumps({k: row[k] for k in keys}) for row in rows]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {len(rows)} sentences to {args.out}")
+    print(f"wrote {len(rows)} sentences to {args.out.name}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ No trained model is needed (none can be downloaded here). A capitalised word is 
    with no context - sentence-initial or not;
 5. it follows a name ("Jenny McAllister", "Rose Patel").
 
+A lower-case word counts only right after a cue, when it is a first name and not a word
+("thanks to jamie").
+
 Names that are also ordinary words (Hope, Will, May, Rose, Grace, Mark) need rule 1-3 or 5; and
 months, weekdays, nations, faiths, services (vocab.NOT_NAMES) and UK places (vocab.PLACES:
 Bath, Reading, Sandwell, Angus...) never count without a title or cue. Surnames alone
@@ -157,7 +160,23 @@ def find_names(
 
     marked = [False] * len(toks)
     for i, tok in enumerate(toks):
-        if not tok.cap or is_protected(tok):
+        if not tok.cap:
+            # "thanks to jamie": a lower-case first name right after a cue, when the name is
+            # not also a word
+            if tok.word.islower() and len(tok.word) > 2 and not is_protected(tok):
+                info = gaz.names.get(tok.key)
+                if (
+                    info is not None
+                    and info.first
+                    and not info.ambiguous
+                    and not _is_common(gaz, tok.key)
+                    and tok.key not in PLACES
+                    and tok.key not in NOT_NAMES
+                    and cue_before(i)
+                ):
+                    marked[i] = True
+            continue
+        if is_protected(tok):
             continue
         head = tok.key.split("-", 1)[0]
         if tok.key in TITLES or head in PLACES or (head != tok.key and head in NOT_NAMES):

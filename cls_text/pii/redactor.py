@@ -85,6 +85,15 @@ class Redactor:
         self._pseudonyms: dict[tuple[str, str, str], int] = {}
         self._next_id: Counter[str] = Counter()
 
+    @property
+    def issued(self) -> dict[str, int]:
+        """Pseudonym numbers issued so far per type (``[NAME-1]``..``[NAME-n]``): n per type.
+
+        Lets a caller that redacts a wave in batches shift later batches' numbers so they match
+        a single wave-wide redactor. Empty when ``pseudonymise`` is off.
+        """
+        return dict(self._next_id)
+
     # -- detection ---------------------------------------------------------------------------
     def find(self, text: str) -> list[Span]:
         """Return the non-overlapping spans to replace, in text order (no replacement done)."""

@@ -107,6 +107,9 @@ def build_report(
             topics=topic_frame,
             candidates=candidates,
         ),
-        "md": io.write_text_atomic(out / "report.md", render_markdown(data, title=title)),
+        "md": io.write_text_atomic(
+            out / "report.md",
+            render_markdown(data, title=title, methods=manifest.get("agreement_methods", "")),
+        ),
     }
     return paths

@@ -178,11 +178,15 @@ def cooccurrence_figure(data: ReportData) -> Any | None:
     if co.empty:
         return None
     ids = list(data.labels)
-    jac = co.pivot(index="theme_a", columns="theme_b", values="jaccard").reindex(ids, axis=0)
-    jac = jac.reindex(ids, axis=1)
-    both = co.pivot(index="theme_a", columns="theme_b", values="n_both").reindex(ids, axis=0)
-    both = both.reindex(ids, axis=1)
-    z = jac.to_numpy(dtype=float, copy=True)
+    pos = {t: i for i, t in enumerate(ids)}
+    z = np.full((len(ids), len(ids)), np.nan)
+    both = np.zeros((len(ids), len(ids)), dtype=int)
+    for a, b, jaccard, n_both in zip(
+        co["theme_a"], co["theme_b"], co["jaccard"], co["n_both"], strict=True
+    ):
+        if a in pos and b in pos:
+            z[pos[a], pos[b]] = jaccard
+            both[pos[a], pos[b]] = n_both
     np.fill_diagonal(z, np.nan)  # a theme overlaps itself fully: hide it so the scale is useful
     names = [data.labels[t] for t in ids]
     fig = go.Figure(
@@ -190,7 +194,7 @@ def cooccurrence_figure(data: ReportData) -> Any | None:
             z=z,
             x=names,
             y=names,
-            customdata=both.to_numpy(),
+            customdata=both,
             colorscale="Blues",
             zmin=0,
             hovertemplate="%{y} & %{x}<br>Jaccard %{z:.2f}, %{customdata} answers<extra></extra>",
@@ -226,12 +230,8 @@ def topic_map_figure(topics: object) -> Any | None:
     if table.empty or "size" not in table.columns:
         return None
     table = table.reset_index(drop=True)
-    names = [
-        str(table.at[i, "label"])
-        if "label" in table and str(table.at[i, "label"])
-        else f"topic {i}"
-        for i in range(len(table))
-    ]
+    raw = table["label"].astype(str).tolist() if "label" in table else [""] * len(table)
+    names = [label if label and label != "nan" else f"topic {i}" for i, label in enumerate(raw)]
     keywords = (
         table["keywords"].astype(str) if "keywords" in table else pd.Series([""] * len(table))
     )
@@ -294,15 +294,16 @@ def candidates_figure(candidates: pd.DataFrame | None) -> Any | None:
 def report_figures(
     data: ReportData, topics: object = None, candidates: pd.DataFrame | None = None
 ) -> dict[str, Any]:
-    """All figures of a report, keyed by a stable id (used as the chart's div id); charts with
-    nothing to show are left out.
+    """All figures of a report, keyed by a stable id (used as the chart's div id).
+
+    Charts with nothing to show (one wave, no topics, no candidates) are left out.
     """
     figs = {
         "prevalence": prevalence_figure(data),
         "by-type": group_figure(data, RESPONDENT_TYPE),
         "by-site": (
             group_figure(data, SITE)
-            if SITE in data.by_site and data.by_site[SITE].nunique() > 1
+            if SITE in data.by_site and len(set(data.by_site[SITE])) > 1
             else None
         ),
         "trends": trend_figure(data),

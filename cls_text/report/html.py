@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -29,6 +30,13 @@ background:#f5f9fc}.note{color:#555;font-size:.9rem}.chart{margin:1rem 0 2rem}
 .flag{background:#fff4d6;border:1px solid #E69F00;padding:.5rem .8rem;border-radius:4px}
 .theme{border-top:1px solid #ddd;padding-top:.5rem}
 """
+
+
+_NO_QUOTES = pd.DataFrame(columns=["text"])
+
+
+def _plain(value: object) -> object:
+    return json.dumps(value, default=str) if isinstance(value, dict | list) else value
 
 
 def _e(value: object) -> str:
@@ -58,18 +66,17 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
     cb = manifest.get("codebook", {}) or {}
     tagger = manifest.get("tagger", {}) or {}
     totals = (manifest.get("conservation", {}) or {}).get("total", {}) or {}
+    name = cb.get("name", cb.get("id", ""))
     rows = [
         ("Wave", data.wave),
-        ("Codebook", f"{cb.get('name', cb.get('id', ''))} (id {cb.get('id', '')}, "
-                     f"version {cb.get('version', '')})"),
+        ("Codebook", f"{name} (id {cb.get('id', '')}, version {cb.get('version', '')})"),
         ("Codebook hash", cb.get("hash", "")),
-        *[(f"Tagger: {k}", json.dumps(v) if isinstance(v, dict | list) else v)
-          for k, v in tagger.items()],
+        *[(f"Tagger: {k}", _plain(v)) for k, v in tagger.items()],
         *[(f"Count: {k.replace('_', ' ')}", v) for k, v in totals.items()],
         ("Conservation holds", (manifest.get("conservation", {}) or {}).get("holds", "")),
         ("Run at (UTC)", manifest.get("created_utc", "")),
         ("cls-text version", manifest.get("cls_text_version", "")),
-    ]  # fmt: skip
+    ]
     table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows if v != "")
     older = {w: v for w, v in data.codebook_by_wave.items() if v != cb.get("version", v)}
     older_html = ""
@@ -90,7 +97,29 @@ two-proportion z-test; because many comparisons are made at once, p-values are c
 the false-discovery rate (Benjamini–Hochberg, 5%) and only changes that pass are called
 significant. Summary sentences give no percentage for groups too small to support one;
 the tables still show the counts.</p>
-{older_html}<table>{table}</table>"""
+{older_html}<table>{table}</table>{_markdown_block(manifest.get("agreement_methods", ""))}"""
+
+
+def _markdown_block(md: str) -> str:
+    """Render the small Markdown subset of generated paragraphs (bold, tables) as HTML."""
+    out: list[str] = []
+    for block in (b.strip() for b in md.split("\n\n")):
+        if not block:
+            continue
+        lines = block.splitlines()
+        if all(line.startswith("|") for line in lines):
+            rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+            rows = [r for r in rows if not all(set(c) <= {"-", ":"} for c in r)]
+            head = "".join(f"<th>{_e(c)}</th>" for c in rows[0])
+            body = "".join(
+                "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
+            )
+            out.append(f"<table><tr>{head}</tr>{body}</table>")
+        else:
+            text = _e(" ".join(lines))
+            text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+            out.append(f"<p>{text}</p>")
+    return "".join(out)
 
 
 def _theme_section(data: ReportData, theme_id: str, definition: str, quotes: pd.DataFrame) -> str:
@@ -114,11 +143,14 @@ def _theme_section(data: ReportData, theme_id: str, definition: str, quotes: pd.
     table = _table(
         by_type.assign(
             share=by_type["share_resp"].map(pct),
-            CI=[f"{pct(a)}–{pct(b)}" for a, b in zip(by_type["ci_low"], by_type["ci_high"], strict=True)],
+            CI=[
+                f"{pct(a)}–{pct(b)}"
+                for a, b in zip(by_type["ci_low"], by_type["ci_high"], strict=True)
+            ],
         )[["respondent_type", "k_resp", "n_resp", "share", "CI"]].rename(
             columns={"respondent_type": "respondent type", "k_resp": "raised by", "n_resp": "of"}
         )
-    )  # fmt: skip
+    )
     return f"""
 <section class="theme" id="theme-{_e(theme_id)}"><h3>{_e(label)}</h3>
 <p class="note">{_e(definition)}</p>{lead}<ul>{more}</ul>{stance}{table}
@@ -152,21 +184,14 @@ def render_html(
     top_html = "".join(f"<li>{_e(data.sentences[t][0])}</li>" for t in top if t in data.sentences)
     charts = {k: _chart(f, k) for k, f in figures.items()}
     themes_html = "".join(
-        _theme_section(data, t, definitions.get(t, ""), quotes.get(t, pd.DataFrame(columns=["text"])))
+        _theme_section(data, t, definitions.get(t, ""), quotes.get(t, _NO_QUOTES))
         for t in data.labels
         if t in data.sentences
-    )  # fmt: skip
-    cand_cols = [
-        c
-        for c in ("keywords", "size", "nearest_theme", "similarity")
-        if c in (candidates if candidates is not None else pd.DataFrame())
-    ]  # noqa: E501
-    cand_table = (
-        _table(candidates[cand_cols])
-        if candidates is not None and cand_cols
-        else _table(pd.DataFrame())
-    )  # noqa: E501
+    )
+    cands = candidates if candidates is not None else pd.DataFrame()
+    cand_cols = [c for c in ("keywords", "size", "nearest_theme", "similarity") if c in cands]
     topic_cols = [c for c in ("topic", "label", "size", "share", "keywords") if c in topics]
+    main_charts = "".join(v for k, v in charts.items() if k not in ("topic-map", "candidates"))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -179,18 +204,19 @@ def render_html(
 to say and were analysed. Waves compared: {_e(", ".join(data.waves))}.</p>
 <nav><ul><li><a href="#headline">Headline findings</a></li><li><a href="#charts">Charts</a></li>
 <li><a href="#themes">Each theme</a></li><li><a href="#topics">Emergent topics</a></li>
-<li><a href="#candidates">Candidate new themes</a></li><li><a href="#methods">Methods</a></li></ul></nav>
+<li><a href="#candidates">Candidate new themes</a></li>
+<li><a href="#methods">Methods</a></li></ul></nav>
 <h2 id="headline">Headline findings</h2><p>Most often raised:</p><ul>{top_html}</ul>{change_html}
 {_table(data.headline.drop(columns=["theme"]))}
 <h2 id="charts">Charts</h2><p class="note">Hover over a chart for exact figures; click legend
-entries to show or hide series.</p>{"".join(v for k, v in charts.items() if k not in ("topic-map", "candidates"))}
+entries to show or hide series.</p>{main_charts}
 <h2 id="themes">Each theme</h2>{themes_html}
 <h2 id="topics">Emergent topics</h2><p>Topics found by clustering the answers themselves,
 independent of the codebook. They are prompts for reading, not findings.</p>
 {charts.get("topic-map", "")}{_table(topics[topic_cols] if topic_cols else pd.DataFrame())}
 <h2 id="candidates">Candidate new themes</h2><p>Groups of answers that no current theme
 covers. Read them before deciding whether the codebook needs a new theme.</p>
-{charts.get("candidates", "")}{cand_table}
+{charts.get("candidates", "")}{_table(cands[cand_cols])}
 <h2 id="methods">Methods</h2>{_methods(data, manifest)}
 </main></body></html>
-"""  # noqa: E501
+"""

@@ -23,13 +23,16 @@ def changes_table(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "theme": [data.labels.get(t, t) for t in ch["theme"]],
-            "before": [f"{pct(s)} ({w})" for s, w in zip(ch["previous_share"], ch["previous_wave"], strict=True)],
+            "before": [
+                f"{pct(s)} ({w})"
+                for s, w in zip(ch["previous_share"], ch["previous_wave"], strict=True)
+            ],
             "now": ch["share"].map(pct),
             "change": [f"{100 * c:+.0f} pts" for c in ch["change"]],
             "p (FDR)": ch["p_adjusted"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
             "significant": ch["significant"].map({True: "yes", False: "no"}),
         }
-    )  # fmt: skip
+    )
 
 
 def render_markdown(
@@ -37,6 +40,7 @@ def render_markdown(
     *,
     title: str = "Community Led Support feedback",
     html_name: str = "report.html",
+    methods: str = "",
 ) -> str:
     """The report as Markdown for pasting into a document: headline, sentences, changes."""
     c = data.counts
@@ -61,9 +65,12 @@ def render_markdown(
         lines += [
             frame_to_markdown(changes_table(data)),
             "",
-            "Significant = passes a two-proportion z-test after Benjamini–Hochberg correction (5%).",
+            "Significant = passes a two-proportion z-test after Benjamini–Hochberg "
+            "correction (5%).",
         ]
     lines += ["", "## Each theme", ""]
     for t, sentences in data.sentences.items():
         lines += [f"### {data.labels[t]}", ""] + [f"- {s}" for s in sentences] + [""]
+    if methods:
+        lines += ["## Agreement with reviewers", "", methods, ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -260,7 +260,9 @@ def compute_report_data(
     codebook_by_wave: dict[str, str] = {}
     if "codebook_version" in combined.columns:
         known = combined.dropna(subset=["codebook_version"])
-        codebook_by_wave = dict(zip(known[WAVE].astype(str), known["codebook_version"].astype(str)))
+        codebook_by_wave = dict(
+            zip(known[WAVE].astype(str), known["codebook_version"].astype(str), strict=True)
+        )
     codebook_by_wave[wave] = codebook.version
     return ReportData(
         wave=wave,

@@ -105,6 +105,8 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
     rows.append(("conservation holds", cons.get("holds", "")))
     rows += [(f"codebook version of wave {w}", v) for w, v in data.codebook_by_wave.items()]
     rows.append(("run at (UTC)", manifest.get("created_utc", "")))
+    if manifest.get("agreement_methods"):
+        rows.append(("agreement with reviewers", manifest["agreement_methods"]))
     rows.append(
         (
             "definitions",

@@ -9,7 +9,13 @@ from cls_text.topics.candidates import (
     residual_mask,
     theme_prototypes,
 )
-from cls_text.topics.config import BRITISH_STOP_WORDS, TopicConfig, stop_phrases, stop_word_list
+from cls_text.topics.config import (
+    BRITISH_STOP_WORDS,
+    TopicConfig,
+    stop_phrases,
+    stop_word_list,
+    topic_config,
+)
 from cls_text.topics.discover import OUTLIER, TOPIC_COLUMNS, TopicResult, discover_topics
 from cls_text.topics.model import AutoKMeans, HashingWordEncoder, build_topic_model
 from cls_text.topics.persist import TopicModelError, load_topic_model, save_topic_model
@@ -46,4 +52,5 @@ __all__ = [
     "stop_phrases",
     "stop_word_list",
     "tagger_embedder",
+    "topic_config",
 ]

@@ -53,11 +53,16 @@ def theme_prototypes(
     Returns:
         Theme id -> unit vector, in codebook order.
     """
-    out: dict[str, np.ndarray] = {}
+    texts: list[str] = []
+    bounds: list[tuple[str, int, int]] = []
     for theme in codebook.themes:
-        texts = [f"{theme.label}. {theme.definition} {theme.include}".strip(), *theme.examples]
-        vec = np.asarray(encode(texts), dtype=np.float32).mean(axis=0, keepdims=True)
-        out[theme.id] = _unit(vec)[0]
+        own = [f"{theme.label}. {theme.definition} {theme.include}".strip(), *theme.examples]
+        bounds.append((theme.id, len(texts), len(texts) + len(own)))
+        texts.extend(own)
+    vecs = np.asarray(encode(texts), dtype=np.float32)  # one call: one batch for the model
+    out: dict[str, np.ndarray] = {}
+    for theme_id, a, b in bounds:
+        out[theme_id] = _unit(vecs[a:b].mean(axis=0, keepdims=True))[0]
     return out
 
 

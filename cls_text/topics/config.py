@@ -6,10 +6,13 @@ refuses unknown keys: a misspelt ``min_topic_sise`` stops the run instead of bei
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from cls_text.errors import ConfigError
 
 #: British spellings and survey filler that scikit-learn's (American) list lacks. Keywords such as
 #: "whilst" or "really" describe how people write, not what a topic is about.
@@ -133,3 +136,24 @@ def stop_phrases(extra: Iterable[str] = ()) -> tuple[str, ...]:
     phrases = {" ".join(w.lower().split()) for w in extra if len(w.split()) > 1}
     phrases |= {w.strip().lower() for w in extra if "-" in w.strip() and len(w.split()) == 1}
     return tuple(sorted(phrases, key=lambda p: (-len(p), p)))
+
+
+def topic_config(
+    settings: Mapping[str, Any] | None, *, source: object = "config 'topics'"
+) -> TopicConfig:
+    """Validate the ``topics:`` block of a pipeline config into a :class:`TopicConfig`.
+
+    Raises:
+        ConfigError: naming every bad key and why (unknown keys included).
+    """
+    try:
+        return TopicConfig.model_validate(dict(settings or {}))
+    except ValidationError as err:
+        lines = [f"The {source} settings are not valid:"]
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"]) or "(topics)"
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown key; valid keys: {sorted(TopicConfig.model_fields)}"
+            lines.append(f"  - {where}: {msg}")
+        raise ConfigError("\n".join(lines)) from None

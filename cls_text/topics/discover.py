@@ -253,7 +253,7 @@ def discover_topics(
         else fit_pool
     )
     fit_texts = [str(texts[int(i)]) for i in fit_idx]
-    fit_emb = emb[row[fit_idx]]
+    fit_emb = _unit(emb[row[fit_idx]])
     try:
         model, fit_labels = _fit(fit_texts, fit_emb, cfg, embedding_model, stop_words)
     except ValueError as err:

@@ -1,0 +1,228 @@
+"""Splitting a wave into batches, processing them apart, and merging them back identically.
+
+A national programme may pool hundreds of thousands of answers. ``flows/scaled.py`` maps
+redaction and tagging over batches on a Dask cluster; this module holds the pure pieces so
+that the batched run gives *exactly* the bytes of the single-process run:
+
+* Batches are contiguous slices of the long table that never split a respondent, because the
+  redactor numbers pseudonyms per respondent (``[NAME-3]``) in first-seen order across the
+  whole wave. Each batch is redacted by its own redactor, then :func:`renumber_placeholders`
+  shifts each batch's numbers by the counts of the batches before it, which reproduces the
+  wave-wide numbering (first-seen order is the concatenation of the batches' orders).
+* Tagging is row-wise, so tagged batches are concatenated and put in the canonical order with
+  :func:`cls_text.pipeline.order_tagged`.
+
+It also holds the bounded-memory helpers for large waves: reading a CSV in chunks and
+streaming embeddings to a memory-mapped file on disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook import Codebook
+from cls_text.config import PipelineConfig
+
+#: A redaction placeholder, as written by :mod:`cls_text.pii.redactor` (``[NAME-3]``).
+PLACEHOLDER = re.compile(r"\[([A-Z][A-Z_]*)-(\d+)\]")
+_ANY_PLACEHOLDER = r"\[[A-Z][A-Z_]*-\d+\]"  # the same, without groups (for str.contains)
+
+
+@dataclass(frozen=True, slots=True)
+class RedactedBatch:
+    """One batch after redaction, before renumbering.
+
+    Attributes:
+        index: Position of the batch in the wave (merge order).
+        frame: The batch with redacted text (local placeholder numbers).
+        counts: Redactions per entity type (for the manifest).
+        issued: Placeholder numbers issued per type (local numbers run 1..issued[type]).
+    """
+
+    index: int
+    frame: pd.DataFrame
+    counts: dict[str, int]
+    issued: dict[str, int]
+
+
+def split_batches(long: pd.DataFrame, batch_size: int) -> list[pd.DataFrame]:
+    """Cut the long table into contiguous batches of about ``batch_size`` rows.
+
+    A cut is only made where the respondent id changes, so each respondent's answers stay in
+    one batch (pseudonym numbering depends on it). When a respondent's rows are not contiguous
+    (the same id in two files), the whole table is one batch: correctness over speed.
+
+    Args:
+        long: The long table (``respondent_id`` column), in wave order.
+        batch_size: Target rows per batch (> 0).
+
+    Returns:
+        Batches in wave order; their concatenation is ``long``. One empty batch for an empty
+        table.
+
+    Raises:
+        ValueError: when ``batch_size`` is not positive.
+    """
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive number of rows, got {batch_size}")
+    n = len(long)
+    if n <= batch_size:
+        return [long]
+    ids = long[S.RESPONDENT_ID].astype(str).to_numpy()
+    change = np.flatnonzero(ids[1:] != ids[:-1]) + 1  # first row of each new respondent run
+    runs = np.concatenate([[0], change])
+    if len(set(ids[runs])) != len(runs):
+        return [long]  # a respondent reappears later: one batch keeps numbering exact
+    cuts = [0]
+    for start in change:
+        if start - cuts[-1] >= batch_size:
+            cuts.append(int(start))
+    cuts.append(n)
+    return [long.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+def has_literal_placeholders(long: pd.DataFrame) -> bool:
+    """True when some raw answer already looks like a placeholder (``[NAME-1]``).
+
+    Renumbering could not tell such text from the redactor's own placeholders, so a wave with
+    any is redacted as a single batch.
+    """
+    texts = long[S.TEXT]
+    return bool(texts.astype(str).str.contains(_ANY_PLACEHOLDER, regex=True).any())
+
+
+def redact_batch(index: int, batch: pd.DataFrame, cfg: PipelineConfig) -> RedactedBatch:
+    """Redact one batch with a fresh redactor and record how many numbers it issued."""
+    from cls_text.pii import RedactionConfig, Redactor
+
+    rcfg = RedactionConfig.model_validate(cfg.redaction)
+    if not rcfg.enabled:
+        return RedactedBatch(index, batch, {}, {})
+    redactor = Redactor(rcfg)
+    frame, counts = redactor.redact_frame(batch, text_col=S.TEXT, key_col=S.RESPONDENT_ID)
+    issued = {t: int(v) for t, v in redactor._next_id.items()}  # noqa: SLF001 (same package)
+    return RedactedBatch(index, frame, dict(counts), issued)
+
+
+def renumber_placeholders(batches: Sequence[RedactedBatch]) -> tuple[list[pd.DataFrame], dict]:
+    """Shift each batch's placeholder numbers so they equal a single wave-wide redactor's.
+
+    Args:
+        batches: Redacted batches (any order; they are put in ``index`` order).
+
+    Returns:
+        The renumbered frames in wave order, and the summed redaction counts.
+    """
+    ordered = sorted(batches, key=lambda b: b.index)
+    offsets: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    frames: list[pd.DataFrame] = []
+    for b in ordered:
+        totals.update(b.counts)
+        frame = b.frame
+        if any(offsets[t] for t in b.issued):
+            shift = dict(offsets)
+
+            def _sub(m: re.Match[str], shift: dict[str, int] = shift) -> str:
+                return f"[{m.group(1)}-{int(m.group(2)) + shift.get(m.group(1), 0)}]"
+
+            frame = frame.copy()
+            col = frame[S.TEXT]
+            frame[S.TEXT] = col.where(
+                ~col.astype(str).str.contains("[", regex=False),
+                col.astype(str).str.replace(PLACEHOLDER, _sub, regex=True),
+            ).astype(col.dtype)
+        offsets.update(b.issued)
+        frames.append(frame)
+    return frames, dict(totals)
+
+
+def tag_batch(
+    batch: pd.DataFrame, tagger: object, codebook: Codebook, info: dict[str, object]
+) -> pd.DataFrame:
+    """Tag one redacted batch (row-wise: the same result as tagging the whole wave)."""
+    from cls_text.pipeline import tag_wave
+
+    return tag_wave(batch, tagger, codebook, info)
+
+
+def merge_tagged(parts: Sequence[pd.DataFrame], codebook: Codebook) -> pd.DataFrame:
+    """Concatenate tagged batches and fix the canonical row/column order and dtypes."""
+    from cls_text.pipeline import order_tagged
+
+    if len(parts) == 1:
+        return parts[0]
+    merged = pd.concat(list(parts), ignore_index=True)
+    return order_tagged(merged, codebook)
+
+
+def iter_csv_chunks(
+    path: str | Path, *, chunk_rows: int = 100_000, encoding: str = "utf-8"
+) -> Iterator[pd.DataFrame]:
+    """Read a large long-format CSV in chunks of ``chunk_rows`` rows, all cells as text.
+
+    For bulk quote files (id/question/text) too big to hold twice in memory; survey exports
+    go through :func:`cls_text.pipeline.ingest_wave`, which validates cell by cell.
+
+    Raises:
+        ValueError: when ``chunk_rows`` is not positive.
+    """
+    if chunk_rows <= 0:
+        raise ValueError(f"chunk_rows must be positive, got {chunk_rows}")
+    yield from pd.read_csv(
+        path,
+        dtype=str,
+        keep_default_na=False,
+        encoding=encoding,
+        chunksize=chunk_rows,
+    )
+
+
+def embed_to_memmap(
+    texts: Sequence[str],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    path: str | Path,
+    *,
+    dim: int,
+    batch_size: int = 4096,
+) -> np.memmap:
+    """Embed texts batch by batch into a float32 memory-mapped file; return it read-only.
+
+    Only one batch of vectors is ever in memory, so a million 384-d embeddings (1.5 GB) do not
+    need 1.5 GB of RAM; the operating system pages the file in as the topic step reads it.
+
+    Args:
+        texts: The texts, in row order.
+        encode: ``texts -> (len(texts), dim)`` array (e.g. ``Embedder.encode``).
+        path: The ``.npy``-less raw file to write (replaced if present).
+        dim: Embedding width.
+        batch_size: Texts per call of ``encode``.
+
+    Raises:
+        ValueError: when ``encode`` returns the wrong shape.
+    """
+    out_path = Path(path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(texts)
+    mm = np.memmap(out_path, dtype=np.float32, mode="w+", shape=(max(n, 1), dim))
+    for start in range(0, n, batch_size):
+        chunk = list(texts[start : start + batch_size])
+        vec = np.asarray(encode(chunk), dtype=np.float32)
+        if vec.shape != (len(chunk), dim):
+            raise ValueError(
+                f"embed_to_memmap: encoder returned shape {vec.shape} for rows "
+                f"{start}..{start + len(chunk) - 1}, expected ({len(chunk)}, {dim})"
+            )
+        mm[start : start + len(chunk)] = vec
+    mm.flush()
+    del mm
+    view: np.memmap = np.memmap(out_path, dtype=np.float32, mode="r", shape=(max(n, 1), dim))
+    return view[:n]  # type: ignore[return-value]  # a memmap slice is a memmap
