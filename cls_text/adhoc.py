@@ -13,7 +13,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook import load_codebook
-from cls_text.config import PipelineConfig
+from cls_text.config import parse_config
 from cls_text.errors import InputFileError
 from cls_text.io import write_csv, write_parquet, write_xlsx
 from cls_text.preprocess import is_non_substantive, normalize_text
@@ -55,7 +55,7 @@ def tag_quotes(
     )
     long[S.NON_SUBSTANTIVE] = long[S.TEXT].map(is_non_substantive)
     long[S.DUPLICATE_ANSWER] = False
-    cfg = PipelineConfig(tagger=tagger)  # type: ignore[arg-type]
+    cfg = parse_config({"tagger": tagger}, source="--tagger")
     if redact:
         from cls_text.pipeline import redact_wave
 

@@ -226,3 +226,37 @@ def embed_to_memmap(
     del mm
     view: np.memmap = np.memmap(out_path, dtype=np.float32, mode="r", shape=(max(n, 1), dim))
     return view[:n]  # type: ignore[return-value]  # a memmap slice is a memmap
+
+
+def content_key(*values: object) -> str:
+    """A sha256 over the *content* of a step's inputs, for resume-by-cache keys.
+
+    DataFrames hash their values, index, column names and dtypes (``hash_pandas_object``,
+    stable across processes); pydantic models (config, codebook) their canonical JSON; dicts
+    and lists their sorted JSON; paths their text; other objects (a fitted tagger) only their
+    type, so the step's other inputs (tagger info with its model hash) must identify them.
+    """
+    import hashlib
+    import json
+
+    from pydantic import BaseModel
+
+    h = hashlib.sha256()
+    for value in values:
+        if isinstance(value, pd.DataFrame):
+            h.update(
+                b"df:"
+                + json.dumps([list(map(str, value.columns)), list(map(str, value.dtypes))]).encode()
+            )
+            h.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        elif isinstance(value, BaseModel):
+            h.update(b"model:" + value.model_dump_json().encode("utf-8"))
+        elif (
+            isinstance(value, dict | list | tuple | str | int | float | bool | Path)
+            or value is None
+        ):
+            h.update(b"json:" + json.dumps(value, sort_keys=True, default=str).encode("utf-8"))
+        else:
+            h.update(b"type:" + f"{type(value).__module__}.{type(value).__qualname__}".encode())
+        h.update(b"\0")
+    return h.hexdigest()

@@ -58,6 +58,9 @@ class Programme(BaseModel):
     config: str | None = None
     codebook: str | None = None
     out_dir: str | None = None
+    topics: bool = True
+    report: bool = True
+    store_dir: str | None = "data/store"
 
 
 class WatchSettings(BaseModel):
@@ -73,6 +76,9 @@ class WatchSettings(BaseModel):
     config: str | None = None
     codebook: str | None = None
     stale_after_s: float = Field(default=6 * 3600, gt=0)
+    topics: bool = True
+    report: bool = True
+    store_dir: str | None = "data/store"
 
 
 class ServeConfig(BaseModel):

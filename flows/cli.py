@@ -68,6 +68,7 @@ def _run_wave(
     config: str | None,
     codebook: str | None,
     models_dir: str,
+    **options: object,
 ) -> Path:
     from cls_text.codebook import load_codebook
     from cls_text.config import load_config
@@ -88,6 +89,7 @@ def _run_wave(
             config=config,
             codebook=codebook,
             models_dir=models_dir,
+            **options,  # type: ignore[arg-type]
         )
     )
 
@@ -112,8 +114,28 @@ def run(
         Path | None, typer.Option(help="Output folder; default data/processed/<wave>/.")
     ] = None,
     models_dir: Annotated[Path, typer.Option(help="Where trained models live.")] = Path("models"),
+    store_dir: Annotated[
+        Path, typer.Option(help="Cumulative store of all waves (for trends).")
+    ] = Path("data/store"),
+    coded_dir: Annotated[
+        Path, typer.Option(help="Reviewers' decisions (for agreement figures).")
+    ] = Path("data/coded"),
+    topics: Annotated[bool, typer.Option(help="Discover emergent topics.")] = True,
+    report: Annotated[bool, typer.Option(help="Write the report and review files.")] = True,
+    task_runner: Annotated[
+        str, typer.Option(help="'default' (one process) or 'dask' (batches in parallel).")
+    ] = "default",
+    dask_address: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+    ] = None,
 ) -> None:
-    """Process one survey wave: ingest, validate, redact, tag, and write the outputs."""
+    """Process one survey wave: ingest, validate, redact, tag, find topics, write and report."""
+    if task_runner != "default" or dask_address:  # the batched flow (flows/scaled.py)
+        params = {"store_dir": str(store_dir), "topics": topics, "report": report}
+        _run_scaled_command(
+            inputs, wave, config, codebook, out_dir, models_dir, params, task_runner, dask_address
+        )
+        return
     try:
         out = _run_wave(
             [str(p) for p in inputs],
@@ -122,6 +144,10 @@ def run(
             str(config) if config else None,
             str(codebook) if codebook else None,
             str(models_dir),
+            store_dir=str(store_dir),
+            coded_dir=str(coded_dir),
+            topics=topics,
+            report=report,
         )
     except ClsTextError as err:
         _fail(err)
@@ -165,11 +191,14 @@ def tag_file(
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook YAML; default: the CLS codebook.")
     ] = None,
+    tagger: Annotated[
+        str, typer.Option(help="auto (best available), rules, zeroshot or supervised.")
+    ] = "auto",
     no_redact: Annotated[
         bool, typer.Option("--no-redact", help="Keep personal data (not recommended).")
     ] = False,
 ) -> None:
-    """Tag any file of quotes with the rules tagger and write themes, 0/1 columns and evidence."""
+    """Tag any file of quotes and write themes, 0/1 columns, scores, stance and evidence."""
     from cls_text.adhoc import tag_quotes_file
 
     try:
@@ -179,11 +208,68 @@ def tag_file(
             id_column=id_column,
             out=out,
             codebook=codebook,
+            tagger=tagger,
             redact=not no_redact,
         )
     except ClsTextError as err:
         _fail(err)
     typer.echo(f"Wrote {path}")
+
+
+def _run_scaled_command(
+    inputs: list[Path],
+    wave: str | None,
+    config: Path | None,
+    codebook: Path | None,
+    out_dir: Path | None,
+    models_dir: Path,
+    params: dict[str, object],
+    task_runner: str,
+    dask_address: str | None,
+) -> None:
+    """``run --task-runner dask``: the batched flow (flows/scaled.py), same outputs."""
+    from flows.scaled import run_scaled
+
+    if task_runner not in ("default", "dask"):
+        _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
+    if dask_address and task_runner != "dask":
+        _fail(ClsTextError("--dask-address needs --task-runner dask."))
+    _quiet_prefect_tracebacks()
+    try:
+        out = run_scaled(
+            task_runner="dask",
+            dask_address=dask_address,
+            inputs=[str(p) for p in inputs],
+            wave=wave,
+            out_dir=str(out_dir) if out_dir else None,
+            config=str(config) if config else None,
+            codebook=str(codebook) if codebook else None,
+            models_dir=str(models_dir),
+            **params,
+        )
+    except ClsTextError as err:
+        _fail(err)
+    _print_outputs(Path(out))
+
+
+@app.command()
+def serve(
+    config: Annotated[
+        Path, typer.Argument(help="Serve YAML: programmes (cron) and the incoming watcher.")
+    ],
+) -> None:
+    """Serve scheduled wave runs and the incoming-folder watcher until stopped (Ctrl-C).
+
+    Uses the Prefect server at PREFECT_API_URL, or starts one on 127.0.0.1 and stops it on exit.
+    """
+    from flows.serve import serve as serve_deployments
+
+    try:
+        serve_deployments(config)
+    except ClsTextError as err:
+        _fail(err)
+    except RuntimeError as err:  # the local server did not start
+        _fail(ClsTextError(str(err)))
 
 
 def main() -> None:

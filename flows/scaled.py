@@ -192,6 +192,41 @@ def run_scaled(
         return str(process_wave_scaled.with_options(task_runner=runner)(**params))
 
 
+@flow(name="process-wave-dask")
+def process_wave_dask(
+    inputs: list[str],
+    wave: str | None = None,
+    out_dir: str | None = None,
+    config: str | None = None,
+    codebook: str | None = None,
+    models_dir: str = "models",
+    store_dir: str | None = "data/store",
+    topics: bool = True,
+    report: bool = True,
+    batch_size: int = 50_000,
+    dask_address: str | None = None,
+) -> str:
+    """Deployable entry point: ``process-wave-scaled`` on Dask (a local cluster or an address).
+
+    A deployment cannot choose a flow's task runner, so this flow takes the address as a
+    parameter and runs the batched flow as a subflow on a ``DaskTaskRunner``.
+    """
+    return run_scaled(
+        task_runner="dask",
+        dask_address=dask_address,
+        inputs=inputs,
+        wave=wave,
+        out_dir=out_dir,
+        config=config,
+        codebook=codebook,
+        models_dir=models_dir,
+        store_dir=store_dir,
+        topics=topics,
+        report=report,
+        batch_size=batch_size,
+    )
+
+
 @contextlib.contextmanager
 def _shared_api(needed: bool) -> Iterator[None]:
     """Give Dask workers this process's Prefect API instead of one temporary server each.

@@ -47,11 +47,21 @@ def scheduled_wave(
     codebook: str | None = None,
     lock_name: str = "scheduled",
     state_dir: str = "data/watch",
+    topics: bool = True,
+    report: bool = True,
+    store_dir: str | None = "data/store",
 ) -> str:
     """Run ``process-wave`` under the wave's lock (cron programmes use this)."""
     with watch.wave_lock(Path(state_dir) / "locks", wave or lock_name):
         return process_wave(
-            inputs=inputs, wave=wave, out_dir=out_dir, config=config, codebook=codebook
+            inputs=inputs,
+            wave=wave,
+            out_dir=out_dir,
+            config=config,
+            codebook=codebook,
+            topics=topics,
+            report=report,
+            store_dir=store_dir,
         )
 
 
@@ -64,6 +74,9 @@ def watch_incoming(
     config: str | None = None,
     codebook: str | None = None,
     stale_after_s: float = 6 * 3600,
+    topics: bool = True,
+    report: bool = True,
+    store_dir: str | None = "data/store",
 ) -> list[dict[str, str]]:
     """Start a wave run for each complete, new, unlocked file or folder in ``incoming``.
 
@@ -81,6 +94,9 @@ def watch_incoming(
             out_dir=str(Path(out_root) / item.wave),
             config=config,
             codebook=codebook,
+            topics=topics,
+            report=report,
+            store_dir=store_dir,
         )
 
     outcomes = watch.process_ready(ready, run, state_dir=state_dir, stale_after_s=stale_after_s)
@@ -112,6 +128,9 @@ def build_deployments(cfg: ServeConfig) -> list[Any]:
                     "codebook": p.codebook,
                     "lock_name": p.name,
                     "state_dir": state_dir,
+                    "topics": p.topics,
+                    "report": p.report,
+                    "store_dir": p.store_dir,
                 },
                 tags=["cls-text", "programme"],
             )
@@ -130,6 +149,9 @@ def build_deployments(cfg: ServeConfig) -> list[Any]:
                     "config": w.config,
                     "codebook": w.codebook,
                     "stale_after_s": w.stale_after_s,
+                    "topics": w.topics,
+                    "report": w.report,
+                    "store_dir": w.store_dir,
                 },
                 tags=["cls-text", "watcher"],
                 concurrency_limit=1,  # overlapping scans would race for the same files
@@ -212,6 +234,7 @@ def serve(config_path: str | Path, *, limit: int | None = None) -> None:
             f"Serve config '{config_path}' defines no programmes and no watcher: nothing to serve."
         )
     with prefect_api() as url:
+        print(f"Prefect API: {url} (UI at {url.removesuffix('/api')})", flush=True)
         # Settings are read when the client is made: point Prefect at the server now.
         from prefect import serve as prefect_serve
         from prefect.settings import PREFECT_API_URL, temporary_settings

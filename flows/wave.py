@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from prefect.runtime import flow_run
 
 from cls_text import io as cio
 from cls_text import pipeline, steps
+from cls_text.batching import content_key
 from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
 from cls_text.errors import ClsTextError
@@ -40,6 +42,16 @@ def _not_user_error(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+def _cache_by_content(context: Any, parameters: dict[str, Any]) -> str:
+    """Key an expensive step's persisted result by its task and the content of its inputs.
+
+    A run killed after tagging resumes from the stored result: the re-run computes the same
+    key from the same (redacted) table, codebook and tagger info, and skips the work. Results
+    live under PREFECT_LOCAL_STORAGE_PATH (see docs/operations.md) and expire after 7 days.
+    """
+    return content_key(context.task.name, *parameters.values())
+
+
 @task(
     retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_user_error, cache_policy=NO_CACHE
 )
@@ -57,7 +69,11 @@ def choose_tagger(cb: Codebook, cfg: PipelineConfig, models_dir: str) -> tuple[o
     return select_tagger(cb, cfg, models_dir=models_dir)
 
 
-@task(cache_policy=NO_CACHE)
+@task(
+    cache_key_fn=_cache_by_content,
+    persist_result=True,
+    cache_expiration=timedelta(days=7),
+)
 def tag(long: pd.DataFrame, tagger: object, cb: Codebook, info: dict) -> pd.DataFrame:
     return pipeline.tag_wave(long, tagger, cb, info)
 

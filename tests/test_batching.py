@@ -124,3 +124,17 @@ def test_iter_csv_chunks(tmp_path):
     assert chunks[0]["text"].iloc[0] == "007"  # kept as text
     with pytest.raises(ValueError, match="chunk_rows"):
         next(batching.iter_csv_chunks(p, chunk_rows=0))
+
+
+def test_content_key_depends_on_content_not_identity():
+    from cls_text.config import PipelineConfig
+
+    a = _long(3, 2)
+    b = _long(3, 2)
+    cfg = PipelineConfig()
+    key = batching.content_key("tag", a, cfg, {"name": "rules"}, object())
+    assert key == batching.content_key("tag", b, PipelineConfig(), {"name": "rules"}, object())
+    b.loc[0, S.TEXT] = "changed"
+    assert key != batching.content_key("tag", b, cfg, {"name": "rules"}, object())
+    assert key != batching.content_key("tag", a, PipelineConfig(tagger="rules"), {"name": "rules"})
+    assert key != batching.content_key("tag", a, cfg, {"name": "zeroshot"}, object())

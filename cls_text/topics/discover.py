@@ -8,9 +8,7 @@ step grows linearly with the wave.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cls_text.topics.config import TopicConfig
-from cls_text.topics.model import Encoder, build_topic_model
+from cls_text.topics.model import Encoder, build_topic_model, quiet_bertopic
 
 OUTLIER = -1
 
@@ -123,8 +121,15 @@ def _fit(
     encoder: Encoder | None,
     stop: Sequence[str],
 ) -> tuple[Any, np.ndarray]:
-    """Fit BERTopic, cap the topic count, reduce outliers; return the model and labels."""
+    """Fit BERTopic, cap the topic count, reduce outliers; return the model and labels.
+
+    MMR keywords embed candidate words, which costs real time with a sentence model (and
+    BERTopic would redo it after fitting, after ``reduce_topics`` and after ``update_topics``).
+    So the model is fitted with plain c-TF-IDF keywords and MMR runs once, at the end.
+    """
     model = build_topic_model(cfg, n_docs=len(texts), embedding_model=encoder, stop_words=stop)
+    mmr = model.representation_model
+    model.representation_model = None
     labels, _ = model.fit_transform(texts, embeddings=emb)
     n_topics = len({t for t in labels if t != OUTLIER})
     if n_topics > cfg.max_topics:
@@ -134,33 +139,19 @@ def _fit(
         labels = model.reduce_outliers(
             texts, labels, strategy="embeddings", embeddings=emb, threshold=cfg.outlier_threshold
         )
+    if n_topics > 0:
         # update_topics replaces any sub-model it is not given with a default one, so pass
-        # ours: otherwise the stop words and MMR keywords would silently be lost.
-        with _quiet_bertopic():
+        # ours: otherwise the stop words would silently be lost.
+        with quiet_bertopic():
             model.update_topics(
                 texts,
-                topics=labels,
+                topics=list(labels),
                 top_n_words=cfg.top_n_words,
                 vectorizer_model=model.vectorizer_model,
                 ctfidf_model=model.ctfidf_model,
-                representation_model=model.representation_model,
+                representation_model=mmr,
             )
     return model, np.asarray(labels, dtype=int)
-
-
-@contextlib.contextmanager
-def _quiet_bertopic() -> Iterator[None]:
-    """Silence BERTopic's warning that custom assignments make topic embeddings c-TF-IDF based.
-
-    Centroids here are computed from the document embeddings, so the warning does not apply.
-    """
-    log = logging.getLogger("BERTopic")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
 
 
 def _by_ctfidf(model: Any, texts: list[str], topic_ids: list[int]) -> np.ndarray:

@@ -12,9 +12,11 @@ a character-n-gram hashing embedder that needs no weights at all.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -90,12 +92,13 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
     HDBSCAN on 50-500 short answers often labels most of them as outliers. K-means assigns every
     document; k is tried from ``n // docs_per_topic`` (at least 2) up to ``k_max`` (each cluster
     able to hold ``min_size`` documents) and the k with the best silhouette on the reduced
-    embeddings wins.
+    embeddings wins (the smallest k within ``tolerance`` of it, to prefer fewer, larger topics).
 
     Args:
         min_size: Smallest average cluster size a k may imply.
         k_max: Largest k tried.
         docs_per_topic: Smallest k tried is the number of documents divided by this.
+        tolerance: The smallest k whose silhouette is within this of the best one is chosen.
         random_state: Seed for k-means.
     """
 
@@ -105,11 +108,13 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         min_size: int = 10,
         k_max: int = 30,
         docs_per_topic: int = 100,
+        tolerance: float = 0.02,
         random_state: int = 0,
     ) -> None:
         self.min_size = min_size
         self.k_max = k_max
         self.docs_per_topic = docs_per_topic
+        self.tolerance = tolerance
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, y: object = None) -> AutoKMeans:
@@ -129,15 +134,19 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         # 600 synthetic quotes: k=3 best at 0.72, every k >= 5 below 0.40).
         lower = max(2, min(upper, n // max(self.docs_per_topic, 1)))
         scores: dict[int, float] = {}
-        best: KMeans | None = None
+        fits: dict[int, KMeans] = {}
         for k in range(lower, upper + 1):
             km = KMeans(n_clusters=k, n_init=2, random_state=self.random_state).fit(X)
             if len(set(km.labels_.tolist())) < 2:
                 continue
             scores[k] = float(silhouette_score(X, km.labels_))
-            if best is None or scores[k] > scores[best.n_clusters]:
-                best = km
-        if best is None:  # identical points: one cluster is the honest answer
+            fits[k] = km
+        if scores:
+            # The smallest k within `tolerance` of the best silhouette: on embeddings the
+            # score creeps up with k, and 30 topics of 30 quotes say less than 8 of 100.
+            top = max(scores.values())
+            best = fits[min(k for k, v in scores.items() if v >= top - self.tolerance)]
+        else:  # identical points: one cluster is the honest answer
             best = KMeans(n_clusters=1, n_init=1, random_state=self.random_state).fit(X)
         self.k_ = int(best.n_clusters)
         self.silhouettes_ = scores
@@ -148,6 +157,23 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Assign new points to the nearest chosen centre."""
         return np.asarray(self._kmeans.predict(np.asarray(X, dtype=np.float64)), dtype=int)
+
+
+@contextlib.contextmanager
+def quiet_bertopic() -> Iterator[None]:
+    """Raise BERTopic's log level to ERROR for a block (for warnings that do not apply here).
+
+    Used where cls-text deliberately does what BERTopic warns about: saving without naming an
+    embedding model, and assigning topics by hand before ``update_topics`` (centroids are
+    computed from the document embeddings here, so its note about c-TF-IDF embeddings is moot).
+    """
+    log = logging.getLogger("BERTopic")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 def import_bertopic() -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 
 from cls_text.errors import ClsTextError
 from cls_text.io import write_json_atomic
-from cls_text.topics.model import import_bertopic
+from cls_text.topics.model import import_bertopic, quiet_bertopic
 
 _LIBS = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "safetensors")
 
@@ -61,12 +61,15 @@ def save_topic_model(model: Any, path: str | Path, card: Mapping[str, Any]) -> P
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".bertopic.", dir=target))
     try:
-        model.save(
-            tmp / "bertopic",
-            serialization="safetensors",
-            save_ctfidf=True,
-            save_embedding_model=False,
-        )
+        # BERTopic logs a warning when no embedding model is named; not naming one is the
+        # point (a named model could be fetched from a hub on load), so silence it.
+        with quiet_bertopic():
+            model.save(
+                tmp / "bertopic",
+                serialization="safetensors",
+                save_ctfidf=True,
+                save_embedding_model=False,
+            )
         final = target / "bertopic"
         if final.exists():
             shutil.rmtree(final)

@@ -22,10 +22,20 @@ def runs(prefect_harness, tmp_path_factory):
     from flows.wave import process_wave
 
     outs = []
+    store = tmp_path_factory.mktemp("store")
     for i in range(2):
         out = tmp_path_factory.mktemp(f"run{i}") / "2026-W1"
+        # The first run is the full wave; the re-run skips topics and report (they do not
+        # feed the tagged tables) to keep the suite fast.
         process_wave(
-            inputs=[str(SPRING)], wave="2026-W1", out_dir=str(out), config=str(SPRING_CONFIG)
+            inputs=[str(SPRING)],
+            wave="2026-W1",
+            out_dir=str(out),
+            config=str(SPRING_CONFIG),
+            store_dir=str(store),
+            coded_dir=None,
+            topics=i == 0,
+            report=i == 0,
         )
         outs.append(out)
     return outs
@@ -34,8 +44,24 @@ def runs(prefect_harness, tmp_path_factory):
 def test_outputs_exist_and_nothing_partial(runs):
     out = runs[0]
     names = sorted(p.name for p in out.iterdir())
-    for expected in ("manifest.json", "quarantine.csv", "tagged.csv", "tagged.parquet", "tagged.xlsx"):
+    for expected in (
+        "manifest.json",
+        "quarantine.csv",
+        "tagged.csv",
+        "tagged.parquet",
+        "tagged.xlsx",
+        "report.html",
+        "report.xlsx",
+        "report.md",
+        "review.xlsx",
+        "review.csv",
+        "topics",
+    ):
         assert expected in names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["topics"]["n_topics"] >= 2
+    assert set(manifest["timings_s"]) >= {"ingest", "redact", "tag", "topics", "write", "report"}
+    assert manifest["tagger"]["kind"] in {"zeroshot", "rules", "supervised"}
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
@@ -83,7 +109,7 @@ def test_no_planted_identifier_reaches_any_output(runs):
 
     planted = [p for p in planted_identifiers() if len(p) >= 4]
     assert planted
-    for path in runs[0].iterdir():
+    for path in sorted(runs[0].rglob("*")):
         if path.suffix in (".csv", ".json", ".md", ".html"):
             body = path.read_text(encoding="utf-8-sig")
         elif path.suffix == ".parquet":
