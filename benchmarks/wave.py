@@ -9,7 +9,9 @@ Each size runs in its own Python process, so ``peak_rss_mb`` (the process's maxi
 set size) belongs to that size alone and every size pays the same start-up costs (model loading,
 numba compilation). The waves are synthetic (``cls_text.synthetic.make_wave``, written as a
 wide CSV like a survey-tool export); generating them is not timed. The steps are the library
-functions the Prefect flow (flows/wave.py) calls, in the flow's order, without Prefect itself.
+functions the Prefect flow (flows/wave.py) calls (``cls_text.pipeline`` and ``cls_text.steps``:
+ingest, redact, choose tagger, tag, topics, write, report, review), in the flow's order, without
+Prefect itself and without the cumulative store.
 
 Output JSON::
 
@@ -49,9 +51,15 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
     from cls_text import pipeline
     from cls_text.codebook import load_codebook
     from cls_text.config import load_config
+    from cls_text.manifest import build_manifest
     from cls_text.synthetic import DEFAULT_QUESTIONS, make_wave
     from cls_text.taggers import select_tagger
     from cls_text.topics import tagger_embedder, topic_config, wave_topics, write_topic_outputs
+
+    try:  # the flow's library-level steps (topics, report, review), when present
+        from cls_text import steps
+    except ImportError:
+        steps = None
 
     n_resp = max(1, n_quotes // len(DEFAULT_QUESTIONS))
     wide = make_wave(n_resp, wave="2026-bench", seed=seed)
@@ -65,28 +73,55 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
     if tagger:
         cfg = cfg.model_copy(update={"tagger": tagger})
     cb = load_codebook(None)
-    steps: dict[str, float] = {}
+    steps_s: dict[str, float] = {}
 
     def timed(name: str, fn, *args, **kwargs):
         start = time.perf_counter()
         value = fn(*args, **kwargs)
-        steps[name] = round(time.perf_counter() - start, 3)
+        steps_s[name] = round(time.perf_counter() - start, 3)
         return value
 
     start_all = time.perf_counter()
     data = timed("ingest", pipeline.ingest_wave, [src], cfg, wave="2026-bench")
     long, _ = timed("redact", pipeline.redact_wave, data.long, cfg)
+    quarantine, _ = timed("redact_quarantine", pipeline.redact_wave, data.quarantine, cfg)
     tagger_obj, info = timed(
         "choose_tagger", select_tagger, cb, cfg, models_dir=str(work / "models")
     )
     tagged = timed("tag", pipeline.tag_wave, long, tagger_obj, cb, info)
-    tcfg = topic_config(cfg.topics)
-    wt = timed("topics", wave_topics, tagged, cb, cfg=tcfg, embedder=tagger_embedder(tagger_obj))
-    timed("write", pipeline.write_wave_outputs, tagged, data.quarantine, out)
+    counts = pipeline.conservation(data, tagged)
+    if steps is not None:
+        wt = timed("topics", steps.find_topics, tagged, cb, cfg, tagger_obj)
+    else:
+        wt = timed(
+            "topics",
+            wave_topics,
+            tagged,
+            cb,
+            cfg=topic_config(cfg.topics),
+            embedder=tagger_embedder(tagger_obj),
+        )
+    timed("write", pipeline.write_wave_outputs, tagged, quarantine, out)
     timed("write_topics", write_topic_outputs, wt, out)
-    report = _report_step()
-    if report is not None:
-        timed("report", report, tagged, cb, out)
+    report_done = False
+    if steps is not None and hasattr(steps, "write_report"):
+        manifest = build_manifest(
+            wave="2026-bench",
+            files=data.files,
+            codebook=cb,
+            tagger={k: v for k, v in info.items() if k != "card"},
+            parameters={"benchmark": True},
+            theme_counts=pipeline.theme_counts(tagged, cb),
+            conservation=counts,
+            redactions={},
+            timings=dict(steps_s),
+            outputs={},
+            flow_run_id=None,
+            extra=steps.manifest_extras(wt),
+        )
+        timed("report", steps.write_report, tagged, cb, manifest, None, wt, out)
+        timed("review", steps.write_review_files, tagged, cb, cfg, wt, out)
+        report_done = True
     total = time.perf_counter() - start_all
     return {
         "n_quotes": len(tagged),
@@ -99,20 +134,11 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
         "topic_outlier_share": round(wt.topics.outlier_share, 4),
         "topics_substeps": {k: round(v, 3) for k, v in wt.params["timings"].items()},
         "tagger": info.get("name", ""),
-        "report_step": report is not None,
+        "report_step": report_done,
         "total_s": round(total, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
-        "steps": steps,
+        "steps": steps_s,
     }
-
-
-def _report_step():
-    """The report writer, once the report module offers the flow a library call (else None)."""
-    try:
-        from cls_text import pipeline
-    except ImportError:  # pragma: no cover
-        return None
-    return getattr(pipeline, "report_wave", None)
 
 
 def main(argv: list[str] | None = None) -> int:

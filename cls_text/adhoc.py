@@ -61,9 +61,9 @@ def tag_quotes(
 
         long, _ = redact_wave(long, cfg)
     model, info = select_tagger(cb, cfg, models_dir=models_dir)
-    from cls_text.pipeline import _stance_fn
+    from cls_text.pipeline import make_stance
 
-    return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=_stance_fn())  # type: ignore[arg-type]
+    return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=make_stance(cb))  # type: ignore[arg-type]
 
 
 def tag_quotes_file(

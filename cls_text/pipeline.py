@@ -265,15 +265,19 @@ def tag_wave(
     """Tag the redacted long table with the chosen tagger, stance and evidence; fix its order."""
     from cls_text.tagging import tag_frame
 
-    stance = _stance_fn()
+    stance = make_stance(codebook)
     tagged = tag_frame(long, tagger, codebook, tagger_name=str(info["name"]), stance=stance)
     return order_tagged(tagged, codebook)
 
 
-def _stance_fn() -> StanceFn | None:
-    """Stance of evidence sentences: the shipped stance model, else its lexicon fallback."""
+def make_stance(codebook: Codebook | None = None) -> StanceFn | None:
+    """Stance of evidence sentences: the shipped polarity model, else its lexicon fallback."""
     try:
         from cls_text.stance import predict_stance
     except ImportError:
         return None
-    return predict_stance
+
+    def stance(sentences: list[str], questions: list[str], theme_ids: list[str]) -> list[str]:
+        return predict_stance(sentences, questions)
+
+    return stance

@@ -179,8 +179,8 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             :func:`~cls_text.embeddings.make_embedder`, or None for no embedding features.
         estimator: ``"ridge"`` (one multi-output ridge regression: fast), ``"svm"``
             (LinearSVC per theme) or ``"logreg"`` (liblinear logistic regression per theme).
-        C: Inverse regularisation strength (ridge: alpha = 1/C). 0.3 had the best
-            cross-validated micro-F1 on the NHS training rows of 0.3, 1 and 3.
+        C: Inverse regularisation strength (ridge: alpha = 1/C). 0.3 had the best internal-CV
+            micro-F1 on the NHS training rows (0.3, 1 with MiniLM; 0.3, 1, 3 without).
         char_ngrams: Add character 2–5-gram TF-IDF (robust to typos and word forms).
         embedding_weight: Scale of the embedding block relative to TF-IDF.
         use_question: Add the question type as a feature when X has a ``question`` column.
@@ -255,6 +255,7 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
         self.too_few_examples_ = [c for c, ok in zip(classes, learnable, strict=True) if not ok]
 
         self.learned_ = np.flatnonzero(learnable)
+        self._gram_: np.ndarray | None = None  # set by _out_of_fold_scores for dual ridge
         oof = self._out_of_fold_scores(F, Y[:, self.learned_])
         k = Y.shape[1]
         self.calibration_ = np.zeros((k, 2), dtype=np.float64)
@@ -266,6 +267,7 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             proba = _sigmoid(a * oof[:, col] + b)
             self.thresholds_[j], _ = _best_threshold(proba, Y[:, j])
             oof_pred[:, j] = proba >= self.thresholds_[j]
+        self.model_: Any
         if self._gram_ is not None:
             A = _solve_dual(self._gram_, Y[:, self.learned_], 1.0 / self.C)
             self.model_ = _PrimalLinear(np.asarray(F.T @ A), A.sum(axis=0))
@@ -281,12 +283,13 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
     def _out_of_fold_scores(self, F: sp.csr_matrix, Y: np.ndarray) -> np.ndarray:
         folds = KFold(n_splits=min(self.cv, len(Y)), shuffle=True, random_state=self.random_state)
         oof = np.zeros(Y.shape, dtype=np.float64)
-        self._gram_: np.ndarray | None = None
+        self._gram_ = None
         if Y.shape[1] == 0:
             return oof
         if self.estimator == "ridge" and len(Y) <= _DUAL_MAX_ROWS:
             # One Gram matrix serves every fold and the final fit (see _DUAL_MAX_ROWS).
-            K = self._gram_ = _gram(F, self.featurizer_.n_dense)
+            K = _gram(F, self.featurizer_.n_dense)
+            self._gram_ = K
             for train, test in folds.split(F):
                 A = _solve_dual(K[np.ix_(train, train)], Y[train], 1.0 / self.C)
                 oof[test] = K[np.ix_(test, train)] @ A

@@ -17,7 +17,8 @@ from cls_text import schema as S
 from cls_text.codebook import Codebook
 from cls_text.rules import RulesTagger
 
-StanceFn = Callable[[list[str], list[str]], list[str]]
+#: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per tag.
+StanceFn = Callable[[list[str], list[str], list[str]], list[str]]
 
 
 def tagger_input(df: pd.DataFrame) -> pd.DataFrame:
@@ -44,7 +45,8 @@ def tag_frame(
         codebook: The codebook; fixes column order.
         tagger_name: Recorded per row in the ``tagger`` column.
         rules: Rules tagger for evidence; ``tagger`` itself when it is one; else built.
-        stance: ``f(sentences, questions) -> ["+", "-", "0", ...]``; None gives "0" for every tag.
+        stance: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per
+            tag; None gives "0" for every tag.
 
     Returns:
         A new DataFrame: the input columns plus, per theme ``t``: ``t``, ``t_score``,
@@ -138,6 +140,7 @@ def _stances(
         return out
     sentences: list[str] = []
     questions: list[str] = []
+    themes: list[str] = []
     texts = df[S.TEXT].tolist()
     qs = df[S.QUESTION].tolist()
     pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
@@ -145,7 +148,8 @@ def _stances(
         ev = evidence[i].get(ids[c], [])
         sentences.append(" ".join(dict.fromkeys(e.sentence for e in ev)) or texts[i])
         questions.append(qs[i])
-    labels = stance(sentences, questions) if stance is not None else ["0"] * len(sentences)
+        themes.append(ids[c])
+    labels = stance(sentences, questions, themes) if stance is not None else ["0"] * len(sentences)
     for (r, c), label in zip(pairs, labels, strict=True):
         out[r, c] = label
     return out

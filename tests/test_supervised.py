@@ -68,7 +68,7 @@ def _data(with_question: bool = False):
 
 
 def _tagger(**kw):
-    params = dict(classes=THEMES, embedder=HashingEmbedder(dim=32), cv=3, min_examples=5)
+    params = dict(classes=THEMES, embedder=HashingEmbedder(dim=32), cv=3, min_examples=5, C=4.0)
     params.update(kw)
     return SupervisedTagger(**params)
 

@@ -27,8 +27,8 @@ from sklearn.metrics import silhouette_score
 
 from cls_text.topics.config import TopicConfig, stop_phrases, stop_word_list
 
-#: Redaction placeholders such as ``[EMAIL]`` or ``<PHONE>`` are not topic words.
-_PLACEHOLDER = re.compile(r"[\[<{][A-Z_]{2,}[\]>}]")
+#: Redaction placeholders such as ``[EMAIL]``, ``[NAME-3]`` or ``<PHONE>`` are not topic words.
+_PLACEHOLDER = re.compile(r"[\[<{][A-Z_]{2,}(?:-\d+)?[\]>}]")
 #: Words of three or more letters: drops numbers, initials and stray punctuation.
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]{2,}\b"
 

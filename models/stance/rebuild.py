@@ -31,6 +31,7 @@ SPLIT = "splits/realtext_random80-20_seed42.csv"
 
 
 def load(data: Path) -> pd.DataFrame:
+    """Return the NHS rows with a sentiment score, their split and 3-class stance."""
     df = pd.read_csv(data / DATA_FILE)
     df = df.merge(pd.read_csv(data / SPLIT), on="Comment ID", validate="one_to_one")
     df = df[df["Comment sentiment"].notna()].copy()
@@ -42,6 +43,7 @@ def load(data: Path) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Train, report test accuracy and save the next version of the stance model."""
     ap = argparse.ArgumentParser(description="Rebuild the shipped stance model")
     ap.add_argument(
         "--data", type=Path, default=ROOT / ".." / "shared" / "data" / "nhs_patient_feedback"

@@ -59,6 +59,7 @@ print("DONE")
 def _env(tmp: Path, home: str) -> dict[str, str]:
     # A fresh Prefect database per process: the killed run's temporary server dies mid-write.
     # Cached results live in the shared PREFECT_LOCAL_STORAGE_PATH, not in the database.
+    (tmp / home).mkdir(parents=True, exist_ok=True)  # the server will not create parents
     return {
         **os.environ,
         "PREFECT_HOME": str(tmp / home),

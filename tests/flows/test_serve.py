@@ -89,8 +89,8 @@ def _port_open(port: int) -> bool:
 
 @pytest.mark.slow
 def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
-    """One real local server on 127.0.0.1: the watcher picks up two dropped waves, runs each
-    once, and Ctrl-C stops the serve process and the server it started."""
+    """One real local server on 127.0.0.1: the watcher picks up two dropped waves and runs each
+    once while a cron programme runs its own wave; Ctrl-C stops serve and its server."""
     cfg = yaml.safe_load(SPRING_CONFIG.read_text())
     cfg["tagger"] = "rules"
     config = tmp_path / "rules.yaml"
@@ -98,7 +98,24 @@ def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
     incoming = tmp_path / "incoming"
     for wave in ("site-a-2026", "site-b-2026"):
         shutil.copytree(SPRING, incoming / wave)
+    # same bytes under another name is new content for the ledger (names are hashed too)
+    (src,) = (incoming / "site-b-2026").glob("*.csv")
+    src.rename(src.with_name("site-b-export.csv"))
+    shutil.copytree(SPRING, tmp_path / "programme-input")
     serve_cfg = {
+        # a cron programme every minute runs beside the watcher's runs (its own process)
+        "programmes": [
+            {
+                "name": "every-minute",
+                "cron": "* * * * *",
+                "inputs": [str(tmp_path / "programme-input")],
+                "config": str(config),
+                "out_dir": str(tmp_path / "out" / "programme"),
+                "topics": False,
+                "report": False,
+                "store_dir": None,
+            }
+        ],
         "watch": {
             "incoming": str(incoming),
             "interval_seconds": 5,
@@ -109,7 +126,7 @@ def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
             "topics": False,
             "report": False,
             "store_dir": None,
-        }
+        },
     }
     serve_yaml = tmp_path / "serve.yaml"
     serve_yaml.write_text(yaml.safe_dump(serve_cfg))
@@ -132,7 +149,8 @@ def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    outs = [tmp_path / "out" / w / "manifest.json" for w in ("site-a-2026", "site-b-2026")]
+    names = ("site-a-2026", "site-b-2026", "programme")
+    outs = [tmp_path / "out" / w / "manifest.json" for w in names]
     try:
         deadline = time.monotonic() + 300
         while not all(p.exists() for p in outs):
