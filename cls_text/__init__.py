@@ -1,16 +1,44 @@
 """cls-text: local, offline theming of survey-wave feedback for evaluators.
 
-The public API is listed in ``__all__``. Heavy parts (embeddings, topics) are imported only
-when used, so ``import cls_text`` stays fast and never loads torch.
+The public API is listed in ``__all__``. The core (codebooks, config, ingest, rules tagger) is
+imported eagerly; the heavier parts (embeddings, learned taggers, topics, reports) load on first
+use, so ``import cls_text`` never pays for BERTopic, plotly or the embedding model.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 from cls_text.codebook import Codebook, Theme, load_codebook
 from cls_text.config import ColumnMap, PipelineConfig, load_config
 from cls_text.errors import ClsTextError, CodebookError, ConfigError, InputFileError
-from cls_text.pipeline import ingest_wave, tag_wave, write_wave_outputs
+from cls_text.pipeline import ingest_wave, redact_wave, tag_wave, write_wave_outputs
 from cls_text.rules import RulesTagger
 from cls_text.schema import Evidence
 from cls_text.tagging import tag_frame
+
+#: Lazily imported names -> the module that defines them.
+_LAZY = {
+    "Embedder": "cls_text.embeddings",
+    "ZeroShotTagger": "cls_text.zeroshot",
+    "SupervisedTagger": "cls_text.supervised",
+    "predict_stance": "cls_text.stance",
+    "Redactor": "cls_text.pii",
+    "RedactionConfig": "cls_text.pii",
+    "select_quotes": "cls_text.quotes",
+    "wave_topics": "cls_text.topics",
+    "build_report": "cls_text.report",
+    "append_wave": "cls_text.store",
+    "read_store": "cls_text.store",
+    "prevalence": "cls_text.trends",
+    "wave_changes": "cls_text.trends",
+    "write_review": "cls_text.review",
+    "import_review": "cls_text.review",
+    "export_qdpx": "cls_text.qda",
+    "import_qdpx": "cls_text.qda",
+    "select_tagger": "cls_text.taggers",
+}
 
 __all__ = [
     "ClsTextError",
@@ -26,7 +54,16 @@ __all__ = [
     "ingest_wave",
     "load_codebook",
     "load_config",
+    "redact_wave",
     "tag_frame",
     "tag_wave",
     "write_wave_outputs",
+    *sorted(_LAZY),
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import heavy public names on first access (PEP 562)."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'cls_text' has no attribute '{name}'")

@@ -18,6 +18,7 @@ streaming embeddings to a memory-mapped file on disk.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -226,6 +227,32 @@ def embed_to_memmap(
     del mm
     view: np.memmap = np.memmap(out_path, dtype=np.float32, mode="r", shape=(max(n, 1), dim))
     return view[:n]  # type: ignore[return-value]  # a memmap slice is a memmap
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A sha256 over this package's source, its data files and the shipped stance model.
+
+    Part of every resume-by-cache key: a result computed by an older version of the code (or
+    of the stance model) must never be served to a newer one, even for identical inputs.
+    Computed once per process (a few hundred small files).
+    """
+    import hashlib
+
+    from cls_text.stance import DEFAULT_MODELS_DIR, STANCE_MODEL_NAME
+
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in _SOURCE_SUFFIXES)
+    model_dir = DEFAULT_MODELS_DIR / STANCE_MODEL_NAME
+    if model_dir.is_dir():
+        files += sorted(p for p in model_dir.rglob("*") if p.is_file())
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+_SOURCE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".json", ".txt", ".csv"})
 
 
 def content_key(*values: object) -> str:

@@ -178,6 +178,14 @@ def _read_csv(path: Path, text: str) -> RawTable:
         raise InputFileError(
             path, f"the header cannot be parsed ({err}).", "re-export as CSV."
         ) from None
+    for col_no, name in enumerate(header, start=1):
+        if _has_surrogates(name):
+            raise InputFileError(
+                path,
+                f"the header row (row 1, column {col_no}) holds bytes that are not valid text "
+                "in UTF-8 or Windows-1252.",
+                "re-export the survey as CSV UTF-8.",
+            )
     names = _unique_headers(list(header))
     rows: list[list[object]] = []
     numbers: list[int] = []
@@ -351,3 +359,8 @@ def _read_json(path: Path, text: str, *, lines: bool) -> RawTable:
             problems[pos] = why
     frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
     return RawTable(path, frame, list(range(1, len(rows) + 1)), problems)
+
+
+def _has_surrogates(text: str) -> bool:
+    """True when ``text`` holds bytes that could not be decoded (kept as lone surrogates)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -179,7 +180,7 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
     """Yield a Prefect API URL: ``PREFECT_API_URL`` if it answers, else a child server.
 
     The child server listens on 127.0.0.1 only, with analytics off, and is stopped (SIGTERM,
-    then SIGKILL after 10 s) when the block exits.
+    then SIGKILL after 10 s, to its whole process group) when the block exits.
 
     Raises:
         RuntimeError: when the child server is not healthy within ``timeout_s``.
@@ -218,12 +219,25 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         os.environ["PREFECT_API_URL"] = url
         yield url
     finally:
-        proc.terminate()
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the child server and everything it started (uvicorn, services): its whole group.
+
+    ``prefect server start`` runs the API in processes of its own; signalling only the leader
+    can leave one listening on the port after ``serve`` has exited.
+    """
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=wait_s)
+            break
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers whose leader has already gone
 
 
 def serve(config_path: str | Path, *, limit: int | None = None) -> None:

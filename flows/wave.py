@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 
 from cls_text import io as cio
 from cls_text import pipeline, steps
-from cls_text.batching import content_key
+from cls_text.batching import code_fingerprint, content_key
 from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
 from cls_text.errors import ClsTextError
@@ -46,10 +46,12 @@ def _cache_by_content(context: Any, parameters: dict[str, Any]) -> str:
     """Key an expensive step's persisted result by its task and the content of its inputs.
 
     A run killed after tagging resumes from the stored result: the re-run computes the same
-    key from the same (redacted) table, codebook and tagger info, and skips the work. Results
+    key from the same (redacted) table, codebook and tagger info, and skips the work. The
+    key also holds :func:`~cls_text.batching.code_fingerprint`, so a result from another
+    version of the code or of the stance model is never reused. Results
     live under PREFECT_LOCAL_STORAGE_PATH (see docs/operations.md) and expire after 7 days.
     """
-    return content_key(context.task.name, *parameters.values())
+    return content_key(context.task.name, code_fingerprint(), *parameters.values())
 
 
 @task(

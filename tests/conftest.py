@@ -66,8 +66,10 @@ def tiny_codebook_path(tmp_path: Path) -> Path:
 
 WIDE_HEADER = "Respondent ID,Role,Area,Date,What worked well?,What could be better?\n"
 WIDE_ROWS = [
-    "R1,Member of staff,Northvale,14/03/2026,We are trusted to use our professional judgement now.,n/a\n",
-    'R2,Local resident,Eastbrook,2026-03-15,The drop-in was quick and friendly.,"Less paperwork, please."\n',
+    "R1,Member of staff,Northvale,14/03/2026,"
+    "We are trusted to use our professional judgement now.,n/a\n",
+    "R2,Local resident,Eastbrook,2026-03-15,"
+    'The drop-in was quick and friendly.,"Less paperwork, please."\n',
     ",Local resident,Eastbrook,2026-03-15,An answer with no respondent id.,\n",
     "R2,Local resident,Eastbrook,2026-03-15,Duplicated respondent.,Duplicated respondent.\n",
     "R3,Staff,Northvale,not a date,Same answer twice here.,Same answer twice here.\n",

@@ -34,12 +34,12 @@ def test_neutralise_formula(value, expected):
 def test_csv_and_xlsx_are_neutralised_parquet_is_exact(tmp_path):
     import openpyxl
 
-    df = pd.DataFrame({"id": ["a"], "text": ["=HYPERLINK(\"http://x\")"]})
+    df = pd.DataFrame({"id": ["a"], "text": ['=HYPERLINK("http://x")']})
     write_csv(df, tmp_path / "t.csv")
     assert "'=HYPERLINK" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
     write_xlsx({"s": df}, tmp_path / "t.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
-    assert ws["B2"].value == "'=HYPERLINK(\"http://x\")"
+    assert ws["B2"].value == '\'=HYPERLINK("http://x")'
     assert ws["B2"].data_type == "s"
     write_parquet(df, tmp_path / "t.parquet")
     assert pd.read_parquet(tmp_path / "t.parquet")["text"][0] == df["text"][0]

@@ -35,9 +35,7 @@ def test_csv_encodings_read_correctly(tmp_path, encoding, prefix):
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_csv_delimiter_is_sniffed(tmp_path, delimiter):
     rows = [["id", "answer"], ["1", "Some words, with a comma"], ["2", "More words here"]]
-    body = "\n".join(
-        delimiter.join(f'"{c}"' if "," in c else c for c in r) for r in rows
-    )
+    body = "\n".join(delimiter.join(f'"{c}"' if "," in c else c for c in r) for r in rows)
     table = read_table(_write(tmp_path, "a.csv", body.encode()))
     assert table.frame["answer"].tolist() == ["Some words, with a comma", "More words here"]
 
@@ -68,6 +66,7 @@ def test_ragged_and_nul_rows_are_reported_not_dropped(tmp_path):
         ("bad.xlsx", b"not a zip", "not a valid XLSX"),
         ("bad.json", b"{not json", "not valid JSON"),
         ("obj.json", b'{"a": 1}', "single list"),
+        ("badhead.csv", b"id,\x81\x8d\n1,x\n", r"row 1, column 2\) holds bytes"),
     ],
 )
 def test_unreadable_files_raise_clear_errors(tmp_path, name, data, match):
@@ -134,6 +133,7 @@ def test_json_and_jsonl(tmp_path):
 
 
 def test_json_wrong_nesting_row_is_reported(tmp_path):
-    j = _write(tmp_path, "r.json", json.dumps([{"id": "a", "answer": "x"}, ["not", "obj"]]).encode())
+    rows = [{"id": "a", "answer": "x"}, ["not", "obj"]]
+    j = _write(tmp_path, "r.json", json.dumps(rows).encode())
     table = read_table(j)
     assert "not an object" in table.row_problems[1]

@@ -90,7 +90,9 @@ def test_formula_cells_neutralised_in_csv_not_parquet(runs):
     tagged = pd.read_parquet(runs[0] / "tagged.parquet")
     starts = tagged[tagged[S.TEXT].str.startswith(("=", "+", "-", "@"))]
     assert len(starts) >= 1
-    csv = pd.read_csv(runs[0] / "tagged.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    csv = pd.read_csv(
+        runs[0] / "tagged.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
     by_id = csv.set_index(S.QUOTE_ID)[S.TEXT]
     for qid, text in zip(starts[S.QUOTE_ID], starts[S.TEXT], strict=True):
         assert by_id[qid] == "'" + text
