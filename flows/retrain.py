@@ -14,9 +14,10 @@ from cls_text.retrain import PromotionRule, RetrainResult, retrain_and_save
 
 
 def _make_candidate(theme_ids: list[str]) -> Any:
+    """The candidate estimator; it must know the theme ids (y is a bare 0/1 matrix)."""
     from cls_text.supervised import SupervisedTagger
 
-    return SupervisedTagger()
+    return SupervisedTagger(classes=theme_ids)
 
 
 @task(cache_policy=NO_CACHE)
