@@ -205,6 +205,7 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads exist yet in the child)
     )
     try:
         deadline = time.monotonic() + timeout_s
@@ -220,6 +221,19 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         yield url
     finally:
         _stop_group(proc)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when ``serve`` dies.
+
+    ``serve`` stops its server on the way out, but a ``serve`` that is killed outright
+    (SIGKILL, out of memory) runs no clean-up; without this its server would keep the port.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -1,8 +1,9 @@
 """A reviewer's round trip on the sample wave, end to end, through the user's commands.
 
 run -> review.xlsx -> a reviewer fills it in -> ``cls-text review import`` -> ``cls-text
-retrain`` -> promoted, then a second version promoted or refused (figures on each model card) -> the next run uses the new model,
-names its version in the manifest, and reports the agreement figures in its methods.
+retrain`` -> promoted, then a second version promoted or refused (figures on each model card)
+-> the next run uses the current model, names its version in the manifest, and reports the
+agreement figures in its methods.
 """
 
 from __future__ import annotations
@@ -61,10 +62,9 @@ def _fill_in(review: Path, tagged: pd.DataFrame, theme_ids: list[str]) -> int:
 
 
 def test_run_review_import_retrain_and_next_run_uses_the_model(prefect_harness, tmp_path):
+    from cls_text.codebook import load_codebook
     from flows.cli import app
     from flows.wave import process_wave
-
-    from cls_text.codebook import load_codebook
 
     theme_ids = load_codebook(None).theme_ids()
     models, coded, store = tmp_path / "models", tmp_path / "coded", tmp_path / "store"
