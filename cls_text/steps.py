@@ -57,12 +57,45 @@ def candidate_quotes(topics: Any) -> pd.DataFrame | None:
 
 
 def write_review_files(
-    tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, topics: Any, out_dir: Path
+    tagged: pd.DataFrame,
+    cb: Codebook,
+    cfg: PipelineConfig,
+    topics: Any,
+    out_dir: Path,
+    coded_dir: str | Path | None = None,
 ) -> dict[str, Path]:
-    """Write ``review.xlsx``/``review.csv``: the uncertainty queue and the blind audit sample."""
+    """Write ``review.xlsx``/``review.csv``: the uncertainty queue and the blind audit sample.
+
+    Quotes of this wave whose earlier coding a codebook split made ambiguous (in the
+    coded-examples store at ``coded_dir``) head the queue, rather than being guessed.
+    """
     from cls_text.review import write_review
 
-    return write_review(tagged, cb, out_dir, candidates=candidate_quotes(topics), **cfg.review)
+    return write_review(
+        tagged,
+        cb,
+        out_dir,
+        candidates=candidate_quotes(topics),
+        rereview=rereview_quotes(coded_dir, tagged, cb),
+        **cfg.review,
+    )
+
+
+def rereview_quotes(
+    coded_dir: str | Path | None, tagged: pd.DataFrame, cb: Codebook
+) -> pd.DataFrame | None:
+    """This wave's quotes to re-review after a codebook split (None when there are none)."""
+    if not coded_dir or not Path(coded_dir).exists():
+        return None
+    from cls_text.codebook_versions import rereview_queue
+    from cls_text.coded_store import latest_decisions
+
+    decisions = latest_decisions(coded_dir)
+    if decisions.empty:
+        return None
+    decisions = decisions[decisions[S.QUOTE_ID].isin(set(tagged[S.QUOTE_ID]))]
+    queue = rereview_queue(decisions, cb) if not decisions.empty else None
+    return queue if queue is not None and not queue.empty else None
 
 
 def agreement(coded_dir: str | Path | None, tagged: pd.DataFrame, cb: Codebook) -> dict[str, Any]:

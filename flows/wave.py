@@ -102,9 +102,14 @@ def load_history(store_dir: str | None, cb: Codebook) -> pd.DataFrame | None:
 
 @task(cache_policy=NO_CACHE)
 def write_review(
-    tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, topics: Any, staging: Path
+    tagged: pd.DataFrame,
+    cb: Codebook,
+    cfg: PipelineConfig,
+    topics: Any,
+    staging: Path,
+    coded_dir: str | None = None,
 ) -> dict[str, Path]:
-    return steps.write_review_files(tagged, cb, cfg, topics, staging)
+    return steps.write_review_files(tagged, cb, cfg, topics, staging, coded_dir)
 
 
 @task(cache_policy=NO_CACHE)
@@ -222,7 +227,7 @@ def process_wave(
             with _timed(timings, "report"):
                 history = load_history(store_dir, cb)
                 paths |= write_report(tagged, cb, manifest, history, topic_result, staging)
-                paths |= write_review(tagged, cb, cfg, topic_result, staging)
+                paths |= write_review(tagged, cb, cfg, topic_result, staging, coded_dir)
         manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         manifest["outputs"] = {k: steps.relative_output(p, staging, out) for k, p in paths.items()}
         cio.write_json_atomic(staging / "manifest.json", manifest)

@@ -142,3 +142,25 @@ def test_check_codebook(tmp_path: Path):
         "error: theme 'ghost': change add in 2.0.0 names a theme that is not in the codebook"
         in [str(i) for i in check_codebook(tmp_path / "b.yaml")]
     )
+
+
+def test_wave_review_puts_quotes_a_split_made_ambiguous_first(tmp_path: Path):
+    from cls_text.steps import rereview_quotes
+
+    def decision(qid: str, themes: str) -> dict:
+        return {S.QUOTE_ID: qid, cs.REVIEWER: "ann", S.THEMES: themes,
+                cs.CODEBOOK_VERSION: "1.0.0", S.TEXT: f"quote {qid}", S.WAVE: "W1"}  # fmt: skip
+
+    coded = tmp_path / "coded"
+    cs.append_decisions(
+        coded,
+        [decision("b", "access;trust"), decision("c", "trust"), decision("z", "access")],
+        source_file="review.xlsx",
+        source_sha256="0" * 64,
+    )
+    tagged = pd.DataFrame({S.QUOTE_ID: ["a", "b", "c"], S.TEXT: ["x", "y", "z"]})
+    rq = rereview_quotes(coded, tagged, V2)
+    # only this wave's quote whose theme was split; "z" is not in the wave
+    assert list(rq[S.QUOTE_ID]) == ["b"]
+    assert rereview_quotes(tmp_path / "none", tagged, V2) is None
+    assert rereview_quotes(coded, tagged, V1) is None  # nothing was split under V1
