@@ -234,6 +234,8 @@ def _reducer(cfg: TopicConfig, n_docs: int) -> Any:
         # Spectral initialisation can fail on tiny graphs; random init is seeded as well.
         init="spectral" if n_docs > 100 else "random",
         low_memory=True,
+        # A seed makes umap single-threaded anyway; saying so avoids its warning on every run.
+        n_jobs=1,
     )
 
 
