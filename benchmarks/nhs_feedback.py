@@ -60,7 +60,8 @@ def fit_ours(X: pd.DataFrame, Y: np.ndarray, labels: list[str], args: argparse.N
     from cls_text.embeddings import Embedder
     from cls_text.supervised import SupervisedTagger
 
-    embedder = None if args.no_embeddings else Embedder(cache_dir=args.cache_dir)
+    name = "none" if args.no_embeddings else args.embedder
+    embedder = None if name == "none" else Embedder(name, cache_dir=args.cache_dir)
     tagger = SupervisedTagger(
         classes=labels, embedder=embedder, C=args.C, char_ngrams=not args.no_char, cv=args.cv
     )
@@ -161,6 +162,8 @@ def run_split(
         out["train_cv_micro_f1"] = model.cv_metrics_["micro_f1"]
         out["train_cv_macro_f1_20"] = model.cv_metrics_["macro_f1_min"]
         out["too_few_examples"] = model.too_few_examples_
+        emb = model.featurizer_.embedder
+        out["embedder"] = emb.model_id if emb is not None else None
         out.update(TIMINGS)
     return out
 
@@ -198,7 +201,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-train", type=int, default=0, help="subsample train rows (smoke runs)")
     ap.add_argument("--C", type=float, default=0.3, help="ours: inverse regularisation")
     ap.add_argument("--cv", type=int, default=5, help="ours: internal CV folds")
-    ap.add_argument("--no-embeddings", action="store_true", help="ours: TF-IDF only")
+    ap.add_argument(
+        "--embedder",
+        choices=["minilm", "minilm-static", "none"],
+        default="minilm",
+        help="ours: sentence embedder (none: TF-IDF only)",
+    )
+    ap.add_argument("--no-embeddings", action="store_true", help="ours: same as --embedder none")
     ap.add_argument("--no-char", action="store_true", help="ours: no character n-grams")
     ap.add_argument("--cache-dir", type=Path, default=None, help="ours: embedding cache")
     ap.add_argument("--only", choices=METHODS, help=argparse.SUPPRESS)
