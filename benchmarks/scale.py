@@ -1,4 +1,4 @@
-"""Scale benchmark: ingest -> redact -> tag -> write on 10k/100k/1M synthetic quotes.
+"""Scale benchmark: the streaming mode (ingest -> redact -> tag -> write) on 10k/100k/1M quotes.
 
 Usage (from the repository root)::
 
@@ -7,9 +7,15 @@ Usage (from the repository root)::
 
 Runners:
 
-* ``single``: the library steps the ``process-wave`` flow calls, in one process, no Prefect.
-* ``dask``: the ``process-wave-scaled`` flow on a Dask LocalCluster of 2 worker processes
-  (1 thread each), including the cluster's start-up and Prefect's temporary API.
+* ``single``: :func:`cls_text.bulk.stream_wave` in one process, no Prefect (chunks tagged inline).
+* ``dask``: the ``process-wave-stream`` flow (flows/bulk.py) on a Dask LocalCluster of 2 worker
+  processes (1 thread each), chunks tagged on the workers, including the cluster's start-up and
+  Prefect's temporary API.
+
+Both read the input in chunks of ``--chunk-rows`` rows and append each chunk's rows to
+``tagged.parquet``, ``tagged.csv`` and ``quarantine.csv``. ``tagged.xlsx`` is off by default
+(``--xlsx-max-rows 0``) so that every size writes the same outputs; the streaming mode itself
+writes it up to Excel's row limit.
 
 The rules tagger is used (``tagger: rules``); topics are excluded. Quotes come from
 ``cls_text.synthetic.make_quotes(n, seed=0)`` written as a CSV export with one open-question
@@ -73,63 +79,59 @@ def make_input(n: int, work: Path) -> tuple[Path, Path]:
     return src, cfg
 
 
-def run_single(src: Path, cfg_path: Path, out: Path) -> dict:
-    """Time the flow's library steps in one process."""
-    from cls_text import pipeline
+def run_single(src: Path, cfg_path: Path, out: Path, chunk_rows: int, xlsx_max_rows: int) -> dict:
+    """The streaming mode in one process, no Prefect: chunks are tagged inline."""
+    from cls_text.bulk import stream_wave
     from cls_text.codebook import load_codebook
     from cls_text.config import load_config
     from cls_text.taggers import build_rules
 
     cfg = load_config(cfg_path)
     cb = load_codebook(None)
-    steps: dict[str, float] = {}
-
-    def timed(name, fn, *args, **kwargs):
-        start = time.perf_counter()
-        value = fn(*args, **kwargs)
-        steps[name] = round(time.perf_counter() - start, 3)
-        return value
-
     start = time.perf_counter()
-    data = timed("ingest", pipeline.ingest_wave, [src], cfg, wave=None)
-    long, _ = timed("redact", pipeline.redact_wave, data.long, cfg)
-    tagged = timed(
-        "tag", pipeline.tag_wave, long, build_rules(cb), cb, {"kind": "rules", "name": "rules"}
+    res = stream_wave(
+        [src],
+        cfg,
+        cb,
+        build_rules(cb),
+        {"kind": "rules", "name": "rules"},
+        out,
+        chunk_rows=chunk_rows,
+        xlsx_max_rows=xlsx_max_rows,
     )
-    timed("write", pipeline.write_wave_outputs, tagged, data.quarantine, out)
-    return {"total_s": round(time.perf_counter() - start, 3), "steps": steps, "rows": len(tagged)}
+    total = time.perf_counter() - start
+    steps = {k: round(v, 3) for k, v in res.timings.items() if k != "total"}
+    return {"total_s": round(total, 3), "steps": steps, "rows": res.rows, "chunks": res.chunks}
 
 
-def run_dask(src: Path, cfg_path: Path, out: Path, batch_size: int) -> dict:
-    """Time the batched flow on a 2-worker local Dask cluster (start-up included)."""
-    from flows.scaled import run_scaled
+def run_dask(src: Path, cfg_path: Path, out: Path, chunk_rows: int, xlsx_max_rows: int) -> dict:
+    """The streaming flow on a 2-worker local Dask cluster (start-up included)."""
+    from flows.bulk import run_stream
 
     start = time.perf_counter()
-    run_scaled(
+    run_stream(
         task_runner="dask",
         inputs=[str(src)],
         out_dir=str(out),
         config=str(cfg_path),
-        batch_size=batch_size,
-        topics=False,
-        report=False,
-        store_dir=None,
+        chunk_rows=chunk_rows,
+        xlsx_max_rows=xlsx_max_rows,
     )
     total = time.perf_counter() - start
     manifest = json.loads((out / "manifest.json").read_text())
-    steps = {k: round(v, 3) for k, v in manifest["timings_s"].items()}
-    return {"total_s": round(total, 3), "steps": steps, "batch_size": batch_size}
+    steps = {k: round(v, 3) for k, v in manifest["timings_s"].items() if k != "total"}
+    chunks = manifest["streaming"]["chunks"]
+    return {"total_s": round(total, 3), "steps": steps, "chunks": chunks}
 
 
-def child(n: int, runner: str, batch_size: int) -> dict:
+def child(n: int, runner: str, chunk_rows: int, xlsx_max_rows: int) -> dict:
     """One (size, runner) measurement; runs in its own process."""
     with tempfile.TemporaryDirectory(prefix="cls-scale-") as tmp:
         work = Path(tmp)
         src, cfg = make_input(n, work)
         out = work / "out"
-        res = (
-            run_single(src, cfg, out) if runner == "single" else run_dask(src, cfg, out, batch_size)
-        )
+        run = run_single if runner == "single" else run_dask
+        res = run(src, cfg, out, chunk_rows, xlsx_max_rows)
         res["n_quotes"] = n
         res["quotes_per_s"] = round(n / res["total_s"], 1)
         res["peak_rss_mb"] = round(_rss_mb(resource.RUSAGE_SELF), 1)
@@ -142,14 +144,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--runners", nargs="+", choices=["single", "dask"], default=["single", "dask"])
-    ap.add_argument("--batch-size", type=int, default=50_000)
+    ap.add_argument("--chunk-rows", type=int, default=25_000, help="input rows per chunk")
+    ap.add_argument(
+        "--xlsx-max-rows",
+        type=int,
+        default=0,
+        help="write tagged.xlsx up to this many rows (default 0: never, so every size writes "
+        "the same outputs)",
+    )
     ap.add_argument(
         "--out", type=Path, required=True, help="JSON file to write (merged if present)"
     )
     ap.add_argument("--child", nargs=2, metavar=("N", "RUNNER"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        res = child(int(args.child[0]), args.child[1], args.batch_size)
+        res = child(int(args.child[0]), args.child[1], args.chunk_rows, args.xlsx_max_rows)
         args.out.write_text(json.dumps(res, indent=2))
         return 0
     doc = json.loads(args.out.read_text()) if args.out.exists() else {"results": {}}
@@ -158,13 +167,15 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
         "note": "shared machine: timings under contention from other users",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     for n in args.sizes:
         for runner in args.runners:
             with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
                 part = Path(fh.name)
             cmd = [sys.executable, __file__, "--child", str(n), runner, "--out", str(part)]
-            cmd += ["--batch-size", str(args.batch_size)]
+            cmd += ["--chunk-rows", str(args.chunk_rows)]
+            cmd += ["--xlsx-max-rows", str(args.xlsx_max_rows)]
             print(f"{n} quotes, {runner} ...", flush=True)
             proc = subprocess.run(cmd, cwd=REPO, check=False)
             if proc.returncode != 0:
@@ -173,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 res = json.loads(part.read_text())
             part.unlink(missing_ok=True)
             doc["results"].setdefault(str(n), {})[runner] = res
+            res["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             print(json.dumps(res), flush=True)
             args.out.write_text(json.dumps(doc, indent=2, sort_keys=True))
     return 0

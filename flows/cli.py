@@ -128,8 +128,21 @@ def run(
     dask_address: Annotated[
         str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Big waves: read, tag and write in chunks with bounded memory (tagged tables, "
+            "quarantine and manifest only; no topics, report or store).",
+        ),
+    ] = False,
 ) -> None:
     """Process one survey wave: ingest, validate, redact, tag, find topics, write and report."""
+    if stream:  # the streaming flow (flows/bulk.py)
+        _run_stream_command(
+            inputs, wave, config, codebook, out_dir, models_dir, task_runner, dask_address
+        )
+        return
     if task_runner != "default" or dask_address:  # the batched flow (flows/scaled.py)
         params = {"store_dir": str(store_dir), "topics": topics, "report": report}
         _run_scaled_command(
@@ -246,6 +259,41 @@ def _run_scaled_command(
             codebook=str(codebook) if codebook else None,
             models_dir=str(models_dir),
             **params,
+        )
+    except ClsTextError as err:
+        _fail(err)
+    _print_outputs(Path(out))
+
+
+def _run_stream_command(
+    inputs: list[Path],
+    wave: str | None,
+    config: Path | None,
+    codebook: Path | None,
+    out_dir: Path | None,
+    models_dir: Path,
+    task_runner: str,
+    dask_address: str | None,
+) -> None:
+    """``run --stream``: the bounded-memory streaming flow (flows/bulk.py)."""
+    from flows.bulk import run_stream
+
+    if task_runner not in ("default", "dask"):
+        _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
+    if dask_address and task_runner != "dask":
+        _fail(ClsTextError("--dask-address needs --task-runner dask."))
+    typer.echo("Streaming run: no topics, report or store for this wave.")
+    _quiet_prefect_tracebacks()
+    try:
+        out = run_stream(
+            task_runner="dask" if task_runner == "dask" else "default",
+            dask_address=dask_address,
+            inputs=[str(p) for p in inputs],
+            wave=wave,
+            out_dir=str(out_dir) if out_dir else None,
+            config=str(config) if config else None,
+            codebook=str(codebook) if codebook else None,
+            models_dir=str(models_dir),
         )
     except ClsTextError as err:
         _fail(err)
