@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     ap.add_argument("--grouped-cv", action="store_true", help="5-fold CV grouped by respondent")
     ap.add_argument("--max-train", type=int, default=0, help="subsample train rows (smoke runs)")
-    ap.add_argument("--C", type=float, default=0.3, help="ours: inverse regularisation")
+    ap.add_argument("--C", type=float, default=0.5, help="ours: inverse regularisation")
     ap.add_argument("--cv", type=int, default=5, help="ours: internal CV folds")
     ap.add_argument(
         "--embedder",
