@@ -15,22 +15,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from cls_text import batching, pipeline
-from cls_text import io as cio
 from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
-from cls_text.manifest import build_manifest
 from cls_text.taggers import select_tagger
 from flows import wave as wave_tasks
-from flows.wave import _timed, default_out_dir
+from flows.wave import _timed
 
 TaskRunnerName = Literal["default", "dask"]
 
@@ -70,6 +66,7 @@ def process_wave_scaled(
     topics: bool = True,
     report: bool = True,
     batch_size: int = 50_000,
+    coded_dir: str | None = "data/coded",
 ) -> str:
     """Process one wave like ``process-wave``, with redact and tag mapped over batches.
 
@@ -84,9 +81,8 @@ def process_wave_scaled(
         topics: Run emergent-topic discovery (one task: it needs the whole wave).
         report: Write report.html/.xlsx/.md and the review files.
         batch_size: Rows per redact/tag batch (respondents are never split).
+        coded_dir: Reviewers' decisions (coded-examples store), for agreement figures.
     """
-    from cls_text import steps
-
     logger = get_run_logger()
     timings: dict[str, float] = {}
     cfg = load_config(config)
@@ -108,51 +104,32 @@ def process_wave_scaled(
     if topics:
         with _timed(timings, "topics"):
             topic_result = wave_tasks.find_topics(tagged, cb, cfg, tagger)
-    out = Path(out_dir) if out_dir else default_out_dir(wave_label)
-    staging = cio.make_staging(out)
-    try:
-        with _timed(timings, "write"):
-            paths = wave_tasks.write_tables(tagged, quarantine, staging)
-            if topic_result is not None:
-                paths |= wave_tasks.write_topics(topic_result, staging)
-        manifest = build_manifest(
-            wave=wave_label,
-            files=data.files,
-            codebook=cb,
-            tagger={k: v for k, v in info.items() if k != "card"},
-            parameters={
-                "config": str(config) if config else None,
-                "codebook": str(codebook) if codebook else "default",
-                "max_text_chars": cfg.max_text_chars,
-                "tagger": cfg.tagger,
-                "topics": topics,
-                "report": report,
-                "batch_size": batch_size,
-            },
-            theme_counts=pipeline.theme_counts(tagged, cb),
-            conservation=counts,
-            redactions=redactions,
-            timings=timings,
-            outputs={},
-            flow_run_id=str(flow_run.id) if flow_run.id else None,
-            extra=steps.manifest_extras(topic_result),
-        )
-        if report:
-            with _timed(timings, "report"):
-                history = wave_tasks.load_history(store_dir, cb)
-                paths |= wave_tasks.write_report(
-                    tagged, cb, manifest, history, topic_result, staging
-                )
-                paths |= wave_tasks.write_review(tagged, cb, cfg, topic_result, staging)
-        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        manifest["outputs"] = {k: steps.relative_output(p, staging, out) for k, p in paths.items()}
-        cio.write_json_atomic(staging / "manifest.json", manifest)
-        cio.publish_staging(staging, out)
-    except BaseException:
-        cio.discard_staging(staging)
-        raise
-    if store_dir:
-        wave_tasks.update_store(tagged, store_dir, wave_label, cb)
+    out, _, _ = wave_tasks.publish_wave(
+        data=data,
+        wave_label=wave_label,
+        tagged=tagged,
+        quarantine=quarantine,
+        cb=cb,
+        cfg=cfg,
+        info=info,
+        counts=counts,
+        redactions=redactions,
+        topic_result=topic_result,
+        timings=timings,
+        parameters={
+            "config": str(config) if config else None,
+            "codebook": str(codebook) if codebook else "default",
+            "max_text_chars": cfg.max_text_chars,
+            "tagger": cfg.tagger,
+            "topics": topics,
+            "report": report,
+            "batch_size": batch_size,
+        },
+        out_dir=out_dir,
+        store_dir=store_dir,
+        coded_dir=coded_dir,
+        report=report,
+    )
     return str(out)
 
 

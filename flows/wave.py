@@ -142,6 +142,71 @@ def default_out_dir(wave: str) -> Path:
     return Path("data") / "processed" / safe
 
 
+def publish_wave(
+    *,
+    data: pipeline.WaveData,
+    wave_label: str,
+    tagged: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    cb: Codebook,
+    cfg: PipelineConfig,
+    info: dict[str, Any],
+    counts: dict[str, dict[str, int]],
+    redactions: dict[str, int],
+    topic_result: Any,
+    timings: dict[str, float],
+    parameters: dict[str, Any],
+    out_dir: str | None,
+    store_dir: str | None,
+    coded_dir: str | None,
+    report: bool,
+) -> tuple[Path, dict[str, Any], pd.DataFrame]:
+    """Write a tagged wave's outputs into staging, publish them together, then store the wave.
+
+    Shared by ``process-wave`` and the batched ``process-wave-scaled``, so both write the same
+    files and the same manifest. A failure before publishing discards the staging folder:
+    nothing partial is ever visible. Returns the output folder, the manifest and the theme
+    counts table.
+    """
+    out = Path(out_dir) if out_dir else default_out_dir(wave_label)
+    staging = cio.make_staging(out)
+    try:
+        with _timed(timings, "write"):
+            paths = write_tables(tagged, quarantine, staging)
+            if topic_result is not None:
+                paths |= write_topics(topic_result, staging)
+        table = pipeline.theme_counts(tagged, cb)
+        manifest = build_manifest(
+            wave=wave_label,
+            files=data.files,
+            codebook=cb,
+            tagger={k: v for k, v in info.items() if k != "card"},
+            parameters=parameters,
+            theme_counts=table,
+            conservation=counts,
+            redactions=redactions,
+            timings=timings,
+            outputs={},
+            flow_run_id=str(flow_run.id) if flow_run.id else None,
+            extra=steps.manifest_extras(topic_result) | steps.agreement(coded_dir, tagged, cb),
+        )
+        if report:
+            with _timed(timings, "report"):
+                history = load_history(store_dir, cb)
+                paths |= write_report(tagged, cb, manifest, history, topic_result, staging)
+                paths |= write_review(tagged, cb, cfg, topic_result, staging, coded_dir)
+        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        manifest["outputs"] = {k: steps.relative_output(p, staging, out) for k, p in paths.items()}
+        cio.write_json_atomic(staging / "manifest.json", manifest)
+        cio.publish_staging(staging, out)
+    except BaseException:
+        cio.discard_staging(staging)
+        raise
+    if store_dir:
+        update_store(tagged, store_dir, wave_label, cb)
+    return out, manifest, table
+
+
 @flow(name="process-wave")
 def process_wave(
     inputs: list[str],
@@ -194,49 +259,31 @@ def process_wave(
     if topics:
         with _timed(timings, "topics"):
             topic_result = find_topics(tagged, cb, cfg, tagger)
-    out = Path(out_dir) if out_dir else default_out_dir(wave_label)
-    staging = cio.make_staging(out)
-    try:
-        with _timed(timings, "write"):
-            paths = write_tables(tagged, quarantine, staging)
-            if topic_result is not None:
-                paths |= write_topics(topic_result, staging)
-        table = pipeline.theme_counts(tagged, cb)
-        manifest = build_manifest(
-            wave=wave_label,
-            files=data.files,
-            codebook=cb,
-            tagger={k: v for k, v in info.items() if k != "card"},
-            parameters={
-                "config": str(config) if config else None,
-                "codebook": str(codebook) if codebook else "default",
-                "max_text_chars": cfg.max_text_chars,
-                "tagger": cfg.tagger,
-                "topics": topics,
-                "report": report,
-            },
-            theme_counts=table,
-            conservation=counts,
-            redactions=redactions,
-            timings=timings,
-            outputs={},
-            flow_run_id=str(flow_run.id) if flow_run.id else None,
-            extra=steps.manifest_extras(topic_result) | steps.agreement(coded_dir, tagged, cb),
-        )
-        if report:
-            with _timed(timings, "report"):
-                history = load_history(store_dir, cb)
-                paths |= write_report(tagged, cb, manifest, history, topic_result, staging)
-                paths |= write_review(tagged, cb, cfg, topic_result, staging, coded_dir)
-        manifest["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        manifest["outputs"] = {k: steps.relative_output(p, staging, out) for k, p in paths.items()}
-        cio.write_json_atomic(staging / "manifest.json", manifest)
-        cio.publish_staging(staging, out)
-    except BaseException:
-        cio.discard_staging(staging)
-        raise
-    if store_dir:
-        update_store(tagged, store_dir, wave_label, cb)
+    out, manifest, table = publish_wave(
+        data=data,
+        wave_label=wave_label,
+        tagged=tagged,
+        quarantine=quarantine,
+        cb=cb,
+        cfg=cfg,
+        info=info,
+        counts=counts,
+        redactions=redactions,
+        topic_result=topic_result,
+        timings=timings,
+        parameters={
+            "config": str(config) if config else None,
+            "codebook": str(codebook) if codebook else "default",
+            "max_text_chars": cfg.max_text_chars,
+            "tagger": cfg.tagger,
+            "topics": topics,
+            "report": report,
+        },
+        out_dir=out_dir,
+        store_dir=store_dir,
+        coded_dir=coded_dir,
+        report=report,
+    )
     create_markdown_artifact(
         key="theme-counts",
         markdown=f"# Wave {wave_label}: themes\n\n"
