@@ -27,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cls_text.evaluation import evaluate_tags  # noqa: E402
+from cls_text.supervised import DEFAULT_EMBEDDER  # noqa: E402
 
 METHODS = ("ours", "tfidf_lr", "pxtextmining_svc")
 SPLIT = "splits/realtext_random80-20_seed42.csv"
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--embedder",
         choices=["minilm", "minilm-static", "none"],
-        default="minilm",
+        default=DEFAULT_EMBEDDER,  # what cls-text train ships with
         help="ours: sentence embedder (none: TF-IDF only)",
     )
     ap.add_argument("--no-embeddings", action="store_true", help="ours: same as --embedder none")
