@@ -69,7 +69,9 @@ def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict
     del wide
     out = work / "out"
 
-    cfg = load_config(None)
+    # A fresh embedding cache: a new wave's texts have never been embedded, and a cache left by
+    # an earlier benchmark run (same seed, same texts) would make the tagger look free.
+    cfg = load_config(None).model_copy(update={"embedding_cache": str(work / "embeddings")})
     if tagger:
         cfg = cfg.model_copy(update={"tagger": tagger})
     cb = load_codebook(None)
