@@ -243,10 +243,7 @@ def _run_scaled_command(
     """``run --task-runner dask``: the batched flow (flows/scaled.py), same outputs."""
     from flows.scaled import run_scaled
 
-    if task_runner not in ("default", "dask"):
-        _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
-    if dask_address and task_runner != "dask":
-        _fail(ClsTextError("--dask-address needs --task-runner dask."))
+    _check_runner(task_runner, dask_address)
     _quiet_prefect_tracebacks()
     try:
         out = run_scaled(
@@ -265,6 +262,14 @@ def _run_scaled_command(
     _print_outputs(Path(out))
 
 
+def _check_runner(task_runner: str, dask_address: str | None) -> None:
+    """Stop with a clear message for an unknown runner or an address without Dask."""
+    if task_runner not in ("default", "dask"):
+        _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
+    if dask_address and task_runner != "dask":
+        _fail(ClsTextError("--dask-address needs --task-runner dask."))
+
+
 def _run_stream_command(
     inputs: list[Path],
     wave: str | None,
@@ -278,10 +283,7 @@ def _run_stream_command(
     """``run --stream``: the bounded-memory streaming flow (flows/bulk.py)."""
     from flows.bulk import run_stream
 
-    if task_runner not in ("default", "dask"):
-        _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
-    if dask_address and task_runner != "dask":
-        _fail(ClsTextError("--dask-address needs --task-runner dask."))
+    _check_runner(task_runner, dask_address)
     typer.echo("Streaming run: no topics, report or store for this wave.")
     _quiet_prefect_tracebacks()
     try:
