@@ -270,12 +270,28 @@ def tag_wave(
     return order_tagged(tagged, codebook)
 
 
-def make_stance(codebook: Codebook | None = None) -> StanceFn | None:
-    """Stance of evidence sentences: the shipped polarity model, else its lexicon fallback."""
+def make_stance(
+    codebook: Codebook | None = None, cues_path: str | Path | None = None
+) -> StanceFn | None:
+    """Stance of evidence sentences, relative to each tag's theme.
+
+    With stance cues for the codebook (``cues_path``, else the packaged
+    ``<codebook id>.stance.yaml``), the theme-aware stance of :mod:`cls_text.theme_stance`;
+    without them, the shipped polarity model (else its lexicon fallback), as before.
+
+    Raises:
+        StanceCueError: ``cues_path`` is missing or invalid, or a packaged sidecar is invalid.
+    """
     try:
         from cls_text.stance import predict_stance
     except ImportError:
         return None
+    if codebook is not None:
+        from cls_text.theme_stance import make_theme_stance
+
+        theme_stance = make_theme_stance(codebook, cues_path)
+        if theme_stance is not None:
+            return theme_stance.predict
 
     def stance(sentences: list[str], questions: list[str], theme_ids: list[str]) -> list[str]:
         return predict_stance(sentences, questions)
