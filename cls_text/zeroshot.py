@@ -133,7 +133,9 @@ def load_defaults(codebook: Codebook) -> tuple[dict[str, float], dict[str, float
 
     Looked up by codebook id in the packaged ``cls_default.zeroshot.yaml``. A codebook without
     an entry borrows the default codebook's weights (the features mean the same for any
-    codebook) with its median threshold for every theme.
+    codebook) with its median threshold for every theme. Per-theme thresholds are used only
+    for the exact codebook they were tuned on (its content hash): after an edit of the terms
+    or examples they would be stale, so every theme then gets the median threshold.
     """
     try:
         text = resources.files("cls_text.codebooks").joinpath(DEFAULTS_FILE).read_text("utf-8")
@@ -144,7 +146,8 @@ def load_defaults(codebook: Codebook) -> tuple[dict[str, float], dict[str, float
     if not entry:
         return dict(FALLBACK_WEIGHTS), {t: FALLBACK_THRESHOLD for t in codebook.theme_ids()}
     default = float(entry.get("default_threshold", FALLBACK_THRESHOLD))
-    tuned = (entry.get("thresholds") or {}) if codebook.id in entries else {}
+    same = codebook.id in entries and entry.get("codebook_hash") == codebook.content_hash()
+    tuned = (entry.get("thresholds") or {}) if same else {}
     thresholds = {t: float(tuned.get(t, default)) for t in codebook.theme_ids()}
     return {k: float(v) for k, v in entry["weights"].items()}, thresholds
 

@@ -278,6 +278,19 @@ def test_other_codebooks_borrow_default_weights(codebook):
     }
 
 
+def test_tuned_thresholds_only_for_the_exact_codebook_they_were_tuned_on():
+    cb = load_codebook()
+    weights, tuned = load_defaults(cb)
+    assert len(set(tuned.values())) > 1  # the shipped default codebook has per-theme values
+    data = cb.model_dump()
+    data["themes"][0]["terms"] = [*data["themes"][0]["terms"], "a newly added term"]
+    edited = type(cb).model_validate(data)
+    assert edited.id == cb.id and edited.content_hash() != cb.content_hash()
+    weights2, untuned = load_defaults(edited)
+    assert weights2 == weights  # the combination weights still apply
+    assert len(set(untuned.values())) == 1  # stale per-theme thresholds are not reused
+
+
 @given(st.text(alphabet=st.sampled_from(list("ab .!?\n")), max_size=40))
 def test_split_sentences_spans_are_trimmed_and_ordered(text):
     spans = split_sentences(text)
