@@ -12,8 +12,8 @@ that the batched run gives *exactly* the bytes of the single-process run:
 * Tagging is row-wise, so tagged batches are concatenated and put in the canonical order with
   :func:`cls_text.pipeline.order_tagged`.
 
-It also holds the bounded-memory helpers for large waves: reading a CSV in chunks and
-streaming embeddings to a memory-mapped file on disk.
+It also holds the resume-by-cache keys of the flows (:func:`content_key`,
+:func:`code_fingerprint`). Reading big waves in chunks lives in :mod:`cls_text.bulk`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,70 +163,6 @@ def merge_tagged(parts: Sequence[pd.DataFrame], codebook: Codebook) -> pd.DataFr
         return parts[0]
     merged = pd.concat(list(parts), ignore_index=True)
     return order_tagged(merged, codebook)
-
-
-def iter_csv_chunks(
-    path: str | Path, *, chunk_rows: int = 100_000, encoding: str = "utf-8"
-) -> Iterator[pd.DataFrame]:
-    """Read a large long-format CSV in chunks of ``chunk_rows`` rows, all cells as text.
-
-    For bulk quote files (id/question/text) too big to hold twice in memory; survey exports
-    go through :func:`cls_text.pipeline.ingest_wave`, which validates cell by cell.
-
-    Raises:
-        ValueError: when ``chunk_rows`` is not positive.
-    """
-    if chunk_rows <= 0:
-        raise ValueError(f"chunk_rows must be positive, got {chunk_rows}")
-    yield from pd.read_csv(
-        path,
-        dtype=str,
-        keep_default_na=False,
-        encoding=encoding,
-        chunksize=chunk_rows,
-    )
-
-
-def embed_to_memmap(
-    texts: Sequence[str],
-    encode: Callable[[Sequence[str]], np.ndarray],
-    path: str | Path,
-    *,
-    dim: int,
-    batch_size: int = 4096,
-) -> np.memmap:
-    """Embed texts batch by batch into a float32 memory-mapped file; return it read-only.
-
-    Only one batch of vectors is ever in memory, so a million 384-d embeddings (1.5 GB) do not
-    need 1.5 GB of RAM; the operating system pages the file in as the topic step reads it.
-
-    Args:
-        texts: The texts, in row order.
-        encode: ``texts -> (len(texts), dim)`` array (e.g. ``Embedder.encode``).
-        path: The ``.npy``-less raw file to write (replaced if present).
-        dim: Embedding width.
-        batch_size: Texts per call of ``encode``.
-
-    Raises:
-        ValueError: when ``encode`` returns the wrong shape.
-    """
-    out_path = Path(path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    n = len(texts)
-    mm = np.memmap(out_path, dtype=np.float32, mode="w+", shape=(max(n, 1), dim))
-    for start in range(0, n, batch_size):
-        chunk = list(texts[start : start + batch_size])
-        vec = np.asarray(encode(chunk), dtype=np.float32)
-        if vec.shape != (len(chunk), dim):
-            raise ValueError(
-                f"embed_to_memmap: encoder returned shape {vec.shape} for rows "
-                f"{start}..{start + len(chunk) - 1}, expected ({len(chunk)}, {dim})"
-            )
-        mm[start : start + len(chunk)] = vec
-    mm.flush()
-    del mm
-    view: np.memmap = np.memmap(out_path, dtype=np.float32, mode="r", shape=(max(n, 1), dim))
-    return view[:n]  # type: ignore[return-value]  # a memmap slice is a memmap
 
 
 @functools.cache

@@ -32,7 +32,6 @@ column map is detected rather than configured, it is detected from each file's f
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -56,15 +55,7 @@ from cls_text.ingest import (
 )
 from cls_text.pipeline import FileReport, expand_inputs, tag_wave
 from cls_text.preprocess import flag_answers
-from cls_text.readers import (
-    _FIELD_LIMIT,
-    _NUL_MARK,
-    RawTable,
-    _has_surrogates,
-    _row_problem,
-    _unique_headers,
-    read_table,
-)
+from cls_text.readers import _NUL_MARK, RawTable, iter_csv, read_table
 from cls_text.validate import validate_long
 
 if TYPE_CHECKING:
@@ -151,75 +142,20 @@ def _csv_chunks(path: Path, encoding: str, chunk_rows: int) -> Iterator[RawTable
     """Parse a CSV export as :func:`cls_text.readers.read_table` does, ``chunk_rows`` at a time."""
     with open(path, encoding=encoding, newline="") as fh:
         sample = fh.read(64 * 1024).replace("\x00", _NUL_MARK)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-    csv.field_size_limit(_FIELD_LIMIT)
     with open(path, encoding=encoding, newline="") as fh:
-        reader = csv.reader((line.replace("\x00", _NUL_MARK) for line in fh), dialect)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputFileError(path, "the file holds no rows.", "re-export the survey.") from None
-        except csv.Error as err:
-            raise InputFileError(
-                path, f"the header cannot be parsed ({err}).", "re-export as CSV."
-            ) from None
-        for col_no, name in enumerate(header, start=1):
-            if _has_surrogates(name):
+        lines = (line.replace("\x00", _NUL_MARK) for line in fh)
+        for table in iter_csv(path, lines, sample, chunk_rows=chunk_rows, encoding=encoding):
+            if table.frame.shape[1] == 0:
+                raise InputFileError(
+                    path, "no columns were found.", "check the file has a header row."
+                )
+            if table.frame.empty:  # only ever the sole table of a file without data rows
                 raise InputFileError(
                     path,
-                    f"the header row (row 1, column {col_no}) holds bytes that are not valid text.",
-                    "re-export the survey as CSV UTF-8.",
+                    "it has a header row but no data rows.",
+                    "check the export includes responses.",
                 )
-        names = _unique_headers(list(header))
-        width = len(names)
-        rows: list[list[object]] = []
-        numbers: list[int] = []
-        problems: dict[int, str] = {}
-        total = 0
-        try:
-            for record_no, row in enumerate(reader, start=2):
-                if not any(cell.strip() for cell in row):
-                    continue
-                pos = len(rows)
-                numbers.append(record_no)
-                if len(row) != width:
-                    problems[pos] = f"row has {len(row)} fields but the header has {width}"
-                    row = (row + [""] * width)[:width]
-                rows.append(list(row))
-                if pos not in problems and (why := _row_problem(rows[-1])):
-                    problems[pos] = why
-                if len(rows) == chunk_rows:
-                    total += len(rows)
-                    yield RawTable(
-                        path,
-                        pd.DataFrame(rows, columns=names, dtype=object),
-                        numbers,
-                        problems,
-                        encoding,
-                    )
-                    rows, numbers, problems = [], [], {}
-        except csv.Error as err:
-            raise InputFileError(
-                path,
-                f"it cannot be parsed as CSV after row {total + len(rows) + 1} ({err}).",
-                "re-export.",
-            ) from None
-    if rows or total == 0:
-        frame = (
-            pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
-        )
-        if width == 0:
-            raise InputFileError(path, "no columns were found.", "check the file has a header row.")
-        if total == 0 and not rows:
-            raise InputFileError(
-                path,
-                "it has a header row but no data rows.",
-                "check the export includes responses.",
-            )
-        yield RawTable(path, frame, numbers, problems, encoding)
+            yield table
 
 
 def raw_chunks(path: str | Path, cfg: PipelineConfig, chunk_rows: int) -> Iterator[RawTable]:

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -163,13 +163,43 @@ def _unique_headers(headers: Sequence[object]) -> list[str]:
 
 def _read_csv(path: Path, text: str) -> RawTable:
     text = text.replace("\x00", _NUL_MARK)
-    sample = text[: 64 * 1024]
+    return next(iter_csv(path, io.StringIO(text, newline=""), text[: 64 * 1024]))
+
+
+def iter_csv(
+    path: Path,
+    lines: Iterable[str],
+    sample: str,
+    *,
+    chunk_rows: int | None = None,
+    encoding: str | None = None,
+) -> Iterator[RawTable]:
+    """Parse CSV text into raw tables of at most ``chunk_rows`` data rows (None: one table).
+
+    The one CSV parser of the project: :func:`read_table` reads a whole file through it and the
+    streaming mode (:mod:`cls_text.bulk`) reads a big export chunk by chunk, so both number rows,
+    flag bad rows and word their errors the same way.
+
+    Args:
+        path: The file (for messages).
+        lines: The text, line by line, NUL bytes already replaced by ``_NUL_MARK``.
+        sample: The start of the text, for sniffing the delimiter.
+        chunk_rows: Rows per table; None yields a single table.
+        encoding: Recorded on every table.
+
+    Yields:
+        Tables in file order; row numbers continue across them. A file with a header and no
+        data rows yields one empty table (callers decide whether that is an error).
+
+    Raises:
+        InputFileError: an unparsable or undecodable header, or unparsable CSV.
+    """
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(lines, dialect)
     try:
         header = next(reader)
     except StopIteration:
@@ -187,10 +217,18 @@ def _read_csv(path: Path, text: str) -> RawTable:
                 "re-export the survey as CSV UTF-8.",
             )
     names = _unique_headers(list(header))
+    width = len(names)
     rows: list[list[object]] = []
     numbers: list[int] = []
     problems: dict[int, str] = {}
-    width = len(names)
+    done = 0  # rows already yielded in earlier tables
+
+    def table() -> RawTable:
+        frame = (
+            pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
+        )
+        return RawTable(path, frame, numbers, problems, encoding)
+
     try:
         for record_no, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
@@ -203,12 +241,18 @@ def _read_csv(path: Path, text: str) -> RawTable:
             rows.append(list(row))
             if pos not in problems and (why := _row_problem(rows[-1])):
                 problems[pos] = why
+            if chunk_rows is not None and len(rows) == chunk_rows:
+                yield table()
+                done += len(rows)
+                rows, numbers, problems = [], [], {}
     except csv.Error as err:
         raise InputFileError(
-            path, f"it cannot be parsed as CSV after row {len(rows) + 1} ({err}).", "re-export."
+            path,
+            f"it cannot be parsed as CSV after row {done + len(rows) + 1} ({err}).",
+            "re-export.",
         ) from None
-    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
-    return RawTable(path, frame, numbers, problems)
+    if rows or done == 0:
+        yield table()
 
 
 def _check_zip(path: Path) -> None:

@@ -13,22 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from cls_text import bulk, pipeline
-from cls_text.codebook import Codebook, load_codebook
+from cls_text import bulk
+from cls_text.codebook import load_codebook
 from cls_text.config import load_config
 from cls_text.errors import ClsTextError
 from cls_text.taggers import select_tagger
-from flows.scaled import TaskRunnerName, _shared_api, make_task_runner
+from flows.scaled import TaskRunnerName, run_on_runner, tag_batch
 from flows.wave import default_out_dir
-
-
-@task(cache_policy=NO_CACHE)
-def tag_chunk(frame: pd.DataFrame, tagger: object, cb: Codebook, info: dict) -> pd.DataFrame:
-    return pipeline.tag_wave(frame, tagger, cb, info)
 
 
 @flow(name="process-wave-stream")
@@ -64,7 +58,7 @@ def process_wave_stream(
     tagger, info = select_tagger(cb, cfg, models_dir=models_dir)
 
     def submit(frame: pd.DataFrame) -> Any:
-        return tag_chunk.submit(frame, tagger, cb, info)
+        return tag_batch.submit(frame, tagger, cb, info)
 
     result = bulk.stream_wave(
         inputs,
@@ -107,6 +101,6 @@ def run_stream(
     **params: Any,
 ) -> str:
     """Run ``process-wave-stream`` on the chosen task runner; ``params`` are the flow's."""
-    runner = make_task_runner(task_runner, dask_address)
-    with _shared_api(task_runner == "dask"):
-        return str(process_wave_stream.with_options(task_runner=runner)(**params))
+    return run_on_runner(
+        process_wave_stream, task_runner=task_runner, dask_address=dask_address, **params
+    )

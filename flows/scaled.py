@@ -157,6 +157,19 @@ def make_task_runner(name: TaskRunnerName = "default", address: str | None = Non
     raise ValueError(f"task runner must be 'default' or 'dask', got {name!r}")
 
 
+def run_on_runner(
+    flow_obj: Any,
+    *,
+    task_runner: TaskRunnerName = "default",
+    dask_address: str | None = None,
+    **params: Any,
+) -> str:
+    """Run ``flow_obj`` on the chosen task runner (Dask workers share this process's API)."""
+    runner = make_task_runner(task_runner, dask_address)
+    with _shared_api(task_runner == "dask"):
+        return str(flow_obj.with_options(task_runner=runner)(**params))
+
+
 def run_scaled(
     *,
     task_runner: TaskRunnerName = "default",
@@ -164,9 +177,9 @@ def run_scaled(
     **params: Any,
 ) -> str:
     """Run ``process-wave-scaled`` on the chosen task runner; ``params`` are the flow's."""
-    runner = make_task_runner(task_runner, dask_address)
-    with _shared_api(task_runner == "dask"):
-        return str(process_wave_scaled.with_options(task_runner=runner)(**params))
+    return run_on_runner(
+        process_wave_scaled, task_runner=task_runner, dask_address=dask_address, **params
+    )
 
 
 @flow(name="process-wave-dask")

@@ -96,36 +96,6 @@ def test_batched_tagging_equals_whole_wave():
     pd.testing.assert_frame_equal(merged, whole)
 
 
-def test_embed_to_memmap_streams_batches(tmp_path):
-    calls: list[int] = []
-
-    def encode(texts):
-        calls.append(len(texts))
-        return np.array([[len(t), 1.0, 2.0] for t in texts])
-
-    texts = ["a", "bb", "ccc", "dddd", "eeeee"]
-    mm = batching.embed_to_memmap(texts, encode, tmp_path / "e.f32", dim=3, batch_size=2)
-    assert calls == [2, 2, 1]
-    assert isinstance(mm, np.memmap) and mm.dtype == np.float32 and mm.shape == (5, 3)
-    assert mm[:, 0].tolist() == [1, 2, 3, 4, 5]
-    assert (tmp_path / "e.f32").stat().st_size == 5 * 3 * 4
-
-
-def test_embed_to_memmap_rejects_wrong_shape(tmp_path):
-    with pytest.raises(ValueError, match=r"rows 0\.\.1, expected \(2, 4\)"):
-        batching.embed_to_memmap(["a", "b"], lambda t: np.zeros((2, 3)), tmp_path / "x", dim=4)
-
-
-def test_iter_csv_chunks(tmp_path):
-    p = tmp_path / "q.csv"
-    pd.DataFrame({"id": range(25), "text": ["007"] * 25}).to_csv(p, index=False)
-    chunks = list(batching.iter_csv_chunks(p, chunk_rows=10))
-    assert [len(c) for c in chunks] == [10, 10, 5]
-    assert chunks[0]["text"].iloc[0] == "007"  # kept as text
-    with pytest.raises(ValueError, match="chunk_rows"):
-        next(batching.iter_csv_chunks(p, chunk_rows=0))
-
-
 def test_content_key_depends_on_content_not_identity():
     from cls_text.config import PipelineConfig
 
