@@ -85,17 +85,23 @@ def rereview_quotes(
     coded_dir: str | Path | None, tagged: pd.DataFrame, cb: Codebook
 ) -> pd.DataFrame | None:
     """This wave's quotes to re-review after a codebook split (None when there are none)."""
-    if not coded_dir or not Path(coded_dir).exists():
-        return None
     from cls_text.codebook_versions import rereview_queue
+
+    decisions = _wave_decisions(coded_dir, tagged)
+    queue = rereview_queue(decisions, cb) if not decisions.empty else None
+    return queue if queue is not None and not queue.empty else None
+
+
+def _wave_decisions(coded_dir: str | Path | None, tagged: pd.DataFrame) -> pd.DataFrame:
+    """Reviewers' latest decisions on this wave's quotes (empty without a store)."""
+    if not coded_dir or not Path(coded_dir).exists():
+        return pd.DataFrame(columns=[S.QUOTE_ID])
     from cls_text.coded_store import latest_decisions
 
     decisions = latest_decisions(coded_dir)
     if decisions.empty:
-        return None
-    decisions = decisions[decisions[S.QUOTE_ID].isin(set(tagged[S.QUOTE_ID]))]
-    queue = rereview_queue(decisions, cb) if not decisions.empty else None
-    return queue if queue is not None and not queue.empty else None
+        return decisions
+    return decisions[decisions[S.QUOTE_ID].isin(set(tagged[S.QUOTE_ID]))]
 
 
 def agreement(coded_dir: str | Path | None, tagged: pd.DataFrame, cb: Codebook) -> dict[str, Any]:
@@ -104,17 +110,11 @@ def agreement(coded_dir: str | Path | None, tagged: pd.DataFrame, cb: Codebook) 
     Only quotes a reviewer actually coded count; unreviewed quotes are never agreement.
     Returns ``{}`` when no reviewed quote of this wave is in the coded-examples store.
     """
-    if not coded_dir or not Path(coded_dir).exists():
+    decisions = _wave_decisions(coded_dir, tagged)
+    if decisions.empty:
         return {}
     from cls_text.agreement import agreement_summary, format_methods
-    from cls_text.coded_store import latest_decisions
 
-    decisions = latest_decisions(coded_dir)
-    if decisions.empty:
-        return {}
-    decisions = decisions[decisions[S.QUOTE_ID].isin(set(tagged[S.QUOTE_ID]))]
-    if decisions.empty:
-        return {}
     summary = agreement_summary(decisions, tagged, cb)
     return {"agreement": summary, "agreement_methods": format_methods(summary)}
 
