@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cls_text import schema as S  # noqa: E402
-from cls_text.codebook import load_codebook  # noqa: E402
-from cls_text.rules import RulesTagger  # noqa: E402
-from cls_text.zeroshot import ZeroShotTagger  # noqa: E402
+from cls_text.codebook.model import load_codebook  # noqa: E402
+from cls_text.tag.rules import RulesTagger  # noqa: E402
+from cls_text.tag.zeroshot import ZeroShotTagger  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "cls_dev_quotes.csv"
 DEV_SHARE = 60  # percent of quotes in the dev half
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from cls_text.embeddings import make_embedder
+    from cls_text.tag.embeddings import make_embedder
 
     kwargs = {"cache_dir": args.cache_dir} if args.embedder == "minilm" else {}
     embedder = make_embedder(args.embedder, **kwargs)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from nhs_feedback import fit_ours, fit_tfidf_lr, load_nhs  # noqa: E402
 
-from cls_text.evaluation import evaluate_tags  # noqa: E402
+from cls_text.review.evaluate import evaluate_tags  # noqa: E402
 
 
 def sample_per_label(train: pd.DataFrame, labels: list[str], k: int, seed: int) -> pd.DataFrame:

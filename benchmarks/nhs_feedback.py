@@ -26,8 +26,8 @@ import pandas as pd
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cls_text.evaluation import evaluate_tags  # noqa: E402
-from cls_text.supervised import DEFAULT_EMBEDDER  # noqa: E402
+from cls_text.review.evaluate import evaluate_tags  # noqa: E402
+from cls_text.tag.supervised import DEFAULT_EMBEDDER  # noqa: E402
 
 METHODS = ("ours", "tfidf_lr", "pxtextmining_svc")
 SPLIT = "splits/realtext_random80-20_seed42.csv"
@@ -58,8 +58,8 @@ def rss_mb() -> float:
 
 # --- the three pipelines ------------------------------------------------------------------------
 def fit_ours(X: pd.DataFrame, Y: np.ndarray, labels: list[str], args: argparse.Namespace):
-    from cls_text.embeddings import Embedder
-    from cls_text.supervised import SupervisedTagger
+    from cls_text.tag.embeddings import Embedder
+    from cls_text.tag.supervised import SupervisedTagger
 
     name = "none" if args.no_embeddings else args.embedder
     embedder = None if name == "none" else Embedder(name, cache_dir=args.cache_dir)

@@ -7,7 +7,8 @@ Usage (from the repository root)::
 
 Runners:
 
-* ``single``: :func:`cls_text.bulk.stream_wave` in one process, no Prefect (chunks tagged inline).
+* ``single``: :func:`~cls_text.run.bulk.stream_wave` in one
+  process, no Prefect (chunks tagged inline).
 * ``dask``: the ``process-wave-stream`` flow (flows/bulk.py) on a Dask LocalCluster of 2 worker
   processes (1 thread each), chunks tagged on the workers, including the cluster's start-up and
   Prefect's temporary API.
@@ -18,7 +19,8 @@ Both read the input in chunks of ``--chunk-rows`` rows and append each chunk's r
 writes it up to Excel's row limit.
 
 The rules tagger is used (``tagger: rules``); topics are excluded. Quotes come from
-``cls_text.synthetic.make_quotes(n, seed=0)`` written as a CSV export with one open-question
+``cls_text.datasets.synthetic.make_quotes(n, seed=0)`` written as a CSV export with one
+open-question
 column (one row per respondent); generating it is not timed. Each (size, runner) runs in its own
 Python process, so ``peak_rss_mb`` is that run's own maximum resident set size; for ``dask``,
 ``peak_worker_rss_mb`` is the largest worker's (workers are child processes).
@@ -67,7 +69,7 @@ def _rss_mb(who: int) -> float:
 
 def make_input(n: int, work: Path) -> tuple[Path, Path]:
     """Write ``n`` synthetic quotes as a one-question CSV export and its config."""
-    from cls_text.synthetic import make_quotes
+    from cls_text.datasets.synthetic import make_quotes
 
     q = make_quotes(n, seed=0, waves=("2026-bench",), questions=("answer",))
     src = work / "input" / "quotes.csv"
@@ -81,10 +83,10 @@ def make_input(n: int, work: Path) -> tuple[Path, Path]:
 
 def run_single(src: Path, cfg_path: Path, out: Path, chunk_rows: int, xlsx_max_rows: int) -> dict:
     """The streaming mode in one process, no Prefect: chunks are tagged inline."""
-    from cls_text.bulk import stream_wave
-    from cls_text.codebook import load_codebook
+    from cls_text.codebook.model import load_codebook
     from cls_text.config import load_config
-    from cls_text.taggers import build_rules
+    from cls_text.run.bulk import stream_wave
+    from cls_text.tag.select import build_rules
 
     cfg = load_config(cfg_path)
     cb = load_codebook(None)

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from cls_dev import DATA, load_quotes, split_of  # noqa: E402
 
 from cls_text import schema as S  # noqa: E402
-from cls_text.codebook import load_codebook  # noqa: E402
-from cls_text.rules import RulesTagger  # noqa: E402
-from cls_text.stance import STANCES, lexicon_stance, predict_stance  # noqa: E402
-from cls_text.theme_stance import ThemeStance, make_theme_stance  # noqa: E402
+from cls_text.codebook.model import load_codebook  # noqa: E402
+from cls_text.tag.rules import RulesTagger  # noqa: E402
+from cls_text.tag.stance.model import STANCES, lexicon_stance, predict_stance  # noqa: E402
+from cls_text.tag.stance.theme import ThemeStance, make_theme_stance  # noqa: E402
 
 #: Settings searched on DEV with --tune (the sidecar ships the chosen ones).
 GRID = {

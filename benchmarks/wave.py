@@ -7,9 +7,10 @@ Usage (from the repository root)::
 
 Each size runs in its own Python process, so ``peak_rss_mb`` (the process's maximum resident
 set size) belongs to that size alone and every size pays the same start-up costs (model loading,
-numba compilation). The waves are synthetic (``cls_text.synthetic.make_wave``, written as a
+numba compilation). The waves are synthetic (``cls_text.datasets.synthetic.make_wave``, written as a
 wide CSV like a survey-tool export); generating them is not timed. The steps are the library
-functions the Prefect flow (flows/wave.py) calls (``cls_text.pipeline`` and ``cls_text.steps``:
+functions the Prefect flow (flows/wave.py) calls (``cls_text.run.pipeline`` and
+``cls_text.run.steps``:
 ingest, redact, choose tagger, tag, topics, write, report, review), in the flow's order, without
 Prefect itself and without the cumulative store.
 
@@ -48,16 +49,16 @@ def _peak_rss_mb() -> float:
 
 def run_one(n_quotes: int, *, seed: int, tagger: str | None, work: Path) -> dict:
     """Generate one wave of about ``n_quotes`` answers and run every step once, timed."""
-    from cls_text import pipeline
-    from cls_text.codebook import load_codebook
+    from cls_text.codebook.model import load_codebook
     from cls_text.config import load_config
-    from cls_text.manifest import build_manifest
-    from cls_text.synthetic import DEFAULT_QUESTIONS, make_wave
-    from cls_text.taggers import select_tagger
+    from cls_text.datasets.synthetic import DEFAULT_QUESTIONS, make_wave
+    from cls_text.run import pipeline
+    from cls_text.run.manifest import build_manifest
+    from cls_text.tag.select import select_tagger
     from cls_text.topics import tagger_embedder, topic_config, wave_topics, write_topic_outputs
 
     try:  # the flow's library-level steps (topics, report, review), when present
-        from cls_text import steps
+        from cls_text.run import steps
     except ImportError:
         steps = None
 

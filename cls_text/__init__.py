@@ -10,34 +10,34 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from cls_text.codebook import Codebook, Theme, load_codebook
+from cls_text.codebook.model import Codebook, Theme, load_codebook
 from cls_text.config import ColumnMap, PipelineConfig, load_config
 from cls_text.errors import ClsTextError, CodebookError, ConfigError, InputFileError
-from cls_text.pipeline import ingest_wave, redact_wave, tag_wave, write_wave_outputs
-from cls_text.rules import RulesTagger
+from cls_text.run.pipeline import ingest_wave, redact_wave, tag_wave, write_wave_outputs
 from cls_text.schema import Evidence
-from cls_text.tagging import tag_frame
+from cls_text.tag.frame import tag_frame
+from cls_text.tag.rules import RulesTagger
 
 #: Lazily imported names -> the module that defines them.
 _LAZY = {
-    "Embedder": "cls_text.embeddings",
-    "ZeroShotTagger": "cls_text.zeroshot",
-    "SupervisedTagger": "cls_text.supervised",
-    "predict_stance": "cls_text.stance",
+    "Embedder": "cls_text.tag.embeddings",
+    "ZeroShotTagger": "cls_text.tag.zeroshot",
+    "SupervisedTagger": "cls_text.tag.supervised",
+    "predict_stance": "cls_text.tag.stance.model",
     "Redactor": "cls_text.pii",
     "RedactionConfig": "cls_text.pii",
-    "select_quotes": "cls_text.quotes",
+    "select_quotes": "cls_text.report.quotes",
     "wave_topics": "cls_text.topics",
     "build_report": "cls_text.report",
-    "append_wave": "cls_text.store",
-    "read_store": "cls_text.store",
-    "prevalence": "cls_text.trends",
-    "wave_changes": "cls_text.trends",
-    "write_review": "cls_text.review",
-    "import_review": "cls_text.review",
-    "export_qdpx": "cls_text.qda",
-    "import_qdpx": "cls_text.qda",
-    "select_tagger": "cls_text.taggers",
+    "append_wave": "cls_text.io.store",
+    "read_store": "cls_text.io.store",
+    "prevalence": "cls_text.report.trends",
+    "wave_changes": "cls_text.report.trends",
+    "write_review": "cls_text.review.queue",
+    "import_review": "cls_text.review.queue",
+    "export_qdpx": "cls_text.review.qda",
+    "import_qdpx": "cls_text.review.qda",
+    "select_tagger": "cls_text.tag.select",
 }
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The streaming wave flow for big waves: bounded memory, chunks tagged on the task runner.
 
-``process-wave-stream`` calls :func:`cls_text.bulk.stream_wave`: input is read in chunks,
+``process-wave-stream`` calls :func:`cls_text.run.bulk.stream_wave`: input is read in chunks,
 each chunk is redacted in order and tagged as a task (Prefect's thread pool, a local Dask
 cluster or an existing one, see :func:`flows.scaled.make_task_runner`), and its rows are
 appended to the outputs in a staging folder published at the end. Topics, the report and the
@@ -16,11 +16,11 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from cls_text import bulk
-from cls_text.codebook import load_codebook
+from cls_text.codebook.model import load_codebook
 from cls_text.config import load_config
 from cls_text.errors import ClsTextError
-from cls_text.taggers import select_tagger
+from cls_text.run import bulk
+from cls_text.tag.select import select_tagger
 from flows.scaled import TaskRunnerName, run_on_runner, tag_batch
 from flows.wave import default_out_dir
 

@@ -70,9 +70,9 @@ def _run_wave(
     models_dir: str,
     **options: object,
 ) -> Path:
-    from cls_text.codebook import load_codebook
+    from cls_text.codebook.model import load_codebook
     from cls_text.config import load_config
-    from cls_text.pipeline import expand_inputs
+    from cls_text.run.pipeline import expand_inputs
 
     # Cheap checks first, so a typo fails in a second rather than after Prefect starts.
     expand_inputs(inputs)
@@ -212,7 +212,7 @@ def tag_file(
     ] = False,
 ) -> None:
     """Tag any file of quotes and write themes, 0/1 columns, scores, stance and evidence."""
-    from cls_text.adhoc import tag_quotes_file
+    from cls_text.run.adhoc import tag_quotes_file
 
     try:
         path = tag_quotes_file(

@@ -49,7 +49,7 @@ def train(
     models_dir: ModelsOpt = Path("models"),
 ) -> None:
     """Train a supervised tagger on coded quotes and save it with its model card."""
-    from cls_text.supervised import train_from_file
+    from cls_text.tag.supervised import train_from_file
 
     try:
         card = train_from_file(coded, codebook, name, models_dir)
@@ -76,7 +76,7 @@ def evaluate(
     ),
 ) -> None:
     """Print per-theme precision/recall/F1 and kappa of a model, and write them as JSON."""
-    from cls_text.evaluation import evaluate_file, format_report
+    from cls_text.review.evaluate import evaluate_file, format_report
 
     try:
         metrics = evaluate_file(coded, model, models_dir, codebook_path=codebook, out=out)
@@ -94,8 +94,8 @@ def review_import(
     wave: Annotated[str | None, typer.Option(help="Wave the review belongs to.")] = None,
 ) -> None:
     """Validate a filled-in review and add its decisions to the coded-examples store."""
-    from cls_text.codebook import load_codebook
-    from cls_text.review import import_review
+    from cls_text.codebook.model import load_codebook
+    from cls_text.review.queue import import_review
 
     try:
         result = import_review(file, load_codebook(codebook), coded_dir, wave=wave)
@@ -109,8 +109,8 @@ def codebook_check(
     file: Annotated[Path | None, typer.Argument(help="Codebook YAML (default: CLS).")] = None,
 ) -> None:
     """Lint a codebook: overlapping terms, themes without terms or examples, bad ids."""
-    from cls_text.codebook import load_codebook
-    from cls_text.codebook_versions import check_codebook
+    from cls_text.codebook.model import load_codebook
+    from cls_text.codebook.versions import check_codebook
 
     try:
         issues = check_codebook(load_codebook(file))
@@ -130,8 +130,8 @@ def codebook_diff(
     new: Annotated[Path, typer.Argument(help="The later codebook YAML.")],
 ) -> None:
     """Show what changed between two codebook versions (themes, terms, change log)."""
-    from cls_text.codebook import load_codebook
-    from cls_text.codebook_versions import diff_codebooks, format_diff
+    from cls_text.codebook.model import load_codebook
+    from cls_text.codebook.versions import diff_codebooks, format_diff
 
     try:
         typer.echo(format_diff(diff_codebooks(load_codebook(old), load_codebook(new))))
@@ -148,8 +148,8 @@ def qda_export(
     """Export a wave's coded quotes as a REFI-QDA project (.qdpx)."""
     import pandas as pd
 
-    from cls_text.codebook import load_codebook
-    from cls_text.qda import export_qdpx
+    from cls_text.codebook.model import load_codebook
+    from cls_text.review.qda import export_qdpx
 
     try:
         path = export_qdpx(pd.read_parquet(tagged), load_codebook(codebook), out)
@@ -167,8 +167,8 @@ def qda_import(
     wave: Annotated[str | None, typer.Option(help="Wave the codings belong to.")] = None,
 ) -> None:
     """Import codings from a .qdpx project into the coded-examples store."""
-    from cls_text.codebook import load_codebook
-    from cls_text.qda import import_qdpx
+    from cls_text.codebook.model import load_codebook
+    from cls_text.review.qda import import_qdpx
 
     try:
         result = import_qdpx(file, load_codebook(codebook), coded_dir, reviewer=reviewer, wave=wave)

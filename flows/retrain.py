@@ -9,13 +9,13 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from cls_text.codebook import Codebook, load_codebook
-from cls_text.retrain import PromotionRule, RetrainResult, retrain_and_save
+from cls_text.codebook.model import Codebook, load_codebook
+from cls_text.review.retrain import PromotionRule, RetrainResult, retrain_and_save
 
 
 def _make_candidate(theme_ids: list[str]) -> Any:
     """The candidate estimator; it must know the theme ids (y is a bare 0/1 matrix)."""
-    from cls_text.supervised import SupervisedTagger
+    from cls_text.tag.supervised import SupervisedTagger
 
     return SupervisedTagger(classes=theme_ids)
 

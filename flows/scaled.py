@@ -1,7 +1,7 @@
 """The batched wave flow: the same steps as ``process-wave``, with redact+tag mapped over batches.
 
 ``process-wave-scaled`` splits the wave's long table into batches that never split a respondent
-(``cls_text.batching``), maps redaction and then tagging over the batches on the flow's task
+(``cls_text.run.batching``), maps redaction and then tagging over the batches on the flow's task
 runner, merges the results in a fixed order and writes exactly what ``process-wave`` writes:
 the tagged tables are byte-identical to the single-process run (tests/flows/test_scaled.py).
 
@@ -21,10 +21,10 @@ import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from cls_text import batching, pipeline
-from cls_text.codebook import Codebook, load_codebook
+from cls_text.codebook.model import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
-from cls_text.taggers import select_tagger
+from cls_text.run import batching, pipeline
+from cls_text.tag.select import select_tagger
 from flows import wave as wave_tasks
 from flows.wave import _timed
 

@@ -31,9 +31,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from cls_text import watch
 from cls_text.errors import ConfigError
-from cls_text.watch import Item, ServeConfig, load_serve_config
+from cls_text.run import watch
+from cls_text.run.watch import Item, ServeConfig, load_serve_config
 from flows.wave import process_wave
 
 SERVER_START_TIMEOUT_S = 60.0

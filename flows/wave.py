@@ -21,14 +21,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from cls_text import io as cio
-from cls_text import pipeline, steps
-from cls_text.batching import code_fingerprint, content_key
-from cls_text.codebook import Codebook, load_codebook
+from cls_text.codebook.model import Codebook, load_codebook
 from cls_text.config import PipelineConfig, load_config
 from cls_text.errors import ClsTextError
-from cls_text.manifest import build_manifest
-from cls_text.markdown import frame_to_markdown
-from cls_text.taggers import select_tagger
+from cls_text.report.tables import frame_to_markdown
+from cls_text.run import pipeline, steps
+from cls_text.run.batching import code_fingerprint, content_key
+from cls_text.run.manifest import build_manifest
+from cls_text.tag.select import select_tagger
 
 
 def _not_user_error(task: Any, task_run: Any, state: Any) -> bool:
@@ -47,7 +47,7 @@ def _cache_by_content(context: Any, parameters: dict[str, Any]) -> str:
 
     A run killed after tagging resumes from the stored result: the re-run computes the same
     key from the same (redacted) table, codebook and tagger info, and skips the work. The
-    key also holds :func:`~cls_text.batching.code_fingerprint`, so a result from another
+    key also holds :func:`~cls_text.run.batching.code_fingerprint`, so a result from another
     version of the code or of the stance model is never reused. Results
     live under PREFECT_LOCAL_STORAGE_PATH (see docs/operations.md) and expire after 7 days.
     """

@@ -4,17 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
-from cls_text.agreement import (
+from cls_text.codebook.model import parse_codebook
+from cls_text.io import coded as cs
+from cls_text.review.agreement import (
     agreement_summary,
     decision_matrix,
     format_methods,
     human_agreement,
     tagger_agreement,
 )
-from cls_text.codebook import parse_codebook
-from cls_text.evaluation import cohen_kappa
+from cls_text.review.evaluate import cohen_kappa
 
 CB = parse_codebook(
     {

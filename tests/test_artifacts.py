@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from cls_text.artifacts import (
+from cls_text.codebook.model import parse_codebook
+from cls_text.io.artifacts import (
     ModelError,
     current_version,
     list_versions,
@@ -14,9 +15,8 @@ from cls_text.artifacts import (
     read_card,
     save_model,
 )
-from cls_text.codebook import parse_codebook
-from cls_text.embeddings import Embedder
-from cls_text.supervised import SupervisedTagger
+from cls_text.tag.embeddings import Embedder
+from cls_text.tag.supervised import SupervisedTagger
 
 
 def _codebook(version="1.0.0", definition="Waiting times"):

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cls_text import batching
 from cls_text import schema as S
-from cls_text.codebook import load_codebook
+from cls_text.codebook.model import load_codebook
 from cls_text.config import PipelineConfig
-from cls_text.pipeline import redact_wave, tag_wave
-from cls_text.taggers import build_rules
+from cls_text.run import batching
+from cls_text.run.pipeline import redact_wave, tag_wave
+from cls_text.tag.select import build_rules
 
 NAMES = ["Margaret Thompson", "David Wilson", "Sarah Jones", "Peter Brown"]
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cls_text import bulk, pipeline
 from cls_text import schema as S
-from cls_text.codebook import load_codebook
+from cls_text.codebook.model import load_codebook
 from cls_text.config import PipelineConfig
 from cls_text.errors import ClsTextError, ConservationError
-from cls_text.taggers import build_rules
+from cls_text.run import bulk, pipeline
+from cls_text.tag.select import build_rules
 
 N = 3000
 CHUNK = 700
@@ -40,7 +40,7 @@ def _config() -> PipelineConfig:
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> Path:
     """3,000 synthetic respondents x 2 questions, with names, a formula, blanks and a duplicate."""
-    from cls_text.synthetic import make_quotes
+    from cls_text.datasets.synthetic import make_quotes
 
     q = make_quotes(N, seed=3, waves=("2026-bench",), questions=("answer",))
     df = q.rename(columns={"text": "answer"}).drop(columns=["question", "quote_id"])

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from cls_text.codebook import load_codebook, parse_codebook
+from cls_text.codebook.model import load_codebook, parse_codebook
 from cls_text.errors import CodebookError
 from tests.conftest import TINY_CODEBOOK
 

@@ -5,10 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
-from cls_text.codebook import parse_codebook
-from cls_text.codebook_versions import (
+from cls_text.codebook.model import parse_codebook
+from cls_text.codebook.versions import (
     NEEDS_REVIEW,
     check_codebook,
     diff_codebooks,
@@ -19,6 +18,7 @@ from cls_text.codebook_versions import (
     theme_mapping,
 )
 from cls_text.errors import CodebookError
+from cls_text.io import coded as cs
 
 
 def theme(tid: str, terms: tuple[str, ...] = ("x",), definition: str = "d") -> dict:
@@ -145,7 +145,7 @@ def test_check_codebook(tmp_path: Path):
 
 
 def test_wave_review_puts_quotes_a_split_made_ambiguous_first(tmp_path: Path):
-    from cls_text.steps import rereview_quotes
+    from cls_text.run.steps import rereview_quotes
 
     def decision(qid: str, themes: str) -> dict:
         return {S.QUOTE_ID: qid, cs.REVIEWER: "ann", S.THEMES: themes,

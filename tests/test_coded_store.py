@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
+from cls_text.io import coded as cs
 
 
 def rec(qid: str, reviewer: str, themes: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ import pytest
 import spacy
 import yaml
 
-from cls_text.codebook import load_codebook
+from cls_text.codebook.model import load_codebook
 
 SHARED_THEMES = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "codebook" / "cls_themes.yaml"

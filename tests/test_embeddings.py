@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from cls_text.embeddings import (
+from cls_text.tag.embeddings import (
     MINILM_SHA256,
     Embedder,
     EmbeddingModelError,

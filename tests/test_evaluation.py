@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score, f1_score
 
-from cls_text.embeddings import HashingEmbedder
-from cls_text.evaluation import cohen_kappa, evaluate_file, evaluate_tags, format_report
+from cls_text.review.evaluate import cohen_kappa, evaluate_file, evaluate_tags, format_report
+from cls_text.tag.embeddings import HashingEmbedder
 
 CLASSES = ["a", "b", "c"]
 
@@ -65,7 +65,7 @@ def test_shape_errors():
 
 
 def test_train_then_evaluate_file_end_to_end(tmp_path):
-    from cls_text.supervised import train_from_file
+    from cls_text.tag.supervised import train_from_file
 
     cb = tmp_path / "cb.yaml"
     cb.write_text(

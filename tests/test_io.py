@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cls_text.io import (
+from cls_text.io.writers import (
     atomic_path,
     neutralise_formula,
     staged_dir,

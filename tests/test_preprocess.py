@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cls_text.preprocess import is_non_substantive, lower_keep_offsets, normalize_text
+from cls_text.ingest.text import is_non_substantive, lower_keep_offsets, normalize_text
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
-from cls_text.codebook import parse_codebook
-from cls_text.qda import MACHINE_USER, NS, QdaError, export_qdpx, import_qdpx, read_qdpx
+from cls_text.codebook.model import parse_codebook
+from cls_text.io import coded as cs
+from cls_text.review.qda import MACHINE_USER, NS, QdaError, export_qdpx, import_qdpx, read_qdpx
 
 XSD = Path(__file__).resolve().parent / "data" / "refi" / "Project-mrt2019.xsd"
 CB = parse_codebook(

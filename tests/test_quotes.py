@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cls_text import schema
-from cls_text.quotes import select_quotes, small_groups
+from cls_text.report.quotes import select_quotes, small_groups
 
 EVID = json.dumps([{"term": "trust", "negated": False}])
 BASE = [

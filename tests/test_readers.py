@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cls_text.errors import InputFileError
-from cls_text.readers import Formula, read_table
+from cls_text.io.readers import Formula, read_table
 
 TEXT = "Café staff were great – £5 saved, naïve me"
 

@@ -251,7 +251,7 @@ def test_markdown_report(built):
 def test_example_quotes_prefers_passed_quotes_then_quotes_module(df, monkeypatch):
     given = {"trust": pd.DataFrame({"text": ["a", "b", "c", "d"]})}
     assert example_quotes(df, "trust", given)["text"].tolist() == ["a", "b", "c"]
-    fake = types.ModuleType("cls_text.quotes")
+    fake = types.ModuleType("cls_text.report.quotes")
     calls = []
 
     def select_quotes(tagged, theme_id, n=3):
@@ -259,7 +259,7 @@ def test_example_quotes_prefers_passed_quotes_then_quotes_module(df, monkeypatch
         return pd.DataFrame({"text": ["safe quote"], "quote_id": ["q1"]})
 
     fake.select_quotes = select_quotes
-    monkeypatch.setitem(sys.modules, "cls_text.quotes", fake)
+    monkeypatch.setitem(sys.modules, "cls_text.report.quotes", fake)
     assert example_quotes(df, "money", given)["text"].tolist() == ["safe quote"]
     assert calls == [("money", 3)]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cls_text.codebook import Codebook, parse_codebook
+from cls_text.codebook.model import Codebook, parse_codebook
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "report_fixture.csv"
 THEME_IDS = ["trust", "money", "partnership"]

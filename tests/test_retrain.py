@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
-from cls_text.codebook import parse_codebook
-from cls_text.retrain import (
+from cls_text.codebook.model import parse_codebook
+from cls_text.io import coded as cs
+from cls_text.review.retrain import (
     PromotionRule,
     card_section,
     decide_promotion,
@@ -18,7 +18,7 @@ from cls_text.retrain import (
     retrain,
     training_data,
 )
-from cls_text.supervised import SupervisedTagger
+from cls_text.tag.supervised import SupervisedTagger
 
 CB = parse_codebook(
     {
@@ -132,8 +132,8 @@ def test_retrain_empty_store(tmp_path: Path):
 
 
 def test_retrain_and_save_versions_and_promotion(tmp_path: Path):
-    from cls_text import artifacts
-    from cls_text.retrain import retrain_and_save
+    from cls_text.io import artifacts
+    from cls_text.review.retrain import retrain_and_save
 
     store = _store(tmp_path / "store")
     models = tmp_path / "models"

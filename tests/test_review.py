@@ -7,10 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cls_text import coded_store as cs
 from cls_text import schema as S
-from cls_text.codebook import parse_codebook
-from cls_text.review import (
+from cls_text.codebook.model import parse_codebook
+from cls_text.io import coded as cs
+from cls_text.review.queue import (
     AUDIT,
     QUEUE,
     ReviewImportError,

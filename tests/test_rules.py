@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from cls_text.rules import RulesTagger
+from cls_text.tag.rules import RulesTagger
 
 
 @pytest.fixture()

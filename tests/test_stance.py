@@ -9,8 +9,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
-from cls_text.artifacts import save_model
-from cls_text.stance import (
+from cls_text.io.artifacts import save_model
+from cls_text.tag.stance.model import (
     StanceModel,
     lexicon_stance,
     load_stance_model,

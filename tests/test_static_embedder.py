@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from cls_text import embeddings
-from cls_text.embeddings import (
+from cls_text.tag import embeddings
+from cls_text.tag.embeddings import (
     MINILM_STATIC_DIR,
     MINILM_STATIC_SHA256,
     Embedder,
@@ -54,7 +54,9 @@ def test_changed_file_is_a_clear_error(monkeypatch, tmp_path):
     shutil.copytree(MINILM_STATIC_DIR, folder)
     (folder / "config.json").write_text("{}\n")
     monkeypatch.setattr(embeddings, "MINILM_STATIC_DIR", folder)
-    with pytest.raises(EmbeddingModelError, match="config.json.*expected .*rebuild.py"):
+    with pytest.raises(
+        EmbeddingModelError, match="config.json.*expected .*rebuild_minilm_static.py"
+    ):
         Embedder("minilm-static").encode(["x"])
 
 

@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 from test_report_fixture import W1, W2, fixture_codebook, load_fixture, wave
 
-from cls_text import store, trends
-from cls_text.store import StoreError
+from cls_text.io import store
+from cls_text.io.store import StoreError
+from cls_text.report import trends
 
 
 @pytest.fixture()
@@ -120,7 +121,7 @@ def test_empty_store(tmp_path):
 
 
 def test_read_store_with_codebook_follows_renames(tmp_path):
-    from cls_text.codebook import parse_codebook
+    from cls_text.codebook.model import parse_codebook
 
     df = load_fixture()
     store.append_wave(

@@ -9,10 +9,10 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
-from cls_text.embeddings import HashingEmbedder
 from cls_text.errors import InputFileError
 from cls_text.schema import Evidence
-from cls_text.supervised import SupervisedTagger, read_coded
+from cls_text.tag.embeddings import HashingEmbedder
+from cls_text.tag.supervised import SupervisedTagger, read_coded
 
 THEMES = ["waiting", "kindness", "parking", "rare"]
 _WAIT = [
@@ -190,7 +190,7 @@ def test_explain_returns_best_sentence_as_evidence():
 
 
 def test_read_coded_wide_and_themes_column(tmp_path):
-    from cls_text.codebook import parse_codebook
+    from cls_text.codebook.model import parse_codebook
 
     cb = parse_codebook(
         {

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from cls_text import schema
-from cls_text.codebook import load_codebook
-from cls_text.synthetic import (
+from cls_text.codebook.model import load_codebook
+from cls_text.datasets.synthetic import (
     DEFAULT_QUESTIONS,
     DEFAULT_SITES,
     NON_SUBSTANTIVE,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from cls_text import schema as S
-from cls_text.rules import RulesTagger
-from cls_text.tagging import tag_frame
+from cls_text.tag.frame import tag_frame
+from cls_text.tag.rules import RulesTagger
 
 
 def _long(texts, non_sub=None):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import yaml
 
-from cls_text.codebook import load_codebook
+from cls_text.codebook.model import load_codebook
 from cls_text.errors import CodebookError
-from cls_text.pipeline import make_stance
-from cls_text.stance import predict_stance
-from cls_text.theme_stance import (
+from cls_text.run.pipeline import make_stance
+from cls_text.tag.stance.model import predict_stance
+from cls_text.tag.stance.theme import (
     StanceCueError,
     ThemeStance,
     load_stance_cues,
@@ -182,8 +182,8 @@ def test_tagged_table_gets_theme_relative_stance():
     import pandas as pd
 
     from cls_text import schema as S
-    from cls_text.rules import RulesTagger
-    from cls_text.tagging import tag_frame
+    from cls_text.tag.frame import tag_frame
+    from cls_text.tag.rules import RulesTagger
 
     codebook = load_codebook()
     long = pd.DataFrame(

@@ -366,7 +366,7 @@ def test_topic_config_errors_name_the_key():
 
 
 def test_embed_quotes_averages_sentence_vectors():
-    from cls_text.embeddings import HashingEmbedder
+    from cls_text.tag.embeddings import HashingEmbedder
     from cls_text.topics import embed_quotes
 
     enc = HashingEmbedder(dim=32)
@@ -385,8 +385,8 @@ def wave_frame(n: int) -> pd.DataFrame:
 
 
 def test_wave_topics_writes_tables_and_model(tmp_path):
-    from cls_text.codebook import load_codebook
-    from cls_text.embeddings import HashingEmbedder
+    from cls_text.codebook.model import load_codebook
+    from cls_text.tag.embeddings import HashingEmbedder
     from cls_text.topics import wave_topics, write_topic_outputs
 
     cb = load_codebook()
@@ -408,8 +408,8 @@ def test_wave_topics_writes_tables_and_model(tmp_path):
 
 
 def test_wave_topics_on_a_tiny_wave_says_too_little_text(tmp_path):
-    from cls_text.codebook import load_codebook
-    from cls_text.embeddings import HashingEmbedder
+    from cls_text.codebook.model import load_codebook
+    from cls_text.tag.embeddings import HashingEmbedder
     from cls_text.topics import wave_topics, write_topic_outputs
 
     df = wave_frame(8)

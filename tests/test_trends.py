@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from test_report_fixture import THEME_IDS, W1, W2, load_fixture, wave
 
-from cls_text import trends
+from cls_text.report import trends
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from cls_text import watch
 from cls_text.errors import ConfigError
+from cls_text.run import watch
 
 
 def _write(p, text="id,answer\n1,hello\n"):

@@ -15,10 +15,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from cls_text import schema as S
-from cls_text.codebook import load_codebook, parse_codebook
-from cls_text.embeddings import HashingEmbedder
-from cls_text.rules import RulesTagger
-from cls_text.zeroshot import FEATURES, ZeroShotTagger, load_defaults, split_sentences
+from cls_text.codebook.model import load_codebook, parse_codebook
+from cls_text.tag.embeddings import HashingEmbedder
+from cls_text.tag.rules import RulesTagger
+from cls_text.tag.zeroshot import FEATURES, ZeroShotTagger, load_defaults, split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_CSV = REPO / "benchmarks" / "data" / "cls_dev_quotes.csv"

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
-from cls_text.codebook import Codebook
+from cls_text.codebook.model import Codebook
 from cls_text.report.examples import evidence_text, example_quotes
 from cls_text.report.figures import report_figures, topic_table
 from cls_text.report.html import render_html
@@ -61,12 +61,12 @@ def build_report(
         tagged: This wave's tagged long table (exactly one wave; text already redacted).
         codebook: The codebook it was tagged with.
         manifest: The wave's manifest (codebook, tagger and its accuracy, conservation).
-        history: Earlier waves, e.g. ``cls_text.store.read_store(store_dir)``; rows of this
+        history: Earlier waves, e.g. ``cls_text.io.store.read_store(store_dir)``; rows of this
             wave in it are ignored (``tagged`` wins). None for no trends.
         topics: A ``cls_text.topics.TopicResult`` or a topic table DataFrame, or None.
         candidates: Candidate new themes (``cls_text.topics.candidate_themes``), or None.
         quotes: Theme id -> example quotes (a frame with ``text``). Themes not in it use
-            ``cls_text.quotes.select_quotes`` when that module exists.
+            ``cls_text.report.quotes.select_quotes`` when that module exists.
         out_dir: Folder to write into (created if missing).
         title: Page title.
         min_base: Smallest group (respondents) for which a summary sentence states a

@@ -1,6 +1,6 @@
 """Safe example quotes for the report, and readable evidence for the spreadsheet.
 
-Example quotes come from ``cls_text.quotes.select_quotes`` (which applies small-number
+Example quotes come from ``cls_text.report.quotes.select_quotes`` (which applies small-number
 suppression and screens out anything identifying) when that module is installed, or from the
 ``quotes`` mapping the caller passes. The report never picks quotes itself: a raw "first three
 tagged answers" could show an answer from a group of two people, which is how respondents get
@@ -26,14 +26,14 @@ def example_quotes(
 ) -> pd.DataFrame:
     """Up to ``n`` safe example quotes for one theme (a frame with at least ``text``).
 
-    ``quotes[theme_id]`` wins when given; otherwise ``cls_text.quotes.select_quotes`` is
+    ``quotes[theme_id]`` wins when given; otherwise ``cls_text.report.quotes.select_quotes`` is
     used if present; otherwise the result is empty and the report says so.
     """
     if quotes is not None and theme_id in quotes:
         frame = quotes[theme_id]
     else:
         try:
-            module = importlib.import_module("cls_text.quotes")
+            module = importlib.import_module("cls_text.report.quotes")
         except ModuleNotFoundError:
             return pd.DataFrame(columns=[TEXT])
         frame = module.select_quotes(tagged, theme_id, n=n)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cls_text.markdown import frame_to_markdown
 from cls_text.report.summary import ReportData, pct
+from cls_text.report.tables import frame_to_markdown
 
 
 def headline_markdown(data: ReportData) -> str:

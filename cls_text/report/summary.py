@@ -1,6 +1,6 @@
 """The figures behind a wave report, and the sentences that describe them.
 
-:func:`compute_report_data` runs every statistic once (through :mod:`cls_text.trends`) and
+:func:`compute_report_data` runs every statistic once (through :mod:`cls_text.report.trends`) and
 returns a frozen :class:`ReportData`; the HTML, XLSX and Markdown writers only format it, so
 all three always agree. Sentences are generated from the numbers by :func:`theme_sentence`,
 never written by hand, so a reader can check each one against the tables.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cls_text import trends
-from cls_text.codebook import Codebook
+from cls_text.codebook.model import Codebook
+from cls_text.report import trends
 from cls_text.schema import QUESTION, RESPONDENT_ID, RESPONDENT_TYPE, SITE, WAVE
 
 #: Below this many respondents in a group, no percentage is stated (it would mislead).
@@ -185,7 +185,7 @@ def compute_report_data(
     Args:
         tagged: This wave's tagged long table (exactly one wave).
         codebook: The codebook it was tagged with (theme order and labels).
-        history: Earlier waves (e.g. :func:`cls_text.store.read_store`), or None.
+        history: Earlier waves (e.g. :func:`cls_text.io.store.read_store`), or None.
         min_base: Smallest group (respondents) for which a sentence states a percentage.
 
     Raises:

@@ -2,7 +2,7 @@
 
 Sheets: Summary (headline table with the generated sentences), one sheet per theme (every
 answer tagged with it, with its evidence), By group, Trends, Changes, Stance, Co-occurrence,
-Topics, Candidates and Methods. Written through :func:`cls_text.io.write_xlsx`, so every
+Topics, Candidates and Methods. Written through :func:`cls_text.io.writers.write_xlsx`, so every
 text cell is formula-neutralised (an answer starting with "=" stays text).
 """
 
@@ -17,6 +17,7 @@ import pandas as pd
 from cls_text import io
 from cls_text.report.examples import evidence_text
 from cls_text.report.summary import ReportData
+from cls_text.report.trends import substantive_rows
 from cls_text.schema import (
     QUESTION,
     QUOTE_ID,
@@ -27,7 +28,6 @@ from cls_text.schema import (
     score_col,
     stance_col,
 )
-from cls_text.trends import substantive_rows
 
 FIXED_SHEETS = (
     "Summary",

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cls_text import schema as S
-from cls_text.codebook import Codebook
+from cls_text.codebook.model import Codebook
 from cls_text.topics.config import TopicConfig
 from cls_text.topics.discover import _unit, discover_topics
 from cls_text.topics.model import Encoder

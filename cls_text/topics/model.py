@@ -34,7 +34,7 @@ TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]{2,}\b"
 
 
 class Encoder(Protocol):
-    """Anything that embeds texts, such as ``cls_text.embeddings.Embedder``."""
+    """Anything that embeds texts, such as ``cls_text.tag.embeddings.Embedder``."""
 
     def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - protocol
         """Return one row per text."""

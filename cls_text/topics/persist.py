@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cls_text.errors import ClsTextError
-from cls_text.io import write_json_atomic
+from cls_text.io.writers import write_json_atomic
 from cls_text.topics.model import import_bertopic, quiet_bertopic
 
 _LIBS = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "safetensors")

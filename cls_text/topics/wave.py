@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from cls_text import schema as S
-from cls_text.codebook import Codebook
-from cls_text.io import write_csv, write_json_atomic
+from cls_text.codebook.model import Codebook
+from cls_text.io.writers import write_csv, write_json_atomic
 from cls_text.topics.candidates import candidate_themes, residual_mask, theme_prototypes
 from cls_text.topics.config import TopicConfig
 from cls_text.topics.discover import TopicResult, _unit, discover_topics
@@ -49,7 +49,7 @@ def embed_quotes(texts: list[str], encode: Callable[[list[str]], np.ndarray]) ->
     its embedder the vectors come from its cache and cost nothing; with any other embedder the
     cost is that of embedding the text once. A quote without a sentence is embedded whole.
     """
-    from cls_text.zeroshot import split_sentences
+    from cls_text.tag.zeroshot import split_sentences
 
     owner: list[int] = []
     pieces: list[str] = []
@@ -93,7 +93,7 @@ def wave_topics(
         tagged: The tagged long table (after redaction).
         codebook: The codebook the wave was tagged with (themes, stop words).
         cfg: Topic settings, e.g. ``TopicConfig(**pipeline_cfg.topics)``.
-        embedder: Sentence encoder; ``cls_text.embeddings.Embedder()`` (local MiniLM) when None.
+        embedder: Sentence encoder; ``cls_text.tag.embeddings.Embedder()`` (local MiniLM) when None.
             Pass the tagger's embedder (:func:`tagger_embedder`) to reuse its cache.
 
     Returns:
@@ -105,7 +105,7 @@ def wave_topics(
     """
     cfg = cfg or TopicConfig()
     if embedder is None:
-        from cls_text.embeddings import Embedder
+        from cls_text.tag.embeddings import Embedder
 
         embedder = Embedder()
     for col in (S.QUOTE_ID, S.TEXT):

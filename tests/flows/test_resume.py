@@ -28,7 +28,7 @@ import sys, time
 from pathlib import Path
 mode, out, config, marker = sys.argv[1:5]
 import flows  # offline environment
-from cls_text import pipeline
+from cls_text.run import pipeline
 
 if mode == "crash":
     real_write = pipeline.write_wave_outputs

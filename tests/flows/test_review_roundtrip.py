@@ -62,7 +62,7 @@ def _fill_in(review: Path, tagged: pd.DataFrame, theme_ids: list[str]) -> int:
 
 
 def test_run_review_import_retrain_and_next_run_uses_the_model(prefect_harness, tmp_path):
-    from cls_text.codebook import load_codebook
+    from cls_text.codebook.model import load_codebook
     from flows.cli import app
     from flows.wave import process_wave
 
@@ -94,7 +94,7 @@ def test_run_review_import_retrain_and_next_run_uses_the_model(prefect_harness, 
     assert done.exit_code == 0, done.output
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
-    from cls_text.coded_store import read_history
+    from cls_text.io.coded import read_history
 
     assert len(read_history(coded)) == n_reviewed  # importing the same file twice added nothing
 
@@ -119,7 +119,7 @@ def test_run_review_import_retrain_and_next_run_uses_the_model(prefect_harness, 
     assert card2["compared_with"] == "v1"
     assert card2["current_metrics"]["samples_f1"] > 0.3
     assert card2["decision"]["reason"]
-    from cls_text import artifacts
+    from cls_text.io import artifacts
 
     expected = "v2" if card2["decision"]["promote"] else "v1"
     assert artifacts.current_version(models, "reviewed") == expected

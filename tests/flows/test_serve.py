@@ -41,7 +41,7 @@ def _serve_yaml(tmp: Path, **watch_extra) -> Path:
 
 
 def test_build_deployments_from_config(tmp_path):
-    from cls_text.watch import load_serve_config
+    from cls_text.run.watch import load_serve_config
     from flows.serve import build_deployments
 
     deps = build_deployments(load_serve_config(_serve_yaml(tmp_path, settle_seconds=3)))

@@ -1,4 +1,4 @@
-"""The streaming flow (flows/bulk.py) wires cls_text.bulk to Prefect and the CLI's --stream."""
+"""The streaming flow (flows/bulk.py) wires cls_text.run.bulk to Prefect and the CLI's --stream."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ SPRING_CONFIG = REPO / "data" / "configs" / "spring_2026.yaml"
 
 
 def test_stream_flow_on_threads_matches_library(prefect_harness, tmp_path):
-    from cls_text import bulk
-    from cls_text.codebook import load_codebook
+    from cls_text.codebook.model import load_codebook
     from cls_text.config import load_config
-    from cls_text.taggers import build_rules
+    from cls_text.run import bulk
+    from cls_text.tag.select import build_rules
     from flows.bulk import run_stream
 
     cfg_dict = yaml.safe_load(SPRING_CONFIG.read_text())

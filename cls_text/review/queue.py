@@ -1,0 +1,472 @@
+"""Review files: an uncertainty-ranked queue and a blind audit sample, and importing them back.
+
+Each wave writes ``review.xlsx`` (sheets ``queue``, ``audit``, ``instructions``) and
+``review.csv`` (both sheets, with a ``sheet`` column). Two different jobs:
+
+- The **queue** spends reviewers' time where it teaches the model most: quotes whose theme
+  scores sit nearest their thresholds, quotes where two taggers disagree, quotes in candidate
+  new themes and quotes whose earlier coding a codebook split made ambiguous. It shows the
+  machine's tags, because reviewers are correcting them.
+- The **audit** is a seeded random sample, stratified by respondent type and site, shown
+  *without* the machine's tags, so the agreement figures are not inflated by anchoring and
+  not biased towards hard cases. Audit quotes are kept out of the queue for the same reason.
+
+Reviewers tick theme columns (``x`` or ``1``), pick a stance and write their name. A hidden,
+locked column holds the sha256 of each quote's text, so :func:`import_review` can tell when a
+quote was edited. Import validates everything first and reports every problem with the row
+number the reviewer sees in Excel, then appends to :mod:`cls_text.io.coded` (idempotently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook.model import Codebook
+from cls_text.errors import ClsTextError
+from cls_text.io import coded as cs
+from cls_text.io.writers import atomic_path, neutralise_formula, sha256_file, write_csv
+
+QUEUE, AUDIT, INSTRUCTIONS = "queue", "audit", "instructions"
+MACHINE_THEMES, REASON, SHEET, CODEBOOK = "machine_themes", "reason", "sheet", "codebook"
+TICKS = ("x", "1", "0")
+STANCES = ("+", "-", "0")
+_TRUE, _FALSE = {"x", "1", "1.0", "true", "yes", "y"}, {"", "0", "0.0", "false", "no", "n"}
+_MAX_ERRORS = 30
+
+
+class ReviewImportError(ClsTextError):
+    """A filled-in review file cannot be imported; the message lists every problem found."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did."""
+
+    path: Path
+    sha256: str
+    n_reviewed: int
+    n_added: int
+    already_imported: bool
+    reviewers: tuple[str, ...]
+    wave: str
+
+
+# --- selection -----------------------------------------------------------------------------
+
+
+def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
+    keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
+    if S.NON_SUBSTANTIVE in tagged:
+        keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
+    return tagged[keep].sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
+
+
+def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.DataFrame:
+    """Draw a seeded random sample stratified by respondent type x site (proportional).
+
+    Allocation is proportional with largest remainders, so a stratum with a tenth of the
+    quotes gets about a tenth of the sample. Non-substantive and blank answers are excluded:
+    they are never tagged, and agreement on them would be agreement on nothing.
+    """
+    pool = _substantive(tagged)
+    if size <= 0 or pool.empty:
+        return pool.iloc[0:0]
+    if size >= len(pool):
+        return pool
+    keys = [c for c in (S.RESPONDENT_TYPE, S.SITE) if c in pool]
+    groups = (
+        list(pool.groupby(keys, sort=True, dropna=False).indices.values())
+        if keys
+        else [np.arange(len(pool))]
+    )
+    exact = np.array([len(g) * size / len(pool) for g in groups])
+    alloc = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - alloc), kind="stable")[: size - alloc.sum()]:
+        alloc[i] += 1
+    rng = np.random.default_rng(seed)
+    chosen = [rng.choice(g, size=k, replace=False) for g, k in zip(groups, alloc, strict=True)]
+    picked = np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
+    return pool.iloc[picked].reset_index(drop=True)
+
+
+def rank_queue(
+    tagged: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    size: int = 200,
+    thresholds: Mapping[str, float] | None = None,
+    second_opinion: pd.DataFrame | None = None,
+    candidates: pd.DataFrame | None = None,
+    rereview: pd.DataFrame | None = None,
+    exclude: set[str] | None = None,
+) -> pd.DataFrame:
+    """Rank quotes for review; return the top ``size`` with a ``reason`` column.
+
+    Order: quotes to re-review after a codebook split, then tagger disagreements, then
+    candidate new themes (at most a quarter of the queue), then the smallest distance between
+    any theme score and its threshold (default 0.5).
+
+    Args:
+        tagged: The tagged long table.
+        codebook: The codebook the table was tagged with.
+        size: Queue length.
+        thresholds: Per-theme decision thresholds published by the tagger.
+        second_opinion: Another tagger's tagged table (same quote ids); differing 0/1 tags
+            count as disagreement.
+        candidates: Frame with ``quote_id`` and ``candidate`` (a candidate theme's label).
+        rereview: Frame with ``quote_id`` and ``reason`` (e.g. from a codebook split).
+        exclude: Quote ids to leave out (the audit sample).
+    """
+    pool = _substantive(tagged)
+    if exclude:
+        pool = pool[~pool[S.QUOTE_ID].isin(exclude)].reset_index(drop=True)
+    ids = [t for t in codebook.theme_ids() if S.score_col(t) in pool]
+    thr = thresholds or {}
+    margins = pd.DataFrame(
+        {t: (pool[S.score_col(t)].astype(float) - thr.get(t, 0.5)).abs() for t in ids}
+    )
+    margin = margins.min(axis=1) if ids else pd.Series(1.0, index=pool.index)
+    nearest = margins.idxmin(axis=1) if ids else pd.Series("", index=pool.index)
+    reason = "near threshold: " + nearest.astype(str) + " (" + margin.round(3).astype(str) + ")"
+    tier = pd.Series(3, index=pool.index)
+    if candidates is not None and not candidates.empty:
+        first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
+        label = pool[S.QUOTE_ID].map(first.set_index(S.QUOTE_ID)["candidate"])
+        # At most a quarter of the queue, taken round-robin so every candidate gets examples.
+        turn = label.dropna().groupby(label.dropna()).cumcount()
+        keep = turn.sort_values(kind="stable").index[: max(size // 4, 1)]
+        cand = pd.Series(False, index=pool.index)
+        cand[keep] = True
+        tier[cand] = 2
+        reason[cand] = "candidate theme: " + label[cand].astype(str)
+    if second_opinion is not None and ids:
+        other = pool[[S.QUOTE_ID]].merge(second_opinion, on=S.QUOTE_ID, how="left")
+        differ = [
+            pool[t].astype(int).to_numpy() != other[t].fillna(pool[t]).astype(int).to_numpy()
+            for t in ids
+            if t in other
+        ]
+        if differ:
+            mask = np.any(np.vstack(differ), axis=0)
+            tier[mask] = 1
+            reason[mask] = "taggers disagree"
+    if rereview is not None and not rereview.empty:
+        why = pool[S.QUOTE_ID].map(
+            rereview.drop_duplicates(S.QUOTE_ID).set_index(S.QUOTE_ID)[REASON]
+        )
+        tier[why.notna()] = 0
+        reason[why.notna()] = why[why.notna()].astype(str)
+    out = pool.assign(_tier=tier, _margin=margin, **{REASON: reason})
+    out = out.sort_values(["_tier", "_margin", S.QUOTE_ID], kind="stable").head(size)
+    return out.drop(columns=["_tier", "_margin"]).reset_index(drop=True)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _sheet_frame(rows: pd.DataFrame, codebook: Codebook, *, blind: bool) -> pd.DataFrame:
+    def col(name: str) -> pd.Series:
+        return rows[name] if name in rows else pd.Series("", index=rows.index)
+
+    out = pd.DataFrame({c: col(c) for c in (S.QUOTE_ID, S.WAVE, S.RESPONDENT_TYPE, S.SITE)})
+    out[S.QUESTION] = col(S.QUESTION)
+    out[S.TEXT] = col(S.TEXT).fillna("").astype(str)
+    if not blind:
+        out[MACHINE_THEMES] = col(S.THEMES).fillna("").astype(str)
+        out[REASON] = col(REASON)
+    for t in codebook.theme_ids():
+        out[t] = ""
+    out[cs.STANCE] = ""
+    out[cs.NOTE] = ""
+    out[cs.REVIEWER] = ""
+    out[cs.TEXT_SHA] = out[S.TEXT].map(cs.text_sha256)
+    out[CODEBOOK] = f"{codebook.id}@{codebook.version}"
+    return out.fillna("").astype(str)
+
+
+_INSTRUCTIONS = [
+    "How to review",
+    "queue: quotes the machine was least sure about. Its tags are in 'machine_themes'.",
+    "audit: a random sample shown WITHOUT machine tags. Code it on your own judgement; it "
+    "measures how well the machine agrees with people.",
+    "Tick every theme that applies with x (or 1). Leave blank when it does not apply.",
+    "stance: + positive, - negative, 0 neutral/mixed. note: anything the codebook missed.",
+    "Write your name in 'reviewer' on every row you reviewed. Rows without a name and "
+    "without ticks are treated as not reviewed.",
+    "Do not edit the quote text, the quote id or the hidden columns: edited rows are "
+    "rejected on import.",
+    "Import with: cls-text review import review.xlsx",
+]
+
+
+def _write_xlsx(sheets: dict[str, pd.DataFrame], codebook: Codebook, path: Path) -> None:
+    import xlsxwriter
+
+    theme_ids = set(codebook.theme_ids())
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        unlocked = wb.add_format({"locked": False, "valign": "top", "bg_color": "#FFF9E0"})
+        for name, frame in sheets.items():
+            ws = wb.add_worksheet(name)
+            n = len(frame)
+            for j, col in enumerate(frame.columns):
+                ws.write_string(0, j, col, header)
+                editable = col in theme_ids or col in (cs.STANCE, cs.NOTE, cs.REVIEWER)
+                width = 60 if col == S.TEXT else (6 if col in theme_ids else 14)
+                hidden = col in (cs.TEXT_SHA, CODEBOOK)
+                ws.set_column(j, j, width, unlocked if editable else wrap, {"hidden": hidden})
+                for i, value in enumerate(frame[col]):
+                    ws.write_string(i + 1, j, str(neutralise_formula(value)))
+                if n and col in theme_ids:
+                    ws.data_validation(1, j, n, j, {"validate": "list", "source": list(TICKS)})
+                elif n and col == cs.STANCE:
+                    ws.data_validation(1, j, n, j, {"validate": "list", "source": list(STANCES)})
+            ws.freeze_panes(1, 1)
+            ws.autofilter(0, 0, max(n, 1), len(frame.columns) - 1)
+            ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
+        ws = wb.add_worksheet(INSTRUCTIONS)
+        lines = [*_INSTRUCTIONS, f"Codebook: {codebook.id} version {codebook.version}"]
+        for t in codebook.themes:
+            lines.append(f"{t.id}: {t.label}. {t.definition}")
+        for i, line in enumerate(lines):
+            ws.write_string(i, 0, line, header if i == 0 else wrap)
+        ws.set_column(0, 0, 120)
+        wb.close()
+
+
+def write_review(
+    tagged: pd.DataFrame,
+    codebook: Codebook,
+    out_dir: str | Path,
+    *,
+    queue_size: int = 200,
+    audit_size: int = 100,
+    seed: int = 0,
+    candidates: pd.DataFrame | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    second_opinion: pd.DataFrame | None = None,
+    rereview: pd.DataFrame | None = None,
+) -> dict[str, Path]:
+    """Write ``review.xlsx`` and ``review.csv`` for one wave.
+
+    Args:
+        tagged: The wave's tagged long table (redacted text).
+        codebook: The codebook it was tagged with.
+        out_dir: The wave's output folder.
+        queue_size: Rows in the uncertainty-ranked queue.
+        audit_size: Rows in the blind audit sample.
+        seed: Seed of the audit sample.
+        candidates: Candidate-theme quotes (``quote_id``, ``candidate``), see :func:`rank_queue`.
+        thresholds: Per-theme thresholds (default 0.5).
+        second_opinion: Another tagger's table, for disagreements.
+        rereview: Quotes to re-review (``quote_id``, ``reason``), e.g. after a codebook split.
+
+    Returns:
+        ``{"review_xlsx": path, "review_csv": path}``.
+
+    Examples:
+        >>> paths = write_review(tagged, load_codebook(), "out/2026-W1")  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    audit = sample_audit(tagged, audit_size, seed=seed)
+    queue = rank_queue(
+        tagged,
+        codebook,
+        size=queue_size,
+        thresholds=thresholds,
+        second_opinion=second_opinion,
+        candidates=candidates,
+        rereview=rereview,
+        exclude=set(audit[S.QUOTE_ID]),
+    )
+    sheets = {
+        QUEUE: _sheet_frame(queue, codebook, blind=False),
+        AUDIT: _sheet_frame(audit, codebook, blind=True),
+    }
+    xlsx = out / "review.xlsx"
+    _write_xlsx(sheets, codebook, xlsx)
+    both = pd.concat([f.assign(**{SHEET: k}) for k, f in sheets.items()], ignore_index=True)
+    both = both[[SHEET, *[c for c in both.columns if c != SHEET]]].fillna("")
+    csv = write_csv(both, out / "review.csv")
+    return {"review_xlsx": xlsx, "review_csv": csv}
+
+
+# --- importing -----------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _unneutralise(text: str) -> str:
+    if text.startswith("'") and text[1:].startswith(("=", "+", "-", "@", "\t", "\r")):
+        return text[1:]
+    return text
+
+
+def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        book = pd.read_excel(path, sheet_name=None, dtype=object, keep_default_na=False)
+        return {k: v for k, v in book.items() if k in (QUEUE, AUDIT)}
+    if suffix == ".csv":
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if SHEET not in df:
+            raise ReviewImportError(f"'{path.name}': no '{SHEET}' column; is it a review.csv?")
+        # Row numbers must stay those of the CSV file, so keep the original index.
+        return {str(k): g.drop(columns=[SHEET]) for k, g in df.groupby(SHEET, sort=False)}
+    raise ReviewImportError(f"'{path.name}': expected a .xlsx or .csv review file")
+
+
+def _validate_sheet(
+    name: str, df: pd.DataFrame, codebook: Codebook, fname: str, errors: list[str]
+) -> list[dict[str, object]]:
+    theme_ids = codebook.theme_ids()
+    known = {
+        S.QUOTE_ID, S.WAVE, S.RESPONDENT_TYPE, S.SITE, S.QUESTION, S.TEXT, MACHINE_THEMES,
+        REASON, cs.STANCE, cs.NOTE, cs.REVIEWER, cs.TEXT_SHA, CODEBOOK, *theme_ids,
+    }  # fmt: skip
+    where = f"'{fname}', sheet '{name}'"
+    for col in df.columns:
+        if str(col) not in known:
+            errors.append(
+                f"{where}: column '{col}' is not a theme id of codebook "
+                f"{codebook.id}@{codebook.version} (valid: {', '.join(theme_ids)})"
+            )
+    missing = [c for c in (S.QUOTE_ID, S.TEXT, cs.TEXT_SHA, cs.REVIEWER, *theme_ids) if c not in df]
+    if missing:
+        errors.append(f"{where}: missing column(s) {missing}; was it made for this codebook?")
+        return []
+    expected = f"{codebook.id}@{codebook.version}"
+    seen: dict[str, int] = {}
+    records: list[dict[str, object]] = []
+    for idx, row in df.iterrows():
+        # Index 0 is the first data row: row 2 in Excel and line 2 of the CSV (header is 1).
+        excel_row = int(idx) + 2  # type: ignore[call-overload]
+        qid = _cell(row[S.QUOTE_ID])
+        at = f"{where}, row {excel_row}" + (f" (quote {qid})" if qid else "")
+        ticks = {t: _cell(row[t]).lower() for t in theme_ids}
+        stance = _cell(row.get(cs.STANCE, ""))
+        note = _cell(row.get(cs.NOTE, ""))
+        reviewer = _cell(row[cs.REVIEWER])
+        if not reviewer and not note and not stance and all(v in _FALSE for v in ticks.values()):
+            continue  # not reviewed: never counted, in particular never as agreement
+        if not reviewer:
+            errors.append(f"{at}: has ticks, a stance or a note but no reviewer name")
+        if not qid:
+            errors.append(f"{at}: quote_id is empty")
+        elif qid in seen:
+            errors.append(f"{at}: quote id also on row {seen[qid]}; keep one row per quote")
+        else:
+            seen[qid] = excel_row
+        bad = {t: v for t, v in ticks.items() if v not in _TRUE | _FALSE}
+        for t, v in bad.items():
+            errors.append(f"{at}: column '{t}' has '{v}'; expected x, 1, 0 or blank")
+        if stance and stance not in STANCES:
+            errors.append(f"{at}: stance '{stance}'; expected one of {list(STANCES)} or blank")
+        cb = _cell(row.get(CODEBOOK, expected)) or expected
+        if cb != expected:
+            errors.append(
+                f"{at}: reviewed with codebook {cb}, importing with {expected}; "
+                "import with the codebook version the file was made with"
+            )
+        raw = _cell(row[S.TEXT]) if not isinstance(row[S.TEXT], str) else row[S.TEXT]
+        text = raw if cs.text_sha256(raw) == _cell(row[cs.TEXT_SHA]) else _unneutralise(raw)
+        if cs.text_sha256(text) != _cell(row[cs.TEXT_SHA]):
+            errors.append(f"{at}: the quote text was edited; restore the original text")
+        records.append(
+            {
+                S.QUOTE_ID: qid,
+                cs.REVIEWER: reviewer,
+                S.THEMES: S.THEME_SEP.join(t for t in theme_ids if ticks[t] in _TRUE),
+                cs.STANCE: stance,
+                cs.NOTE: note,
+                cs.ORIGIN: name,
+                S.WAVE: _cell(row.get(S.WAVE, "")),
+                cs.CODEBOOK_ID: codebook.id,
+                cs.CODEBOOK_VERSION: codebook.version,
+                S.TEXT: text,
+                cs.TEXT_SHA: cs.text_sha256(text),
+            }
+        )
+    return records
+
+
+def read_review(path: str | Path, codebook: Codebook) -> list[dict[str, object]]:
+    """Validate a filled-in review file and return its reviewed rows as decision records.
+
+    Raises:
+        ReviewImportError: listing every problem (file, sheet, Excel row, quote id, fix).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ReviewImportError(f"Review file '{p}' does not exist.")
+    sheets = _read_sheets(p)
+    if not sheets:
+        raise ReviewImportError(f"'{p.name}': no '{QUEUE}' or '{AUDIT}' sheet found")
+    errors: list[str] = []
+    records: list[dict[str, object]] = []
+    for name, df in sheets.items():
+        records += _validate_sheet(name, df, codebook, p.name, errors)
+    both: dict[tuple[object, object], str] = {}
+    for rec in records:
+        key = (rec[S.QUOTE_ID], rec[cs.REVIEWER])
+        if key in both and both[key] != rec[cs.ORIGIN]:
+            errors.append(
+                f"'{p.name}': quote {key[0]} reviewed by {key[1]} on both sheets; keep one"
+            )
+        both[key] = str(rec[cs.ORIGIN])
+    if errors:
+        shown = errors[:_MAX_ERRORS]
+        more = len(errors) - len(shown)
+        tail = [f"... and {more} more"] if more else []
+        raise ReviewImportError("Review file not imported:\n  - " + "\n  - ".join(shown + tail))
+    return records
+
+
+def import_review(
+    path: str | Path, codebook: Codebook, store_dir: str | Path, *, wave: str | None = None
+) -> ImportResult:
+    """Validate a filled-in review and append its decisions to the coded-examples store.
+
+    Importing the same file (same bytes) twice adds nothing. A re-edited file is a new file:
+    its decisions supersede the earlier ones per (quote, reviewer), and history keeps both.
+
+    Args:
+        path: ``review.xlsx`` or ``review.csv``.
+        codebook: The codebook version the review was made with.
+        store_dir: The coded-examples store folder.
+        wave: Wave label to record when the file's rows have none.
+
+    Raises:
+        ReviewImportError: see :func:`read_review`.
+    """
+    p = Path(path)
+    records = read_review(p, codebook)
+    for rec in records:
+        if wave and not rec[S.WAVE]:
+            rec[S.WAVE] = wave
+    digest = sha256_file(p)
+    res = cs.append_decisions(store_dir, records, source_file=p.name, source_sha256=digest)
+    waves = sorted({str(r[S.WAVE]) for r in records if r[S.WAVE]})
+    return ImportResult(
+        path=p,
+        sha256=digest,
+        n_reviewed=len(records),
+        n_added=res.n_added,
+        already_imported=res.already_present,
+        reviewers=tuple(sorted({str(r[cs.REVIEWER]) for r in records})),
+        wave=wave or ";".join(waves),
+    )

@@ -1,0 +1,1 @@
+"""Running a wave: the wave runner, its manifest, the incoming-folder watcher, ad-hoc tagging."""

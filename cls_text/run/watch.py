@@ -1,0 +1,375 @@
+"""The incoming-folder watcher's logic: when is a wave ready, was it seen, who holds its lock.
+
+Sites drop a wave's export (a file, or a folder of files) into an incoming folder, often over a
+slow network share. The ``watch-incoming`` flow (flows/serve.py) calls this module to decide,
+without Prefect:
+
+* **ready**: an item's size and modification time are the same across two scans taken
+  ``settle_seconds`` apart (a file still being copied keeps growing), and it is not empty;
+* **new**: the sha256 of its content is not in the ledger (a JSON file written atomically), so
+  the same content is never processed twice, whatever it is renamed to;
+* **free**: no live run holds the wave's lock file (``<wave>.lock`` with pid, host and
+  time, created with ``O_EXCL``). A lock whose process is gone, or that is older than
+  ``stale_after_s``, is stale and is taken over.
+
+Also the serve configuration (:class:`ServeConfig`): the cron schedule of each survey
+programme and the watcher's settings, validated from YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cls_text.errors import ClsTextError, ConfigError
+from cls_text.io.readers import SUPPORTED
+from cls_text.io.writers import sha256_file, write_json_atomic
+
+LedgerStatus = Literal["started", "completed", "failed"]
+
+
+class WaveLockedError(ClsTextError):
+    """Another live run holds the wave's lock."""
+
+
+# -- configuration ----------------------------------------------------------------------------
+class Programme(BaseModel):
+    """One survey programme run on a cron schedule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="deployment name (kebab-case)")
+    cron: str = Field(description="cron expression, e.g. '0 6 * * 1'")
+    timezone: str = "Europe/London"
+    inputs: list[str] = Field(min_length=1, description="export files or folders")
+    wave: str | None = None
+    config: str | None = None
+    codebook: str | None = None
+    out_dir: str | None = None
+    topics: bool = True
+    report: bool = True
+    store_dir: str | None = "data/store"
+
+
+class WatchSettings(BaseModel):
+    """The incoming-folder watcher."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    incoming: str = Field(description="folder where new waves (files or folders) land")
+    interval_seconds: int = Field(default=60, ge=5)
+    settle_seconds: float = Field(default=10.0, ge=0)
+    state_dir: str = Field(default="data/watch", description="ledger and lock files")
+    out_root: str = "data/processed"
+    config: str | None = None
+    codebook: str | None = None
+    stale_after_s: float = Field(default=6 * 3600, gt=0)
+    topics: bool = True
+    report: bool = True
+    store_dir: str | None = "data/store"
+
+
+class ServeConfig(BaseModel):
+    """What ``cls-text serve`` runs: cron programmes and an optional watcher."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    programmes: list[Programme] = Field(default_factory=list)
+    watch: WatchSettings | None = None
+
+
+def load_serve_config(path: str | Path) -> ServeConfig:
+    """Load and validate a serve YAML file.
+
+    Raises:
+        ConfigError: naming the file and each bad key.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Serve config '{p}' does not exist.")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        cfg = ServeConfig.model_validate(data)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"Serve config '{p}' is not valid YAML: {err}") from None
+    except ValidationError as err:
+        lines = [f"Serve config '{p}' is not valid:"]
+        lines += [f"  - {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    names = [pr.name for pr in cfg.programmes]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"Serve config '{p}': programme names must be unique, got {names}.")
+    return cfg
+
+
+# -- scanning ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A candidate wave in the incoming folder: one top-level file or folder."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    n_files: int
+
+    @property
+    def wave(self) -> str:
+        """The wave label: the folder name, or the file name without its extension."""
+        return self.path.name if self.path.is_dir() else self.path.stem
+
+
+def _survey_files(folder: Path) -> list[Path]:
+    return sorted(
+        f
+        for f in folder.rglob("*")
+        if f.is_file()
+        and f.suffix.lower() in SUPPORTED
+        and not any(part.startswith((".", "~$")) for part in f.relative_to(folder).parts)
+    )
+
+
+def scan(incoming: str | Path) -> dict[Path, Item]:
+    """Snapshot the incoming folder: each visible top-level survey file or folder.
+
+    Hidden names (``.x``), Office lock files (``~$x``) and partial-download suffixes are
+    skipped; a folder counts with the survey files inside it.
+    """
+    root = Path(incoming)
+    out: dict[Path, Item] = {}
+    if not root.is_dir():
+        return out
+    for p in sorted(root.iterdir()):
+        if p.name.startswith((".", "~$")):
+            continue
+        if p.is_dir():
+            files = _survey_files(p)
+        elif p.is_file() and p.suffix.lower() in SUPPORTED:
+            files = [p]
+        else:
+            continue
+        stats = [f.stat() for f in files]
+        out[p] = Item(
+            path=p,
+            size=sum(s.st_size for s in stats),
+            mtime_ns=max((s.st_mtime_ns for s in stats), default=0),
+            n_files=len(files),
+        )
+    return out
+
+
+def stable_items(before: dict[Path, Item], after: dict[Path, Item]) -> list[Item]:
+    """Items present in both scans with the same size, file count and mtime, and not empty."""
+    return [
+        item
+        for path, item in after.items()
+        if path in before and before[path] == item and item.size > 0 and item.n_files > 0
+    ]
+
+
+def find_stable(
+    incoming: str | Path,
+    *,
+    settle_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Item]:
+    """Scan twice, ``settle_seconds`` apart, and return the items that did not change."""
+    before = scan(incoming)
+    if not before:
+        return []
+    sleep(settle_seconds)
+    return stable_items(before, scan(incoming))
+
+
+def content_sha256(path: str | Path) -> str:
+    """sha256 of a file, or of a folder's survey files (relative names and contents)."""
+    p = Path(path)
+    if p.is_file():
+        return sha256_file(p)
+    h = hashlib.sha256()
+    for f in _survey_files(p):
+        h.update(f.relative_to(p).as_posix().encode("utf-8") + b"\0")
+        h.update(sha256_file(f).encode("ascii") + b"\n")
+    return h.hexdigest()
+
+
+# -- ledger -----------------------------------------------------------------------------------
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def load_ledger(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read the ledger (sha256 -> entry); a missing file is an empty ledger.
+
+    Raises:
+        ClsTextError: when the file exists but is not a ledger (never silently reset it:
+            that would re-run every wave).
+    """
+    p = Path(path)
+    if not p.exists():
+        return {}
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ClsTextError(
+            f"Watcher ledger '{p}' is not valid JSON ({err}); restore it from backup or move it "
+            "away (every wave in the incoming folder would then run again)."
+        ) from None
+    if not isinstance(data, dict):
+        raise ClsTextError(f"Watcher ledger '{p}' must hold a JSON object of sha256 -> entry.")
+    return data
+
+
+def record(
+    ledger_path: str | Path, sha: str, *, item: Item, status: LedgerStatus, **extra: Any
+) -> dict[str, Any]:
+    """Add or update one ledger entry and write the ledger atomically; return the entry."""
+    ledger = load_ledger(ledger_path)
+    entry = dict(ledger.get(sha, {}))
+    entry.update({"name": item.path.name, "wave": item.wave, "status": status, "at": _now()})
+    entry.update(extra)
+    ledger[sha] = entry
+    write_json_atomic(ledger_path, ledger)
+    return entry
+
+
+# -- locks ------------------------------------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_path(locks_dir: str | Path, wave: str) -> Path:
+    """The lock file of a wave (wave label made safe for a file name)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in wave)
+    return Path(locks_dir) / f"{safe}.lock"
+
+
+def lock_holder(path: str | Path, *, stale_after_s: float) -> dict[str, Any] | None:
+    """The live holder of a lock file, or None when it is absent or stale."""
+    p = Path(path)
+    try:
+        info = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        info = {}
+    if not isinstance(info, dict):
+        info = {}
+    age = time.time() - float(info.get("time", p.stat().st_mtime if p.exists() else 0))
+    if age > stale_after_s:
+        return None
+    if info.get("host") == socket.gethostname() and not _pid_alive(int(info.get("pid", 0))):
+        return None
+    if not info:
+        # Half-written lock: treat as held until it is old enough to be stale.
+        return {"pid": None, "host": None, "time": None}
+    return info
+
+
+@contextmanager
+def wave_lock(
+    locks_dir: str | Path, wave: str, *, stale_after_s: float = 6 * 3600
+) -> Iterator[Path]:
+    """Hold the wave's lock for the block, so two runs of one wave never overlap.
+
+    Raises:
+        WaveLockedError: when a live run holds it (names its pid, host and start time).
+    """
+    path = lock_path(locks_dir, wave)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()})
+    for _ in range(2):  # second try after removing a stale lock
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = lock_holder(path, stale_after_s=stale_after_s)
+            if holder is not None:
+                raise WaveLockedError(
+                    f"Wave '{wave}' is already being processed (lock '{path}' held by pid "
+                    f"{holder.get('pid')} on {holder.get('host')}); this run was not started."
+                ) from None
+            path.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        break
+    else:
+        raise WaveLockedError(f"Wave '{wave}': could not take lock '{path}' (contended).")
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# -- one watcher pass -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one watcher pass did with one item."""
+
+    wave: str
+    name: str
+    sha256: str
+    action: Literal["ran", "failed", "skipped-seen", "skipped-locked"]
+    detail: str = ""
+
+
+def ledger_path(state_dir: str | Path) -> Path:
+    """Where the watcher keeps its ledger."""
+    return Path(state_dir) / "ledger.json"
+
+
+def process_ready(
+    items: list[Item],
+    run: Callable[[Item], str],
+    *,
+    state_dir: str | Path,
+    stale_after_s: float = 6 * 3600,
+) -> list[Outcome]:
+    """Run each new, unlocked item once with ``run(item) -> output folder``; record outcomes.
+
+    Content already ``completed`` or ``failed`` in the ledger is skipped (a failed export is
+    fixed by dropping a corrected file, which has a new sha256). A ``started`` entry whose
+    run died (lock stale) is run again. A run that raises is recorded as ``failed`` with its
+    message, and the pass goes on to the next item: one bad file never stops the watcher.
+    """
+    state = Path(state_dir)
+    ledger_file = ledger_path(state)
+    locks = state / "locks"
+    outcomes: list[Outcome] = []
+    for item in items:
+        sha = content_sha256(item.path)
+        seen = load_ledger(ledger_file).get(sha)
+        if seen and seen.get("status") in ("completed", "failed"):
+            outcomes.append(Outcome(item.wave, item.path.name, sha, "skipped-seen"))
+            continue
+        try:
+            with wave_lock(locks, item.wave, stale_after_s=stale_after_s):
+                record(ledger_file, sha, item=item, status="started")
+                try:
+                    out = run(item)
+                except Exception as err:  # noqa: BLE001 - recorded, then the next item
+                    record(ledger_file, sha, item=item, status="failed", error=str(err))
+                    outcomes.append(Outcome(item.wave, item.path.name, sha, "failed", str(err)))
+                    continue
+                record(ledger_file, sha, item=item, status="completed", out_dir=out)
+                outcomes.append(Outcome(item.wave, item.path.name, sha, "ran", out))
+        except WaveLockedError as err:
+            outcomes.append(Outcome(item.wave, item.path.name, sha, "skipped-locked", str(err)))
+    return outcomes

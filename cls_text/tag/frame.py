@@ -1,0 +1,155 @@
+"""Turn any tagger's predictions into the tagged long table: tags, scores, stance, evidence.
+
+Taggers differ (rules, zero-shot, supervised) but the table they produce is one shape (see
+docs/architecture.md). Evidence always comes from the rules tagger where its terms matched,
+because a term in a sentence is the easiest thing for a reader to check; where a learned
+tagger tags a theme with no matching term, its own ``explain`` supplies the sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook.model import Codebook
+from cls_text.tag.rules import RulesTagger
+
+#: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per tag.
+StanceFn = Callable[[list[str], list[str], list[str]], list[str]]
+
+
+def tagger_input(df: pd.DataFrame) -> pd.DataFrame:
+    """The X every tagger receives: text plus question (context for learned taggers)."""
+    return df[[S.TEXT, S.QUESTION]].reset_index(drop=True)
+
+
+def tag_frame(
+    df: pd.DataFrame,
+    tagger: object,
+    codebook: Codebook,
+    *,
+    tagger_name: str,
+    rules: RulesTagger | None = None,
+    stance: StanceFn | None = None,
+) -> pd.DataFrame:
+    """Add theme columns to the long table.
+
+    Non-substantive answers are kept with no themes. Theme columns follow codebook order.
+
+    Args:
+        df: The long table (after redaction: evidence quotes the text as given here).
+        tagger: A fitted tagger (see docs/architecture.md) whose ``classes_`` are the codebook ids.
+        codebook: The codebook; fixes column order.
+        tagger_name: Recorded per row in the ``tagger`` column.
+        rules: Rules tagger for evidence; ``tagger`` itself when it is one; else built.
+        stance: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per
+            tag; None gives "0" for every tag.
+
+    Returns:
+        A new DataFrame: the input columns plus, per theme ``t``: ``t``, ``t_score``,
+        ``t_stance``, ``t_evidence``; and ``themes``, ``tagger``.
+    """
+    ids = codebook.theme_ids()
+    if list(getattr(tagger, "classes_", [])) != ids:
+        raise ValueError(
+            f"tagger classes {list(getattr(tagger, 'classes_', []))} do not match codebook "
+            f"'{codebook.id}' themes {ids}"
+        )
+    out = df.reset_index(drop=True).copy()
+    n, k = len(out), len(ids)
+    tags = np.zeros((n, k), dtype=np.int64)
+    scores = np.zeros((n, k), dtype=np.float64)
+    evidence: list[dict[str, list[S.Evidence]]] = [{} for _ in range(n)]
+    mask = ~out[S.NON_SUBSTANTIVE].to_numpy(dtype=bool)
+    idx = np.flatnonzero(mask)
+    if len(idx):
+        sub = tagger_input(out.iloc[idx])
+        if rules is None:
+            rules = (
+                tagger if isinstance(tagger, RulesTagger) else RulesTagger(codebook=codebook).fit()
+            )
+        rule_ev = rules.explain(sub)
+        if tagger is rules:
+            sub_scores = rules.scores_from_evidence(rule_ev)
+            sub_tags = rules.decide(rule_ev)
+        else:
+            sub_scores = np.asarray(tagger.predict_proba(sub), dtype=np.float64)  # type: ignore[attr-defined]
+            sub_tags = np.asarray(tagger.predict(sub), dtype=np.int64)  # type: ignore[attr-defined]
+        scores[idx] = sub_scores
+        tags[idx] = sub_tags
+        extra = _missing_evidence(tagger, sub, rule_ev, sub_tags, ids)
+        for j, row in enumerate(idx):
+            merged = {t: v for t, v in rule_ev[j].items() if sub_tags[j, ids.index(t)]}
+            merged.update(extra.get(j, {}))
+            evidence[row] = merged
+    stances = _stances(out, tags, evidence, ids, stance)
+    new_cols: dict[str, object] = {}
+    for c, theme_id in enumerate(ids):
+        new_cols[theme_id] = tags[:, c]
+        new_cols[S.score_col(theme_id)] = np.round(scores[:, c], 6)
+        new_cols[S.stance_col(theme_id)] = stances[:, c]
+        new_cols[S.evidence_col(theme_id)] = [
+            S.evidence_to_json(evidence[i].get(theme_id, [])) if tags[i, c] else "[]"
+            for i in range(n)
+        ]
+    new_cols[S.THEMES] = [
+        S.THEME_SEP.join(ids[c] for c in np.flatnonzero(tags[i])) for i in range(n)
+    ]
+    new_cols[S.TAGGER] = np.where(mask, tagger_name, "")
+    return pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
+
+
+def _missing_evidence(
+    tagger: object,
+    X: pd.DataFrame,
+    rule_ev: list[dict[str, list[S.Evidence]]],
+    tags: np.ndarray,
+    ids: list[str],
+) -> dict[int, dict[str, list[S.Evidence]]]:
+    """Evidence from the tagger itself for tags that have no rules evidence."""
+    need = [
+        j
+        for j in range(len(X))
+        if any(tags[j, c] and ids[c] not in rule_ev[j] for c in range(len(ids)))
+    ]
+    if not need or not hasattr(tagger, "explain") or isinstance(tagger, RulesTagger):
+        return {}
+    explained = tagger.explain(X.iloc[need])
+    out: dict[int, dict[str, list[S.Evidence]]] = {}
+    for j, per_theme in zip(need, explained, strict=True):
+        out[j] = {
+            t: v for t, v in per_theme.items() if tags[j, ids.index(t)] and t not in rule_ev[j]
+        }
+    return out
+
+
+def _stances(
+    df: pd.DataFrame,
+    tags: np.ndarray,
+    evidence: Sequence[dict[str, list[S.Evidence]]],
+    ids: list[str],
+    stance: StanceFn | None,
+) -> np.ndarray:
+    """Stance per tag from the sentence that carries the evidence ("" where not tagged)."""
+    out = np.full(tags.shape, "", dtype=object)
+    rows, cols = np.nonzero(tags)
+    if not len(rows):
+        return out
+    sentences: list[str] = []
+    questions: list[str] = []
+    themes: list[str] = []
+    texts = df[S.TEXT].tolist()
+    qs = df[S.QUESTION].tolist()
+    pairs = list(zip(rows.tolist(), cols.tolist(), strict=True))
+    for i, c in pairs:
+        ev = evidence[i].get(ids[c], [])
+        sentences.append(" ".join(dict.fromkeys(e.sentence for e in ev)) or texts[i])
+        questions.append(qs[i])
+        themes.append(ids[c])
+    labels = stance(sentences, questions, themes) if stance is not None else ["0"] * len(sentences)
+    for (r, c), label in zip(pairs, labels, strict=True):
+        out[r, c] = label
+    return out
