@@ -35,3 +35,35 @@ class ConfigError(ClsTextError):
 
 class ConservationError(RuntimeError):
     """Rows in != rows out: a bug, never a user error. Raised loudly so nothing is lost silently."""
+
+
+class QdaError(ClsTextError):
+    """A ``.qdpx`` file cannot be read or imported."""
+
+
+class ReviewImportError(ClsTextError):
+    """A filled-in review file cannot be imported; the message lists every problem found."""
+
+
+class TopicModelError(ClsTextError):
+    """A saved topic model is missing, incomplete or would need the network to load."""
+
+
+class EmbeddingModelError(ClsTextError):
+    """The local embedding model is missing or is not the file we expect."""
+
+
+class StanceCueError(CodebookError):
+    """A stance sidecar is missing, malformed or does not match its codebook."""
+
+
+class WaveLockedError(ClsTextError):
+    """Another live run holds the wave's lock."""
+
+
+class ModelError(ClsTextError):
+    """A saved model is missing, damaged, or does not fit the codebook in use."""
+
+
+class StoreError(ClsTextError):
+    """The store or a wave written to it is not usable (names the folder and the problem)."""

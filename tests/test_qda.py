@@ -9,8 +9,9 @@ from lxml import etree
 
 from cls_text import schema as S
 from cls_text.codebook.model import parse_codebook
+from cls_text.errors import QdaError
 from cls_text.io import coded as cs
-from cls_text.review.qda import MACHINE_USER, NS, QdaError, export_qdpx, import_qdpx, read_qdpx
+from cls_text.review.qda import MACHINE_USER, NS, export_qdpx, import_qdpx, read_qdpx
 
 XSD = Path(__file__).resolve().parent / "data" / "refi" / "Project-mrt2019.xsd"
 CB = parse_codebook(

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from test_report_fixture import W1, W2, fixture_codebook, load_fixture, wave
 
+from cls_text.errors import StoreError
 from cls_text.io import store
-from cls_text.io.store import StoreError
 from cls_text.report import trends
 
 

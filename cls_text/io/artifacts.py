@@ -26,7 +26,7 @@ from typing import Any
 import joblib
 
 from cls_text.codebook.model import Codebook
-from cls_text.errors import ClsTextError
+from cls_text.errors import ModelError
 from cls_text.io.writers import atomic_path, write_json_atomic, write_text_atomic
 
 MODEL_FILE = "model.joblib"
@@ -36,10 +36,6 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _VERSION = re.compile(r"^v(\d+)$")
 #: Packages whose versions a model card records (a pickle needs the same major versions).
 LIBRARIES = ("cls-text", "scikit-learn", "numpy", "scipy", "pandas", "joblib", "torch")
-
-
-class ModelError(ClsTextError):
-    """A saved model is missing, damaged, or does not fit the codebook in use."""
 
 
 def _check_name(name: str) -> str:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from cls_text import io
 from cls_text.codebook.model import Codebook
+from cls_text.errors import StoreError
 from cls_text.schema import (
     LONG_COLUMNS,
     TAGGER,
@@ -43,10 +44,6 @@ CODEBOOK_HASH = "codebook_hash"
 PART_FILE = "part-0.parquet"
 META_FILE = "wave.json"
 _WAVE_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-class StoreError(ValueError):
-    """The store or a wave written to it is not usable (names the folder and the problem)."""
 
 
 def _check_wave_label(wave: str) -> str:

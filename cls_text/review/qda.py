@@ -30,7 +30,7 @@ from lxml import etree
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
-from cls_text.errors import ClsTextError
+from cls_text.errors import QdaError
 from cls_text.io import coded as cs
 from cls_text.io.writers import atomic_path, sha256_file
 from cls_text.review.queue import ImportResult
@@ -41,10 +41,6 @@ MACHINE_USER = "cls-text tagger"
 _NAMESPACE = uuid.UUID("6f1c3c1e-5d2a-4c41-9a57-2d1f0b7e9c10")
 _ID_IN_DESCRIPTION = re.compile(r"^\[([a-z][a-z0-9_]*)\]")
 _FIXED_TIME = "2000-01-01T00:00:00Z"  # the XML carries no run time: bytes depend on inputs
-
-
-class QdaError(ClsTextError):
-    """A ``.qdpx`` file cannot be read or imported."""
 
 
 def _guid(kind: str, key: str) -> str:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
-from cls_text.errors import ClsTextError
+from cls_text.errors import ReviewImportError
 from cls_text.io import coded as cs
 from cls_text.io.writers import atomic_path, neutralise_formula, sha256_file, write_csv
 
@@ -38,10 +38,6 @@ TICKS = ("x", "1", "0")
 STANCES = ("+", "-", "0")
 _TRUE, _FALSE = {"x", "1", "1.0", "true", "yes", "y"}, {"", "0", "0.0", "false", "no", "n"}
 _MAX_ERRORS = 30
-
-
-class ReviewImportError(ClsTextError):
-    """A filled-in review file cannot be imported; the message lists every problem found."""
 
 
 @dataclass(frozen=True, slots=True)

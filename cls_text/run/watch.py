@@ -33,15 +33,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cls_text.errors import ClsTextError, ConfigError
+from cls_text.errors import ClsTextError, ConfigError, WaveLockedError
 from cls_text.io.readers import SUPPORTED
 from cls_text.io.writers import sha256_file, write_json_atomic
 
 LedgerStatus = Literal["started", "completed", "failed"]
-
-
-class WaveLockedError(ClsTextError):
-    """Another live run holds the wave's lock."""
 
 
 # -- configuration ----------------------------------------------------------------------------

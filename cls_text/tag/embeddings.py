@@ -33,7 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from cls_text.errors import ClsTextError
+from cls_text.errors import EmbeddingModelError
 from cls_text.io.writers import atomic_path
 
 #: sha256 of all-MiniLM-L6-v2's ``model.safetensors`` (the value public projects pin upstream).
@@ -55,10 +55,6 @@ DEFAULT_BATCH_SIZE: dict[str, int] = {"minilm": 16, "minilm-static": 1024}
 PROGRESS_MIN = 2000
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-class EmbeddingModelError(ClsTextError):
-    """The local embedding model is missing or is not the file we expect."""
 
 
 @runtime_checkable

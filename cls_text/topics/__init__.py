@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cls_text.errors import TopicModelError
 from cls_text.topics.candidates import (
     CANDIDATE_COLUMNS,
     candidate_themes,
@@ -18,7 +19,7 @@ from cls_text.topics.config import (
 )
 from cls_text.topics.discover import OUTLIER, TOPIC_COLUMNS, TopicResult, discover_topics
 from cls_text.topics.model import AutoKMeans, HashingWordEncoder, build_topic_model
-from cls_text.topics.persist import TopicModelError, load_topic_model, save_topic_model
+from cls_text.topics.persist import load_topic_model, save_topic_model
 from cls_text.topics.wave import (
     WaveTopics,
     embed_quotes,

@@ -21,15 +21,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cls_text.errors import ClsTextError
+from cls_text.errors import TopicModelError
 from cls_text.io.writers import write_json_atomic
 from cls_text.topics.model import import_bertopic, quiet_bertopic
 
 _LIBS = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "safetensors")
-
-
-class TopicModelError(ClsTextError):
-    """A saved topic model is missing, incomplete or would need the network to load."""
 
 
 def _versions() -> dict[str, str]:

@@ -161,7 +161,8 @@ _LOADED: dict[str, Any] = {}
 
 def load_stance_model(models_dir: str | Path | None = None) -> StanceModel | None:
     """Load the shipped stance model (hash-checked), or return None if there is none."""
-    from cls_text.io.artifacts import ModelError, load_model
+    from cls_text.errors import ModelError
+    from cls_text.io.artifacts import load_model
 
     root = Path(models_dir) if models_dir is not None else DEFAULT_MODELS_DIR
     key = str(root)

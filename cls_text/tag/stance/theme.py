@@ -38,7 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cls_text.codebook.model import Codebook
-from cls_text.errors import CodebookError
+from cls_text.errors import StanceCueError
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
@@ -58,10 +58,6 @@ DEFAULT_NEGATORS = (
 )
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b")
 _WORD = re.compile(r"[a-z']+")
-
-
-class StanceCueError(CodebookError):
-    """A stance sidecar is missing, malformed or does not match its codebook."""
 
 
 def _norm(text: str) -> str:
