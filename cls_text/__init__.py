@@ -10,12 +10,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from cls_text.codebook.model import Codebook, Theme, load_codebook
+from cls_text.codebook import Codebook, Theme, load_codebook
 from cls_text.config import ColumnMap, PipelineConfig, load_config
 from cls_text.errors import ClsTextError, CodebookError, ConfigError, InputFileError
-from cls_text.run.pipeline import ingest_wave, redact_wave, tag_wave, write_wave_outputs
+from cls_text.ingest.chunks import ingest_wave
 from cls_text.schema import Evidence
-from cls_text.tag.frame import tag_frame
+from cls_text.tag.frame import tag_frame, tag_table
 from cls_text.tag.rules import RulesTagger
 
 #: Lazily imported names -> the module that defines them.
@@ -38,6 +38,8 @@ _LAZY = {
     "export_qdpx": "cls_text.review.qda",
     "import_qdpx": "cls_text.review.qda",
     "select_tagger": "cls_text.tag.select",
+    "run_wave": "cls_text.run.wave",
+    "WaveOptions": "cls_text.run.wave",
 }
 
 __all__ = [
@@ -54,10 +56,8 @@ __all__ = [
     "ingest_wave",
     "load_codebook",
     "load_config",
-    "redact_wave",
     "tag_frame",
-    "tag_wave",
-    "write_wave_outputs",
+    "tag_table",
     *sorted(_LAZY),
 ]
 

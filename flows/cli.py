@@ -68,21 +68,28 @@ def _run_wave(
     config: str | None,
     codebook: str | None,
     models_dir: str,
+    task_runner: str = "default",
+    dask_address: str | None = None,
     **options: object,
 ) -> Path:
     from cls_text.codebook.model import load_codebook
     from cls_text.config import load_config
-    from cls_text.run.pipeline import expand_inputs
+    from cls_text.ingest.files import expand_inputs
 
     # Cheap checks first, so a typo fails in a second rather than after Prefect starts.
+    _check_runner(task_runner, dask_address)
     expand_inputs(inputs)
     load_config(config)
     load_codebook(codebook)
+    from flows.runners import run_on_runner
     from flows.wave import process_wave
 
     _quiet_prefect_tracebacks()
     return Path(
-        process_wave(
+        run_on_runner(
+            process_wave,
+            task_runner="dask" if task_runner == "dask" else "default",
+            dask_address=dask_address,
             inputs=inputs,
             wave=wave,
             out_dir=out_dir,
@@ -123,7 +130,7 @@ def run(
     topics: Annotated[bool, typer.Option(help="Discover emergent topics.")] = True,
     report: Annotated[bool, typer.Option(help="Write the report and review files.")] = True,
     task_runner: Annotated[
-        str, typer.Option(help="'default' (one process) or 'dask' (batches in parallel).")
+        str, typer.Option(help="'default' (one process) or 'dask' (chunks tagged in parallel).")
     ] = "default",
     dask_address: Annotated[
         str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
@@ -132,23 +139,15 @@ def run(
         bool,
         typer.Option(
             "--stream",
-            help="Big waves: read, tag and write in chunks with bounded memory (tagged tables, "
-            "quarantine and manifest only; no topics, report or store).",
+            help="Deprecated, no effect: every run now reads, tags and writes in chunks with "
+            "bounded memory.",
+            hidden=True,
         ),
     ] = False,
 ) -> None:
     """Process one survey wave: ingest, validate, redact, tag, find topics, write and report."""
-    if stream:  # the streaming flow (flows/bulk.py)
-        _run_stream_command(
-            inputs, wave, config, codebook, out_dir, models_dir, task_runner, dask_address
-        )
-        return
-    if task_runner != "default" or dask_address:  # the batched flow (flows/scaled.py)
-        params = {"store_dir": str(store_dir), "topics": topics, "report": report}
-        _run_scaled_command(
-            inputs, wave, config, codebook, out_dir, models_dir, params, task_runner, dask_address
-        )
-        return
+    if stream:
+        typer.echo("--stream is no longer needed (every run is chunked) and will be removed.")
     try:
         out = _run_wave(
             [str(p) for p in inputs],
@@ -157,6 +156,8 @@ def run(
             str(config) if config else None,
             str(codebook) if codebook else None,
             str(models_dir),
+            task_runner=task_runner,
+            dask_address=dask_address,
             store_dir=str(store_dir),
             coded_dir=str(coded_dir),
             topics=topics,
@@ -229,77 +230,12 @@ def tag_file(
     typer.echo(f"Wrote {path}")
 
 
-def _run_scaled_command(
-    inputs: list[Path],
-    wave: str | None,
-    config: Path | None,
-    codebook: Path | None,
-    out_dir: Path | None,
-    models_dir: Path,
-    params: dict[str, object],
-    task_runner: str,
-    dask_address: str | None,
-) -> None:
-    """``run --task-runner dask``: the batched flow (flows/scaled.py), same outputs."""
-    from flows.scaled import run_scaled
-
-    _check_runner(task_runner, dask_address)
-    _quiet_prefect_tracebacks()
-    try:
-        out = run_scaled(
-            task_runner="dask",
-            dask_address=dask_address,
-            inputs=[str(p) for p in inputs],
-            wave=wave,
-            out_dir=str(out_dir) if out_dir else None,
-            config=str(config) if config else None,
-            codebook=str(codebook) if codebook else None,
-            models_dir=str(models_dir),
-            **params,
-        )
-    except ClsTextError as err:
-        _fail(err)
-    _print_outputs(Path(out))
-
-
 def _check_runner(task_runner: str, dask_address: str | None) -> None:
     """Stop with a clear message for an unknown runner or an address without Dask."""
     if task_runner not in ("default", "dask"):
         _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
     if dask_address and task_runner != "dask":
         _fail(ClsTextError("--dask-address needs --task-runner dask."))
-
-
-def _run_stream_command(
-    inputs: list[Path],
-    wave: str | None,
-    config: Path | None,
-    codebook: Path | None,
-    out_dir: Path | None,
-    models_dir: Path,
-    task_runner: str,
-    dask_address: str | None,
-) -> None:
-    """``run --stream``: the bounded-memory streaming flow (flows/bulk.py)."""
-    from flows.bulk import run_stream
-
-    _check_runner(task_runner, dask_address)
-    typer.echo("Streaming run: no topics, report or store for this wave.")
-    _quiet_prefect_tracebacks()
-    try:
-        out = run_stream(
-            task_runner="dask" if task_runner == "dask" else "default",
-            dask_address=dask_address,
-            inputs=[str(p) for p in inputs],
-            wave=wave,
-            out_dir=str(out_dir) if out_dir else None,
-            config=str(config) if config else None,
-            codebook=str(codebook) if codebook else None,
-            models_dir=str(models_dir),
-        )
-    except ClsTextError as err:
-        _fail(err)
-    _print_outputs(Path(out))
 
 
 @app.command()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cls_text import schema as S
 from cls_text.config import parse_config
 from cls_text.errors import ClsTextError, InputFileError
-from cls_text.run import pipeline
+from cls_text.ingest import chunks as pipeline
 from tests.hostile.make_corpus import MAKERS, make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def test_wide_export_detection_is_bounded(corpus):
 _MEMORY_PROBE = """
 import json, resource, sys, time
 from pathlib import Path
-from cls_text.run import pipeline
+from cls_text.ingest import chunks as pipeline
 from cls_text.config import parse_config
 from cls_text.errors import InputFileError
 cfg = parse_config({"columns": {"id": "respondent_id", "questions": ["What worked well?"]}})

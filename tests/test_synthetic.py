@@ -12,19 +12,17 @@ import yaml
 
 from cls_text import schema
 from cls_text.codebook.model import load_codebook
-from cls_text.datasets.synthetic import (
+from cls_text.datasets.answers import (
     DEFAULT_QUESTIONS,
     DEFAULT_SITES,
     NON_SUBSTANTIVE,
-    STYLES,
     TEMPLATES,
     THEME_IDS,
     WAVE2_TREND,
     make_answer,
-    make_quotes,
-    make_wave,
-    planted_identifiers,
 )
+from cls_text.datasets.fakes import STYLES, planted_identifiers
+from cls_text.datasets.synthetic import make_quotes, make_wave
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
