@@ -6,7 +6,6 @@ and the command exits with status 2; a traceback only ever means a bug in cls-te
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
@@ -41,25 +40,6 @@ SAMPLE_WAVES = (
     ("data/raw/2026-spring", "data/configs/spring_2026.yaml", "2026-W1"),
     ("data/raw/2026-autumn", "data/configs/autumn_2026.yaml", "2026-W2"),
 )
-
-
-class _HideUserErrorTracebacks(logging.Filter):
-    """Prefect logs failed tasks with their traceback; for user errors the message is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, ClsTextError):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-def _quiet_prefect_tracebacks() -> None:
-    hide = _HideUserErrorTracebacks()
-    names = ["prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"]
-    for name in names:
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(hide)
 
 
 def _fail(err: BaseException) -> None:
@@ -108,10 +88,10 @@ def _run_wave(
     models_dir: str,
     **options: object,
 ) -> Path:
-    from flows.startup import call_flow
+    from flows.startup import call_flow, quiet_prefect_tracebacks
     from flows.wave import process_wave
 
-    _quiet_prefect_tracebacks()
+    quiet_prefect_tracebacks()
     compare = {"compare": pf.compare, "compare_with": pf.compare_with}
     return Path(
         call_flow(
@@ -311,9 +291,9 @@ def _run_scaled_command(
 ) -> None:
     """``run --task-runner dask``: the batched flow (flows/scaled.py), same outputs."""
     from flows.scaled import run_scaled
-    from flows.startup import call_flow
+    from flows.startup import call_flow, quiet_prefect_tracebacks
 
-    _quiet_prefect_tracebacks()
+    quiet_prefect_tracebacks()
     try:
         out = call_flow(
             run_scaled,
@@ -353,10 +333,10 @@ def _run_stream_command(
 ) -> None:
     """``run --stream``: the bounded-memory streaming flow (flows/bulk.py)."""
     from flows.bulk import run_stream
-    from flows.startup import call_flow
+    from flows.startup import call_flow, quiet_prefect_tracebacks
 
     typer.echo("Streaming run: no topics, report or store for this wave.")
-    _quiet_prefect_tracebacks()
+    quiet_prefect_tracebacks()
     try:
         out = call_flow(
             run_stream,

@@ -9,6 +9,7 @@ setting governs it, and how to start a server by hand.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -68,3 +69,23 @@ def call_flow(
             if on_retry is not None:
                 on_retry()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _HideUserErrorTracebacks(logging.Filter):
+    """Prefect logs failed tasks with their traceback; for user errors the message is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, ClsTextError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_prefect_tracebacks() -> None:
+    """Log user errors inside Prefect tasks as their message, without the traceback."""
+    hide = _HideUserErrorTracebacks()
+    names = ["prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"]
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(hide)
