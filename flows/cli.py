@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -70,7 +71,7 @@ def _preflight(inputs: list[Path], wave: str | None, **options: object) -> Prefl
     return pf
 
 
-def _accepted(flow: object, options: dict[str, object]) -> dict[str, object]:
+def _accepted(flow: Callable[..., Any], options: dict[str, object]) -> dict[str, object]:
     """The options the flow takes (the comparison options are new; older flows lack them)."""
     import inspect
 
