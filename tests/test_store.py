@@ -184,3 +184,22 @@ def test_rerunning_a_wave_replaces_it_in_the_store(filled):
     waves = store.store_waves(root)
     assert waves["wave"].tolist() == [W1, W2]
     assert waves.set_index("wave").loc[W2, "n_rows"] == 3
+
+
+def test_describe_comparison_names_waves_versions_and_redefined_themes(filled):
+    from cls_text.codebook.model import parse_codebook
+
+    root, _ = filled
+    base = fixture_codebook().model_dump(mode="json")
+    base["version"] = "1.2.0"
+    base["changes"] = [
+        {"version": "1.1.0", "op": "add", "target": ["partnership"]},
+        {"version": "1.2.0", "op": "edit_definition", "source": ["trust"], "target": ["trust"]},
+    ]
+    cb = parse_codebook(base)
+    history = store.comparison_history(root, cb, wave="2026-W9")
+    got = store.describe_comparison(history, cb)
+    assert got["waves"] == [W1, W2]
+    assert got["codebook_versions"] == {W1: "1.0.0", W2: "1.1.0"}
+    assert got["changed_themes"] == ["trust"]  # money unchanged; partnership was only added
+    assert store.describe_comparison(None, cb)["waves"] == []

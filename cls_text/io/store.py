@@ -323,3 +323,47 @@ def query_store(store_dir: str | Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
     finally:
         con.close()
+
+
+#: Change-log operations after which a theme's prevalence is not comparable across versions.
+_REDEFINING_OPS = frozenset({"edit_definition", "split", "merge"})
+
+
+def describe_comparison(history: pd.DataFrame | None, codebook: Codebook) -> dict[str, Any]:
+    """What a report compares with: the waves, their codebook versions, and untestable themes.
+
+    A theme whose definition changed (``edit_definition``, ``split`` or ``merge`` in the
+    codebook's change log) after the version an earlier wave was tagged with is shown but must
+    not be tested for change: a difference may come from the new definition, not the
+    respondents.
+
+    Args:
+        history: :func:`comparison_history` (None or empty: nothing compared).
+        codebook: The codebook the current wave is tagged with.
+
+    Returns:
+        ``{"waves": [...], "codebook_versions": {wave: version}, "changed_themes": [...],
+        "current_codebook_version": ...}``, ``waves`` empty when nothing is compared.
+    """
+    out: dict[str, Any] = {
+        "waves": [],
+        "codebook_versions": {},
+        "changed_themes": [],
+        "current_codebook_version": codebook.version,
+    }
+    if history is None or history.empty:
+        return out
+    versions = history.groupby(WAVE, sort=True)[CODEBOOK_VERSION].first().astype(str).to_dict()
+    out["waves"] = sorted(versions)
+    out["codebook_versions"] = versions
+    oldest = min((_version_key(v) for v in versions.values()), default=())
+    current = codebook.theme_ids()
+    changed = {
+        t
+        for c in codebook.changes
+        if c.op in _REDEFINING_OPS and oldest < _version_key(c.version)
+        for t in (*c.source, *c.target)
+        if t in current
+    }
+    out["changed_themes"] = [t for t in current if t in changed]
+    return out
