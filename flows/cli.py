@@ -6,17 +6,20 @@ and the command exits with status 2; a traceback only ever means a bug in cls-te
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 import flows  # noqa: F401  (sets the offline / no-telemetry environment first)
 from cls_text.errors import ClsTextError
 from flows.commands import register as register_commands
+
+if TYPE_CHECKING:
+    from cls_text.run.preflight import Preflight
 
 app = typer.Typer(
     name="cls-text",
@@ -31,29 +34,13 @@ app = typer.Typer(
 
 register_commands(app)
 
+#: The demo's programme: its own store, so a user's survey is never compared with the samples.
+DEMO_PROGRAMME = "cls-demo"
+
 SAMPLE_WAVES = (
     ("data/raw/2026-spring", "data/configs/spring_2026.yaml", "2026-W1"),
     ("data/raw/2026-autumn", "data/configs/autumn_2026.yaml", "2026-W2"),
 )
-
-
-class _HideUserErrorTracebacks(logging.Filter):
-    """Prefect logs failed tasks with their traceback; for user errors the message is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, ClsTextError):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-def _quiet_prefect_tracebacks() -> None:
-    hide = _HideUserErrorTracebacks()
-    names = ["prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"]
-    for name in names:
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(hide)
 
 
 def _fail(err: BaseException) -> None:
@@ -61,7 +48,39 @@ def _fail(err: BaseException) -> None:
     raise typer.Exit(code=2)
 
 
+def _preflight(inputs: list[Path], wave: str | None, **options: object) -> Preflight:
+    """Check every input a user gave before Prefect or a model loads (a few seconds)."""
+    from cls_text.run.preflight import preflight
+
+    try:
+        pf = preflight([str(p) for p in inputs], wave=wave, **options)  # type: ignore[arg-type]
+    except ClsTextError as err:
+        _fail(err)
+    for name, notes in pf.notes.items():
+        for note in notes:
+            typer.echo(f"{name}: {note}")
+    if pf.store_dir is not None:
+        against = (
+            "no comparison"
+            if not pf.compare
+            else f"compared with {pf.compare_with}"
+            if pf.compare_with
+            else "compared with its earlier waves"
+        )
+        typer.echo(f"Programme '{pf.programme}': store {pf.store_dir}/ ({against}).")
+    return pf
+
+
+def _accepted(flow: Callable[..., Any], options: dict[str, object]) -> dict[str, object]:
+    """The options the flow takes (the comparison options are new; older flows lack them)."""
+    import inspect
+
+    params = inspect.signature(getattr(flow, "fn", flow)).parameters
+    return {k: v for k, v in options.items() if k in params}
+
+
 def _run_wave(
+    pf: Preflight,
     inputs: list[str],
     wave: str | None,
     out_dir: str | None,
@@ -72,33 +91,38 @@ def _run_wave(
     dask_address: str | None = None,
     **options: object,
 ) -> Path:
-    from cls_text.codebook.model import load_codebook
-    from cls_text.config import load_config
-    from cls_text.ingest.files import expand_inputs
+    from functools import partial
 
-    # Cheap checks first, so a typo fails in a second rather than after Prefect starts.
-    _check_runner(task_runner, dask_address)
-    expand_inputs(inputs)
-    load_config(config)
-    load_codebook(codebook)
     from flows.runners import run_on_runner
+    from flows.startup import call_flow, quiet_prefect_tracebacks
     from flows.wave import process_wave
 
-    _quiet_prefect_tracebacks()
+    quiet_prefect_tracebacks()
+    compare = {"compare": pf.compare, "compare_with": pf.compare_with}
     return Path(
-        run_on_runner(
-            process_wave,
-            task_runner="dask" if task_runner == "dask" else "default",
-            dask_address=dask_address,
+        call_flow(
+            partial(
+                run_on_runner,
+                process_wave,
+                task_runner="dask" if task_runner == "dask" else "default",
+                dask_address=dask_address,
+            ),
+            on_retry=_say_retrying,
             inputs=inputs,
             wave=wave,
             out_dir=out_dir,
             config=config,
             codebook=codebook,
             models_dir=models_dir,
+            store_dir=str(pf.store_dir) if pf.store_dir else None,
             **options,  # type: ignore[arg-type]
+            **_accepted(process_wave, compare),  # type: ignore[arg-type]
         )
     )
+
+
+def _say_retrying() -> None:
+    typer.echo("Prefect's temporary server was slow to start; trying once more ...", err=True)
 
 
 def _print_outputs(out: Path) -> None:
@@ -122,8 +146,19 @@ def run(
     ] = None,
     models_dir: Annotated[Path, typer.Option(help="Where trained models live.")] = Path("models"),
     store_dir: Annotated[
-        Path, typer.Option(help="Cumulative store of all waves (for trends).")
+        Path, typer.Option(help="Folder of the stores, one per programme (for trends).")
     ] = Path("data/store"),
+    programme: Annotated[
+        str | None,
+        typer.Option(help="Survey programme id (overrides the config's 'programme:')."),
+    ] = None,
+    compare_with: Annotated[
+        str | None, typer.Option(help="Compare with this earlier wave of the programme.")
+    ] = None,
+    compare: Annotated[
+        bool | None,
+        typer.Option("--compare/--no-compare", help="Compare with earlier waves (default: yes)."),
+    ] = None,
     coded_dir: Annotated[
         Path, typer.Option(help="Reviewers' decisions (for agreement figures).")
     ] = Path("data/coded"),
@@ -146,10 +181,22 @@ def run(
     ] = False,
 ) -> None:
     """Process one survey wave: ingest, validate, redact, tag, find topics, write and report."""
+    _check_runner(task_runner, dask_address)
     if stream:
         typer.echo("--stream is no longer needed (every run is chunked) and will be removed.")
+    pf = _preflight(
+        inputs,
+        wave,
+        config=config,
+        codebook=codebook,
+        store_root=store_dir,
+        programme=programme,
+        compare=compare,
+        compare_with=compare_with,
+    )
     try:
         out = _run_wave(
+            pf,
             [str(p) for p in inputs],
             wave,
             str(out_dir) if out_dir else None,
@@ -158,7 +205,6 @@ def run(
             str(models_dir),
             task_runner=task_runner,
             dask_address=dask_address,
-            store_dir=str(store_dir),
             coded_dir=str(coded_dir),
             topics=topics,
             report=report,
@@ -173,6 +219,9 @@ def demo(
     out_root: Annotated[Path, typer.Option(help="Where the sample waves' outputs go.")] = Path(
         "data/processed"
     ),
+    store_dir: Annotated[
+        Path, typer.Option(help="Folder of the stores; the demo uses its own programme.")
+    ] = Path("data/store"),
 ) -> None:
     """Run the bundled synthetic sample waves (spring and autumn 2026) end to end."""
     started = time.perf_counter()
@@ -184,9 +233,12 @@ def demo(
                     f"Sample wave folder '{folder}' not found: run from the repository root."
                 )
             )
+        pf = _preflight(
+            [Path(folder)], wave, config=config, store_root=store_dir, programme=DEMO_PROGRAMME
+        )
         typer.echo(f"Processing sample wave {wave} from {folder} ...")
         try:
-            outs.append(_run_wave([folder], wave, str(out_root / wave), config, None, "models"))
+            outs.append(_run_wave(pf, [folder], wave, str(out_root / wave), config, None, "models"))
         except ClsTextError as err:
             _fail(err)
     typer.echo(f"\nDone in {time.perf_counter() - started:.0f} s.")

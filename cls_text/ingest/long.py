@@ -19,7 +19,12 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import InputFileError
-from cls_text.ingest.columns import detect_column_map, norm_header, resolve_columns
+from cls_text.ingest.columns import (
+    detect_column_map,
+    norm_header,
+    prepare_export,
+    resolve_columns,
+)
 from cls_text.ingest.text import normalize_text
 from cls_text.io.readers import Formula, RawTable
 
@@ -132,6 +137,7 @@ def to_long(
         InputFileError: mapped columns are missing, or no wave is known.
     """
     detected: list[str] = []
+    raw = prepare_export(raw)
     cm = column_map or cfg.columns
     if cm is None:
         cm, detected = detect_column_map(raw)

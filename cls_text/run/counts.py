@@ -71,14 +71,17 @@ class WaveCounts:
 
         Raises:
             ClsTextError: when the inputs' wave column holds several waves, or none is known.
+            StoreError: when the label cannot name a wave (checked before anything is published).
         """
+        from cls_text.io.store import check_wave_label
+
         found = sorted(self.waves - {""})
         if wave and found == [wave]:
-            return wave
+            return check_wave_label(wave, what="--wave")
         if len(found) == 1:
-            return found[0]
+            return check_wave_label(found[0], what="the wave column holds")
         if not found and wave:
-            return wave
+            return check_wave_label(wave, what="--wave")
         raise ClsTextError(
             f"The inputs hold answers from several waves ({', '.join(found[:5])}); "
             "process one wave per run (split the file, or pass --wave to label them all as one)."

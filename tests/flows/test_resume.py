@@ -93,7 +93,7 @@ def test_killed_run_leaves_nothing_and_resumes_identically(tmp_path):
     crashed = tmp_path / "crashed" / "2026-W1"
 
     proc = _run("crash", crashed, config, marker, _env(tmp_path, "home-crash"))
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 900
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -108,13 +108,13 @@ def test_killed_run_leaves_nothing_and_resumes_identically(tmp_path):
     assert list((tmp_path / "results").iterdir()), "tagging result was not persisted"
 
     resumed = _run("resume", crashed, config, marker, _env(tmp_path, "home-resume"))
-    out, _ = resumed.communicate(timeout=300)
+    out, _ = resumed.communicate(timeout=900)
     assert resumed.returncode == 0 and "DONE" in out, out[-3000:]
 
     plain_env = _env(tmp_path / "fresh", "home-plain")
     plain_out = tmp_path / "plain" / "2026-W1"
     plain = _run("plain", plain_out, config, marker, plain_env)
-    out, _ = plain.communicate(timeout=300)
+    out, _ = plain.communicate(timeout=900)
     assert plain.returncode == 0, out[-3000:]
 
     for name in TABLES[:3]:
