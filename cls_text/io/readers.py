@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from cls_text.errors import InputFileError
+from cls_text.io.sniff import sniff_binary, utf16_without_bom
 
 SUPPORTED = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 #: Largest cell the CSV reader accepts before it stops parsing (cells over the configured text
@@ -53,6 +55,8 @@ class RawTable:
             the 1-based record number).
         row_problems: Data-row position -> reason the whole row cannot be used.
         encoding: The text encoding used (CSV/JSON only).
+        source_headers: The header of each column of ``frame`` as the file writes it (two
+            columns may share one; ``frame`` names the second ``X (2)``).
     """
 
     path: Path
@@ -60,6 +64,7 @@ class RawTable:
     row_numbers: list[int]
     row_problems: dict[int, str] = field(default_factory=dict)
     encoding: str | None = None
+    source_headers: list[str] = field(default_factory=list)
 
 
 def read_table(
@@ -83,9 +88,11 @@ def read_table(
     if p.stat().st_size == 0:
         raise InputFileError(p, "the file is empty (0 bytes).", "re-export the survey.")
     if suffix in (".xlsx", ".xlsm"):
+        _refuse_binary(p, p.read_bytes()[:16], allow_zip=True)
         table = _read_xlsx(p, sheet)
     else:
         data = p.read_bytes()
+        _refuse_binary(p, data, allow_zip=False)
         enc, text = decode_bytes(data, encoding, path=p)
         if suffix in (".json", ".jsonl", ".ndjson"):
             table = _read_json(p, text, lines=suffix != ".json")
@@ -99,6 +106,19 @@ def read_table(
             p, "it has a header row but no data rows.", "check the export includes responses."
         )
     return table
+
+
+def _refuse_binary(path: Path, data: bytes, *, allow_zip: bool) -> None:
+    """Raise when the bytes are a binary format other than the one the suffix promises."""
+    if allow_zip and data.startswith(b"PK"):
+        return
+    kind = sniff_binary(data)
+    if kind is None:
+        return
+    fix = "open it and export the survey responses as CSV UTF-8 or XLSX."
+    if kind.startswith("an Excel workbook"):
+        fix = "rename it to .xlsx (it is a workbook), or export it as CSV."
+    raise InputFileError(path, f"it is not a '{path.suffix}' file: its content is {kind}.", fix)
 
 
 def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str, str]:
@@ -121,6 +141,8 @@ def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str,
         return "utf-8-sig", data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="surrogateescape")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", data.decode("utf-16", errors="surrogateescape")
+    if (utf16 := utf16_without_bom(data)) is not None:
+        return utf16, data.decode(utf16, errors="replace")
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
@@ -200,7 +222,8 @@ def iter_csv(
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(lines, dialect)
+    consumed: list[str] = []  # the physical lines of the record being parsed
+    reader = csv.reader(_tee_lines(lines, consumed), dialect)
     try:
         header = next(reader)
     except StopIteration:
@@ -209,6 +232,7 @@ def iter_csv(
         raise InputFileError(
             path, f"the header cannot be parsed ({err}).", "re-export as CSV."
         ) from None
+    consumed.clear()
     for col_no, name in enumerate(header, start=1):
         if _has_surrogates(name):
             raise InputFileError(
@@ -218,6 +242,7 @@ def iter_csv(
                 "re-export the survey as CSV UTF-8.",
             )
     names = _unique_headers(list(header))
+    sources = [str(h).strip() for h in header]
     width = len(names)
     rows: list[list[object]] = []
     numbers: list[int] = []
@@ -228,19 +253,18 @@ def iter_csv(
         frame = (
             pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
         )
-        return RawTable(path, frame, numbers, problems, encoding)
+        return RawTable(path, frame, numbers, problems, encoding, sources)
 
     try:
-        for record_no, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines carry nothing and are not rows
+        for record_no, row, why in _records(reader, consumed, dialect, width):
             pos = len(rows)
             numbers.append(record_no)  # the row number a spreadsheet shows (header = 1)
-            if len(row) != width:
-                problems[pos] = f"row has {len(row)} fields but the header has {width}"
-                row = (row + [""] * width)[:width]
-            rows.append(list(row))
-            if pos not in problems and (why := _row_problem(rows[-1])):
+            if why is None and len(row) != width:
+                why = f"row has {len(row)} fields but the header has {width}"
+            rows.append((list[object](row) + [""] * width)[:width])
+            if why is None:
+                why = _row_problem(rows[-1])
+            if why is not None:
                 problems[pos] = why
             if chunk_rows is not None and len(rows) == chunk_rows:
                 yield table()
@@ -254,6 +278,67 @@ def iter_csv(
         ) from None
     if rows or done == 0:
         yield table()
+
+
+def _tee_lines(lines: Iterable[str], consumed: list[str]) -> Iterator[str]:
+    """Pass ``lines`` on, keeping each in ``consumed`` (the caller clears it per record)."""
+    for line in lines:
+        consumed.append(line)
+        yield line
+
+
+def _records(
+    reader: Iterator[list[str]], consumed: list[str], dialect: object, width: int
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """Yield ``(row number, fields, problem)`` for every non-blank record.
+
+    A record that spans several physical lines yet has the wrong number of fields, or whose
+    every line is a full row by itself, is a stray opening quote that swallowed the rows after
+    it: each of its lines is parsed on its own (see :func:`split_swallowed`), so every
+    respondent it hid is a row again (or a quarantined row with the reason).
+    """
+    row_no = 1
+    for row in reader:
+        lines, consumed[:] = list(consumed), []
+        parts: list[tuple[list[str], str | None]] = [(row, None)]
+        if len(lines) > 1:
+            split = split_swallowed(lines, dialect, width)
+            # A well-formed multi-line answer splits into lines of the wrong width; a stray
+            # quote in the last column leaves a record of the right width whose lines are rows.
+            if len(row) != width or not any(why for _, why in split):
+                parts = split
+        for fields, why in parts:
+            row_no += 1
+            if any(cell.strip() for cell in fields):  # blank lines carry nothing
+                yield row_no, fields, why
+
+
+def split_swallowed(
+    lines: list[str], dialect: object, width: int
+) -> list[tuple[list[str], str | None]]:
+    """Re-read the physical lines of a record a stray quote ran together, one line each.
+
+    A line is parsed with the file's dialect, else with quotes taken literally (the stray
+    quote's own line). A line that has the header's width either way is a recovered row;
+    one that has not is returned with the problem to quarantine it under.
+    """
+    out: list[tuple[list[str], str | None]] = []
+    delimiter = str(getattr(dialect, "delimiter", ","))
+    for line in lines:
+        text = line.rstrip("\r\n")
+        fields = next(csv.reader([text], dialect), [])  # type: ignore[arg-type]
+        if len(fields) != width:
+            literal = next(csv.reader([text], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+            if len(literal) == width or len(fields) < width:
+                fields = literal
+        why = None
+        if len(fields) != width:
+            why = (
+                f"row has {len(fields)} fields but the header has {width}, inside a quoted "
+                "field that a stray quote left open"
+            )
+        out.append((fields, why))
+    return out
 
 
 def _check_zip(path: Path) -> None:
@@ -330,7 +415,11 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
         header_cells = next(rows_iter, None)
         if header_cells is None:
             raise InputFileError(path, f"sheet '{ws.title}' is empty.", "check the export.")
-        names = _unique_headers([_cell_value(c) or None for c in header_cells])
+        header_values = _fill_merged_header(
+            [_cell_value(c) or None for c in header_cells], _merged_ranges(wb, ws)
+        )
+        names = _unique_headers(header_values)
+        sources = [str(h).strip() if h is not None else "" for h in header_values]
         width = len(names)
         rows: list[list[object]] = []
         numbers: list[int] = []
@@ -349,7 +438,51 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
     finally:
         wb.close()
     frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
-    return RawTable(path, frame, numbers, problems)
+    return RawTable(path, frame, numbers, problems, source_headers=sources)
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _merged_ranges(wb: object, ws: object) -> list[tuple[int, int]]:
+    """0-based ``(first, last)`` columns of merged cells that start on the header row.
+
+    Read-only workbooks do not expose merged cells, so the sheet XML is scanned for them
+    (in chunks: a sheet can be large, its ``<mergeCells>`` come at the end).
+    """
+    archive = getattr(wb, "_archive", None)
+    part = getattr(ws, "_worksheet_path", None)
+    if archive is None or part is None:
+        return []
+    found: list[tuple[int, int]] = []
+    tail = b""
+    with archive.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            for m in _MERGE_REF.finditer(data):
+                if m.group(2) == b"1":
+                    found.append((_col_index(m.group(1)), _col_index(m.group(3))))
+            tail = data[-200:]
+    return sorted(set(found))
+
+
+def _fill_merged_header(headers: list[object], merged: list[tuple[int, int]]) -> list[object]:
+    """Give every column under a merged header cell that cell's text (so none is unnamed)."""
+    out = list(headers)
+    for first, last in merged:
+        if first >= len(out) or out[first] is None:
+            continue
+        for j in range(first + 1, min(last, len(out) - 1) + 1):
+            if out[j] is None:
+                out[j] = out[first]
+    return out
 
 
 def _read_json(path: Path, text: str, *, lines: bool) -> RawTable:
