@@ -91,6 +91,13 @@ def _as_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _meta(value: object) -> object:
+    """A metadata cell for redaction: numbers stay numbers (redacted as such), text trimmed."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return _as_text(value)
+
+
 def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, bool]:
     if not raw_value:
         return "other", False
@@ -277,7 +284,7 @@ def _row_base(
     base: dict[str, object] = {
         S.RESPONDENT_ID: out_id,
         S.RESPONDENT_TYPE: rtype,
-        S.SITE: _redacted(ctx, _as_text(row[cols["site"]])) if "site" in cols else "",
+        S.SITE: _redacted(ctx, _meta(row[cols["site"]])) if "site" in cols else "",
         S.WAVE: row_wave or ctx.wave or "",
         S.DATE: _as_text(row[cols["date"]]) if "date" in cols else "",
         S.SOURCE_FILE: raw.path.name,
