@@ -179,7 +179,7 @@ def census_xlsx(path: Path, sheet: str | int | None) -> SourceCensus:
     """Count the rows and non-empty cells of the sheet the reader would read."""
     import openpyxl
 
-    from cls_text.io.readers import _fill_merged_header, _merged_ranges
+    from cls_text.io.xlsx import fill_merged_header, merged_ranges
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
@@ -191,8 +191,8 @@ def census_xlsx(path: Path, sheet: str | int | None) -> SourceCensus:
             ws = wb[sheet]
         rows = ws.iter_rows(values_only=True)
         head = list(next(rows, ()))
-        headers = _fill_merged_header(
-            [h if h not in (None, "") else None for h in head], _merged_ranges(wb, ws)
+        headers = fill_merged_header(
+            [h if h not in (None, "") else None for h in head], merged_ranges(wb, ws)
         )
         width = len(headers)
         filled = [0] * width

@@ -266,6 +266,14 @@ def to_long(
     )
 
 
+def duplicate_id_reason(first_row: int) -> str:
+    """The quarantine reason of a repeated respondent (the id itself is never in a reason)."""
+    return (
+        f"respondent id already appears at row {first_row} of this file "
+        "(duplicated respondent; the first row is kept)"
+    )
+
+
 def _quote_id(rec: dict[str, object], question: str) -> str:
     rid = str(rec[S.RESPONDENT_ID])
     return make_quote_id(str(rec[S.WAVE]), rid, question) if rid else ""
@@ -295,11 +303,7 @@ def _row_base(
     if row_reason is None and id_problem is not None:
         row_reason, row_column = id_problem, cols["id"]
     if row_reason is None and rid in seen_ids:
-        row_reason = (
-            f"respondent id already appears at row {seen_ids[rid]} of this file "
-            "(duplicated respondent; the first row is kept)"
-        )
-        row_column = cols["id"]
+        row_reason, row_column = duplicate_id_reason(seen_ids[rid]), cols["id"]
     if row_reason is None:
         seen_ids[rid] = row_no
     return base, row_reason, row_column

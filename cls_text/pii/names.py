@@ -163,7 +163,7 @@ def find_names(
         return _is_common(gaz, key) or key in PLACES or key in NOT_NAMES
 
     def lower_full_name(i: int) -> bool:
-        """ "jamie mcgregor": a first name then a surname, both lower case, neither a word."""
+        """A first name then a surname, both lower case, neither a word: jamie mcgregor."""
         if i + 1 >= len(toks) or text[toks[i].end : toks[i + 1].start] != " ":
             return False
         tok, nxt = toks[i], toks[i + 1]
