@@ -102,8 +102,16 @@ def exports(draw) -> tuple[bytes, int, list[str]]:
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     text = newline.join(lines) + newline
     codec = draw(
-        st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16-le", "utf-16-be", "utf-16"])
+        st.sampled_from(
+            ["utf-8", "utf-8-sig", "cp1252", "utf-16-le", "utf-16-be", "utf-16", "mixed"]
+        )
     )
+    if codec == "mixed":  # UTF-8 with one row pasted from a Windows-1252 document
+        r = draw(st.integers(1, n))
+        body = [line + newline for line in lines]
+        body[r] = body[r].replace("café", "caf\u00e9 \u2013")
+        data = b"".join(b.encode("cp1252" if i == r else "utf-8") for i, b in enumerate(body))
+        return data, n, planted
     data = text.encode(codec)
     if codec == "utf-16-le" and draw(st.booleans()):
         data = codecs.BOM_UTF16_LE + data

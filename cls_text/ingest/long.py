@@ -235,22 +235,11 @@ def to_long(
         row = {name: values[i] for name, i in position.items()}
         base, row_reason, row_column = _row_base(ctx, pos, row, seen_ids)
         for qcol, question in ctx.answers:
-            rec = dict(base, **{S.QUESTION: question})
-            reason, column = row_reason, row_column
-            if reason is None:
-                reason, column = _answer_problem(row[qcol], qcol), qcol
-            rec[S.QUOTE_ID] = _quote_id(rec, question)
-            if reason is not None:
+            rec = _melt_cell(ctx, dict(base, **{S.QUESTION: question}), row[qcol], qcol)
+            if row_reason is not None:  # the whole row is unusable: every answer goes
                 rec[S.TEXT] = _redacted(ctx, row[qcol], QUARANTINE_TEXT_CHARS)
-                rec[S.REASON], rec[S.COLUMN] = reason, column
-                quarantine.append(rec)
-                continue
-            text = normalize_text(str(row[qcol]))
-            rec[S.TEXT] = text
-            rec[S.LONG_ANSWER] = len(text) > cfg.max_text_chars
-            if rec[S.LONG_ANSWER]:
-                rec[S.FLAGS] = ";".join(filter(None, [str(rec[S.FLAGS]), "long_answer"]))
-            long_rows.append(rec)
+                rec[S.REASON], rec[S.COLUMN] = row_reason, row_column
+            (quarantine if S.REASON in rec else long_rows).append(rec)
     long = _normalise_dates(pd.DataFrame(long_rows, columns=_LONG_INGEST_COLUMNS))
     long[S.LONG_ANSWER] = long[S.LONG_ANSWER].astype(bool)
     q = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
@@ -272,6 +261,24 @@ def duplicate_id_reason(first_row: int) -> str:
         f"respondent id already appears at row {first_row} of this file "
         "(duplicated respondent; the first row is kept)"
     )
+
+
+def _melt_cell(
+    ctx: _Context, rec: dict[str, object], value: object, column: str
+) -> dict[str, object]:
+    """One answer record: kept (flagged ``long_answer`` when long) or quarantined with a reason."""
+    rec[S.QUOTE_ID] = _quote_id(rec, str(rec[S.QUESTION]))
+    reason = _answer_problem(value, column)
+    if reason is not None:
+        rec[S.TEXT] = _redacted(ctx, value, QUARANTINE_TEXT_CHARS)
+        rec[S.REASON], rec[S.COLUMN] = reason, column
+        return rec
+    text = normalize_text(str(value))
+    rec[S.TEXT] = text
+    rec[S.LONG_ANSWER] = len(text) > ctx.cfg.max_text_chars
+    if rec[S.LONG_ANSWER]:
+        rec[S.FLAGS] = ";".join(filter(None, [str(rec[S.FLAGS]), "long_answer"]))
+    return rec
 
 
 def _quote_id(rec: dict[str, object], question: str) -> str:
