@@ -158,7 +158,7 @@ class PipelineConfig(BaseModel):
     sheet: str | int | None = None
     #: Input text encoding; None = detect (UTF-8, UTF-8 with BOM, Windows-1252).
     encoding: str | None = None
-    #: Answers longer than this many characters are quarantined (likely pasted documents).
+    #: Answers longer than this many characters are kept, tagged and flagged ``long_answer``.
     max_text_chars: int = Field(default=4000, gt=0)
     #: Settings passed to the personal-data redaction step (see docs/pii.md).
     redaction: dict[str, Any] = Field(default_factory=dict)

@@ -32,6 +32,8 @@ SOURCE_ROW = "source_row"
 # --- flags (kept, never dropped) -----------------------------------------------------------
 NON_SUBSTANTIVE = "non_substantive"
 DUPLICATE_ANSWER = "duplicate_answer"
+#: Longer than ``max_text_chars``: kept and tagged like any answer, flagged for readers.
+LONG_ANSWER = "long_answer"
 FLAGS = "flags"
 
 # --- tagging -------------------------------------------------------------------------------
@@ -59,6 +61,7 @@ LONG_COLUMNS = (
     SOURCE_ROW,
     NON_SUBSTANTIVE,
     DUPLICATE_ANSWER,
+    LONG_ANSWER,
     FLAGS,
 )
 

@@ -82,11 +82,15 @@ def watch_incoming(
     """Start a wave run for each complete, new, unlocked file or folder in ``incoming``.
 
     The wave label is the folder name (or the file name without extension); outputs go to
-    ``<out_root>/<wave>/``. A run that fails is recorded in the ledger and reported here; the
-    watcher itself only fails if the incoming folder or ledger cannot be read.
+    ``<out_root>/<wave>/``. A run that fails is recorded in the ledger and reported here, and
+    leaves that folder as it was (a failed wave publishes nothing); renaming the file retries
+    it. Symlinks are never followed: an item that is or holds one is refused with a warning.
     """
     logger = get_run_logger()
-    ready = watch.find_stable(incoming, settle_seconds=settle_seconds)
+    refused: list[str] = []
+    ready = watch.find_stable(incoming, settle_seconds=settle_seconds, refused=refused)
+    for line in refused:
+        logger.warning(line)
 
     def run(item: Item) -> str:
         return process_wave(
@@ -100,7 +104,13 @@ def watch_incoming(
             store_dir=store_dir,
         )
 
-    outcomes = watch.process_ready(ready, run, state_dir=state_dir, stale_after_s=stale_after_s)
+    outcomes = watch.process_ready(
+        ready,
+        run,
+        state_dir=state_dir,
+        stale_after_s=stale_after_s,
+        out_dir_of=lambda item: Path(out_root) / item.wave,
+    )
     for o in outcomes:
         logger.info("%s (%s): %s %s", o.wave, o.name, o.action, o.detail)
     failed = [o for o in outcomes if o.action == "failed"]

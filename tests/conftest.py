@@ -11,6 +11,15 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+if "CLS_TEXT_ID_KEY_FILE" not in os.environ:
+    # The respondent-id pseudonym key of a test session: never the project's data/keys/.
+    import atexit
+    import shutil
+    import tempfile
+
+    _KEY_DIR = tempfile.mkdtemp(prefix="cls-text-tests-")
+    atexit.register(shutil.rmtree, _KEY_DIR, True)
+    os.environ["CLS_TEXT_ID_KEY_FILE"] = os.path.join(_KEY_DIR, "id.key")
 
 from cls_text.codebook.model import Codebook, parse_codebook  # noqa: E402
 

@@ -38,7 +38,7 @@ EXPECTED = {
     "ragged.csv": ("quarantine", r"row has 2 fields but the header has 5", 10),
     "mixed_encoding.csv": ("quarantine", r"undecodable|encoding", 16),
     "nul_bytes.csv": ("quarantine", r"NUL bytes", 6),
-    "big_cell.csv": ("quarantine", r"5,242,880 characters", 7),
+    "big_cell.csv": ("quarantine", r"5,242,880 characters long, more than one answer", 7),
     "wide.csv": ("ok", None, 3),
     "empty.csv": ("error", r"empty \(0 bytes\)"),
     "header_only.csv": ("error", r"header row but no data rows"),
@@ -49,6 +49,12 @@ EXPECTED = {
     "merged_header.xlsx": ("error", r"names columns the file does not have.*Open questions"),
     "hidden_sheet.xlsx": ("ok", None, 8),
     "formulas.xlsx": ("quarantine", r"spreadsheet formula", 8),
+    "duplicate_header.csv": ("ok", None, 15),  # 5 respondents x 3 answer columns
+    "stray_quote.csv": ("ok", None, 12),  # the swallowed rows are rows again
+    "utf16_no_bom.csv": ("ok", None, 10),
+    "pdf_renamed.csv": ("error", r"its content is a PDF document"),
+    "docx_renamed.csv": ("error", r"its content is a Word document \(\.docx\)"),
+    "merged_cell_header.xlsx": ("ok", None, 12),  # 4 respondents x 3 answer columns
 }
 
 
@@ -87,6 +93,18 @@ def test_hostile_file_gives_clear_error_or_quarantine(corpus, name):
             assert (data.quarantine[S.SOURCE_ROW] >= 1).all()
         else:
             assert data.quarantine.empty
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e[0] != "error"))
+def test_hostile_file_conserves_against_the_source(corpus, name):
+    from cls_text.ingest.census import check_against_source, output_counts
+
+    cfg = CFG_ONE_Q if name in ("wide.csv", "scalar_records.json") else CFG
+    data = pipeline.ingest_wave([corpus[name]], cfg, wave="W1")
+    counts = output_counts(
+        data.long, data.quarantine, name, respondents_in=data.files[0].respondents_in
+    )
+    check_against_source(corpus[name], cfg, counts)
 
 
 def test_hidden_sheet_is_skipped_and_formulas_never_reach_text(corpus):

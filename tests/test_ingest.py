@@ -10,6 +10,12 @@ from cls_text.ingest.chunks import ingest_wave
 from cls_text.ingest.columns import detect_column_map
 from cls_text.ingest.long import make_quote_id, to_long
 from cls_text.io.readers import read_table
+from cls_text.pii.pseudonym import key_file, load_key, pseudonymise_id
+
+
+def pid(raw: str) -> str:
+    """The pseudonym a raw respondent id gets in the outputs of a test run."""
+    return pseudonymise_id(raw, load_key(key_file()))
 
 
 def test_wide_to_long_and_quarantine(wide_csv, wide_config):
@@ -22,11 +28,11 @@ def test_wide_to_long_and_quarantine(wide_csv, wide_config):
     reasons = q.set_index([S.SOURCE_ROW, S.QUESTION])[S.REASON]
     assert "missing respondent id" in reasons[(4, "What worked well?")]
     assert "already appears at row 3" in reasons[(5, "What could be better?")]
-    r1 = long[long[S.RESPONDENT_ID] == "R1"].set_index(S.QUESTION)
+    r1 = long[long[S.RESPONDENT_ID] == pid("R1")].set_index(S.QUESTION)
     assert r1.loc["What worked well?", S.RESPONDENT_TYPE] == "staff"
     assert r1.loc["What worked well?", S.DATE] == "2026-03-14"  # UK day-first
     assert bool(r1.loc["What could be better?", S.NON_SUBSTANTIVE]) is True
-    r3 = long[long[S.RESPONDENT_ID] == "R3"]
+    r3 = long[long[S.RESPONDENT_ID] == pid("R3")]
     assert r3[S.DUPLICATE_ANSWER].tolist() == [False, True]
     assert "bad_date" in r3[S.FLAGS].iloc[0]
     assert r3[S.RESPONDENT_TYPE].iloc[0] == "staff"  # canonical synonym
@@ -49,7 +55,7 @@ def test_quote_id_is_stable_and_independent_of_row_order(tmp_path, wide_config):
     assert make_quote_id("W", "R1", "q") != make_quote_id("W2", "R1", "q")
 
 
-def test_long_text_and_wrong_type_are_quarantined(tmp_path):
+def test_long_text_is_kept_and_flagged_wrong_type_is_quarantined(tmp_path):
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -63,11 +69,12 @@ def test_long_text_and_wrong_type_are_quarantined(tmp_path):
     wb.save(path)
     cfg = PipelineConfig(columns=ColumnMap(id="ID", questions=("Comments",)), max_text_chars=40)
     res = to_long(read_table(path), cfg, wave="W")
-    assert res.long[S.RESPONDENT_ID].tolist() == ["a"]
+    assert res.long[S.RESPONDENT_ID].tolist() == [pid("a"), pid("c")]
+    assert res.long[S.LONG_ANSWER].tolist() == [False, True]
+    assert res.long[S.FLAGS].tolist() == ["", "long_answer"]
     reasons = dict(zip(res.quarantine[S.RESPONDENT_ID], res.quarantine[S.REASON], strict=True))
-    assert "expected text in column 'Comments', got int" in reasons["b"]
-    assert "over the limit of 40" in reasons["c"]
-    assert "formula" in reasons["d"]
+    assert reasons[pid("b")] == "expected text in column 'Comments', got int (2 characters)"
+    assert "formula" in reasons[pid("d")]
     assert set(res.quarantine[S.COLUMN]) == {"Comments"}
 
 

@@ -34,6 +34,7 @@ from cls_text.ingest.long import QUARANTINE_COLUMNS, _as_text, to_long
 from cls_text.ingest.text import flag_answers
 from cls_text.ingest.validate import validate_long
 from cls_text.io.readers import _NUL_MARK, RawTable, iter_csv, read_table
+from cls_text.io.sniff import utf16_without_bom
 
 #: Default data rows per chunk (a chunk's tagged frame takes ~100 MB).
 DEFAULT_CHUNK_ROWS = 50_000
@@ -63,8 +64,10 @@ def _utf8_encoding(path: Path, encoding: str | None) -> str | None:
         return encoding
     decoder = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(64 * 1024)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return None
+        if utf16_without_bom(head) is not None:  # valid UTF-8 bytes, yet UTF-16 text
             return None
         bom = head.startswith(codecs.BOM_UTF8)
         fh.seek(0)
@@ -122,7 +125,25 @@ def raw_chunks(path: str | Path, cfg: PipelineConfig, chunk_rows: int) -> Iterat
             whole.row_numbers[start:stop],
             {k - start: v for k, v in whole.row_problems.items() if start <= k < stop},
             whole.encoding,
+            whole.source_headers,
         )
+
+
+@dataclass(frozen=True)
+class SourceShape:
+    """How a file was read, for the census that checks it (:mod:`cls_text.ingest.census`).
+
+    Attributes:
+        column_map: The column map used (configured or detected).
+        header_rows: Rows at the top that were header (more than 1 when a tool's extra header
+            rows were folded).
+        positions: The question columns' positions in the file when headers were folded or an
+            id column added (None: match the questions by name).
+    """
+
+    column_map: ColumnMap
+    header_rows: int = 1
+    positions: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -138,6 +159,7 @@ class WaveReader:
     cfg: PipelineConfig
     wave: str | None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    sources: dict[str, SourceShape] = field(default_factory=dict)  # file name -> how it was read
     _earlier_files: set[str] = field(default_factory=set)  # quote ids of earlier files
 
     def chunks(self, path: Path, report: FileReport) -> Iterator[Chunk]:
@@ -147,9 +169,14 @@ class WaveReader:
         this_file: set[str] = set()
         shape: _Shape | None = None
         for raw in raw_chunks(path, self.cfg, self.chunk_rows):
+            first = shape is None
+            unfolded = raw.row_numbers[0] if raw.row_numbers else 0
             raw, shape = _in_export_shape(raw, shape)
             if column_map is None:
                 column_map, report.detected_map = detect_column_map(raw)
+            if first:
+                folded = (raw.row_numbers[0] - unfolded) if raw.row_numbers else 0
+                self.sources[path.name] = _source_shape(raw, column_map, folded, shape.added_id)
             id_col = resolve_columns(raw, column_map)["id"]
             again = _repeated_ids(raw, id_col, first_row)
             res = to_long(raw, self.cfg, wave=self.wave, column_map=column_map)
@@ -186,6 +213,7 @@ class _Shape:
 
     headers: tuple[str, ...]
     added_id: bool
+    changed: bool
 
 
 def _in_export_shape(raw: RawTable, shape: _Shape | None) -> tuple[RawTable, _Shape]:
@@ -198,12 +226,25 @@ def _in_export_shape(raw: RawTable, shape: _Shape | None) -> tuple[RawTable, _Sh
         prepared = prepare_export(raw)
         columns = tuple(str(c) for c in prepared.frame.columns)
         added = ROW_ID_COLUMN in columns and ROW_ID_COLUMN not in raw.frame.columns
-        return prepared, _Shape(columns, added)
+        return prepared, _Shape(columns, added, prepared is not raw)
+    if not shape.changed:
+        return raw, shape
     frame = raw.frame.copy()
     frame.columns = [c for c in shape.headers if not (shape.added_id and c == ROW_ID_COLUMN)]
     if shape.added_id:
         frame.insert(0, ROW_ID_COLUMN, [str(n) for n in raw.row_numbers])
     return RawTable(raw.path, frame, raw.row_numbers, raw.row_problems, raw.encoding), shape
+
+
+def _source_shape(raw: RawTable, cm: ColumnMap, folded: int, added_id: bool) -> SourceShape:
+    if not folded and not added_id:
+        return SourceShape(cm)
+    cols = resolve_columns(raw, cm)
+    headers = [str(c) for c in raw.frame.columns]
+    positions = tuple(
+        headers.index(cols[f"question:{i}"]) - int(added_id) for i in range(len(cm.questions))
+    )
+    return SourceShape(cm, 1 + folded, positions)
 
 
 def _repeated_ids(raw: RawTable, id_col: str, first_row: dict[str, int]) -> dict[int, str]:
@@ -243,7 +284,7 @@ def _mark_repeats(
     hit = quarantine[S.SOURCE_ROW].isin(list(rows))
     quarantine = quarantine.copy()
     quarantine.loc[hit, S.REASON] = [
-        f"respondent id '{rows[r]}' already appears at row {first_row[rows[r]]} of this "
+        f"respondent id already appears at row {first_row[rows[r]]} of this "
         "file (duplicated respondent; the first row is kept)"
         for r in quarantine.loc[hit, S.SOURCE_ROW]
     ]

@@ -109,7 +109,9 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
     id_col = None
     for col in df.columns:
         if _ID_NAME.search(col.strip()):
-            vals = df[col].map(lambda v: str(v).strip())
+            # object dtype: a cell may hold a lone surrogate (undecodable bytes), which the
+            # Arrow-backed text dtype cannot store
+            vals = pd.Series([str(v).strip() for v in df[col]], dtype=object)
             filled = vals[vals != ""]
             # Real exports hold the odd blank or duplicated id; those rows go to quarantine.
             if len(filled) >= 0.8 * len(vals) and (

@@ -27,6 +27,8 @@ from cls_text.ingest.columns import (
 )
 from cls_text.ingest.text import normalize_text
 from cls_text.io.readers import Formula, RawTable
+from cls_text.pii import RedactionConfig, Redactor, redact_cell
+from cls_text.pii.pseudonym import clean_id, key_file, load_key, pseudonymise_id
 
 _CANONICAL_TYPES = {
     "staff": "staff",
@@ -62,6 +64,8 @@ class IngestResult:
     detected: list[str] = field(default_factory=list)
     respondents_in: int = 0
     answers_in: int = 0
+    #: Non-empty answer cells accounted for (long table and quarantine together).
+    answers_filled: int = 0
 
 
 def make_quote_id(wave: str, respondent_id: str, question: str) -> str:
@@ -92,6 +96,13 @@ def _as_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _meta(value: object) -> object:
+    """A metadata cell for redaction: numbers stay numbers (redacted as such), text trimmed."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return _as_text(value)
+
+
 def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, bool]:
     if not raw_value:
         return "other", False
@@ -104,18 +115,88 @@ def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, b
     return "other", True
 
 
-def _answer_problem(value: object, max_chars: int, column: str) -> str | None:
+#: Longer cells cannot be read as one answer (spaCy's limit on one text; a pasted document or
+#: a broken export): the only length that is quarantined. ``max_text_chars`` only flags.
+MAX_READABLE_CHARS = 1_000_000
+#: Quarantined cell text is redacted, then cut to this many characters.
+QUARANTINE_TEXT_CHARS = 200
+
+
+def _answer_problem(value: object, column: str) -> str | None:
+    """Why a cell cannot be an answer: its type, length and column, never its content."""
     if isinstance(value, Formula):
         return f"cell in column '{column}' holds a spreadsheet formula, not an answer"
     if isinstance(value, bool) or not isinstance(value, str):
         kind = type(value).__name__
-        return f"expected text in column '{column}', got {kind} {str(value)[:40]!r}"
-    if len(value) > max_chars:
+        return f"expected text in column '{column}', got {kind} ({len(str(value))} characters)"
+    if len(value) > MAX_READABLE_CHARS:
         return (
-            f"answer in column '{column}' is {len(value):,} characters long, over the limit of "
-            f"{max_chars:,} (max_text_chars)"
+            f"answer in column '{column}' is {len(value):,} characters long, more than one "
+            f"answer can hold ({MAX_READABLE_CHARS:,}); split it or export it again"
         )
     return None
+
+
+@dataclass
+class _Context:
+    """What every row of one file needs: columns, config, redactor and id key."""
+
+    raw: RawTable
+    cfg: PipelineConfig
+    cols: dict[str, str]
+    answers: list[tuple[str, str]]  # (frame column, question label)
+    wave: str | None
+    redactor: Redactor | None
+    id_key: bytes | None
+
+
+def _make_context(
+    raw: RawTable, cfg: PipelineConfig, cm: ColumnMap, cols: dict[str, str], wave: str | None
+) -> _Context:
+    rcfg = RedactionConfig.model_validate(cfg.redaction)
+    redactor = Redactor(rcfg.model_copy(update={"pseudonymise": False})) if rcfg.enabled else None
+    key = load_key(key_file(rcfg.id_key_file)) if rcfg.pseudonymise_ids else None
+    return _Context(raw, cfg, cols, answer_columns(raw, cm, cols), wave, redactor, key)
+
+
+def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[tuple[str, str]]:
+    """Every ``(column, question label)`` to melt, in file order.
+
+    A question whose header appears more than once (two columns with one header, or a merged
+    header cell over several columns) melts every such column: the first keeps the question's
+    label, each other one its own internal name (``What worked well? (2)``).
+    """
+    names = list(raw.frame.columns)
+    headers = raw.source_headers if len(raw.source_headers) == len(names) else names
+    mapped = {cols[f"question:{i}"]: q for i, q in enumerate(cm.questions)}
+    wanted = {norm_header(q) for q in cm.questions}
+    wanted |= {norm_header(headers[names.index(c)]) for c in mapped}
+    out = []
+    for name, header in zip(names, headers, strict=True):
+        if name in mapped:
+            out.append((name, mapped[name]))
+        elif norm_header(header) in wanted and name not in cols.values():
+            out.append((name, name))
+    return out
+
+
+def _row_id(ctx: _Context, value: object) -> tuple[str, str, str | None]:
+    """``(raw id, output id, problem)``: the output id is the pseudonym when that is on."""
+    id_col = ctx.cols["id"]
+    if isinstance(value, Formula):
+        return "", "", f"respondent id in column '{id_col}' is a spreadsheet formula, not an id"
+    rid = clean_id(_as_text(value))
+    if not rid:
+        return "", "", f"missing respondent id in column '{id_col}'"
+    out = pseudonymise_id(rid, ctx.id_key) if ctx.id_key is not None else rid
+    return rid, out, None
+
+
+def _redacted(ctx: _Context, value: object, max_chars: int | None = None) -> str:
+    if ctx.redactor is None:
+        text = _as_text(value) if not isinstance(value, str) else value
+        return text[:max_chars] if max_chars is not None else text
+    return redact_cell(value, ctx.redactor, max_chars=max_chars)
 
 
 def to_long(
@@ -127,9 +208,12 @@ def to_long(
 ) -> IngestResult:
     """Melt one raw wide table into the long table and its quarantine.
 
+    Respondent ids leave as pseudonyms (:mod:`cls_text.pii.pseudonym`) and free-text metadata
+    (site) and quarantined cells leave redacted, so nothing downstream sees them raw.
+
     Args:
         raw: The file as read.
-        cfg: Pipeline config (column map, respondent-type values, text limit).
+        cfg: Pipeline config (column map, respondent-type values, text limit, redaction).
         wave: Wave label; used when the map names no wave column (or a row's wave cell is blank).
         column_map: Overrides ``cfg.columns``; when both are None the map is detected.
 
@@ -146,71 +230,96 @@ def to_long(
         raise InputFileError(
             raw.path, "no wave is known.", "pass --wave (e.g. --wave 2026-W1) or map a wave column."
         )
-    frame = raw.frame
-    questions = [cols[f"question:{i}"] for i in range(len(cm.questions))]
+    ctx = _make_context(raw, cfg, cm, cols, wave)
     long_rows: list[dict[str, object]] = []
     quarantine: list[dict[str, object]] = []
     seen_ids: dict[str, int] = {}
-    file_name = raw.path.name
-    position = {name: i for i, name in enumerate(frame.columns)}
-    for pos, values in enumerate(frame.to_numpy(dtype=object)):
+    position = {name: i for i, name in enumerate(raw.frame.columns)}
+    for pos, values in enumerate(raw.frame.to_numpy(dtype=object)):
         if pos in raw.row_problems:  # undecodable bytes arrive as lone surrogates: mark them
             values = [_mark_surrogates(v) for v in values]
-        row = {name: values[i] for name, i in position.items() if name in cols.values()}
-        row_no = raw.row_numbers[pos]
-        rid = _as_text(row[cols["id"]])
-        rtype_raw = _as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
-        rtype, unmapped = _respondent_type(rtype_raw, cfg.respondent_type_values)
-        row_wave = _as_text(row[cols["wave"]]) if "wave" in cols else ""
-        base = {
-            S.RESPONDENT_ID: rid,
-            S.RESPONDENT_TYPE: rtype,
-            S.SITE: _as_text(row[cols["site"]]) if "site" in cols else "",
-            S.WAVE: row_wave or wave or "",
-            S.DATE: _as_text(row[cols["date"]]) if "date" in cols else "",
-            S.SOURCE_FILE: file_name,
-            S.SOURCE_ROW: row_no,
-            S.FLAGS: "unmapped_respondent_type" if unmapped else "",
-        }
-        row_reason, row_column = raw.row_problems.get(pos), ""
-        if row_reason is None and not rid:
-            row_reason, row_column = f"missing respondent id in column '{cols['id']}'", cols["id"]
-        if row_reason is None and rid in seen_ids:
-            row_reason = (
-                f"respondent id '{rid}' already appears at row {seen_ids[rid]} of this file "
-                "(duplicated respondent; the first row is kept)"
-            )
-            row_column = cols["id"]
-        if row_reason is None:
-            seen_ids[rid] = row_no
-        for qcol, question in zip(questions, cm.questions, strict=True):
-            value = row[qcol]
-            rec = dict(base, **{S.QUESTION: question})
-            reason, column = row_reason, row_column
-            if reason is None:
-                reason = _answer_problem(value, cfg.max_text_chars, qcol)
-                column = qcol
-            if reason is not None:
-                text = value.text if isinstance(value, Formula) else value
-                rec[S.TEXT] = str(text)[:200] if text is not None else ""
-                rec[S.QUOTE_ID] = make_quote_id(str(rec[S.WAVE]), rid, question) if rid else ""
-                rec[S.REASON] = reason
-                rec[S.COLUMN] = column
-                quarantine.append(rec)
-                continue
-            rec[S.TEXT] = normalize_text(str(value))
-            rec[S.QUOTE_ID] = make_quote_id(str(rec[S.WAVE]), rid, question)
-            long_rows.append(rec)
+        row = {name: values[i] for name, i in position.items()}
+        base, row_reason, row_column = _row_base(ctx, pos, row, seen_ids)
+        for qcol, question in ctx.answers:
+            rec = _melt_cell(ctx, dict(base, **{S.QUESTION: question}), row[qcol], qcol)
+            if row_reason is not None:  # the whole row is unusable: every answer goes
+                rec[S.TEXT] = _redacted(ctx, row[qcol], QUARANTINE_TEXT_CHARS)
+                rec[S.REASON], rec[S.COLUMN] = row_reason, row_column
+            (quarantine if S.REASON in rec else long_rows).append(rec)
     long = _normalise_dates(pd.DataFrame(long_rows, columns=_LONG_INGEST_COLUMNS))
+    long[S.LONG_ANSWER] = long[S.LONG_ANSWER].astype(bool)
     q = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
+    n_filled = int(long[S.TEXT].ne("").sum() + q[S.TEXT].ne("").sum())
     return IngestResult(
         long=long,
         quarantine=q,
         column_map=cm,
         detected=detected,
-        respondents_in=len(frame),
-        answers_in=len(frame) * len(questions),
+        respondents_in=len(raw.frame),
+        answers_in=len(raw.frame) * len(ctx.answers),
+        answers_filled=n_filled,
     )
+
+
+def duplicate_id_reason(first_row: int) -> str:
+    """The quarantine reason of a repeated respondent (the id itself is never in a reason)."""
+    return (
+        f"respondent id already appears at row {first_row} of this file "
+        "(duplicated respondent; the first row is kept)"
+    )
+
+
+def _melt_cell(
+    ctx: _Context, rec: dict[str, object], value: object, column: str
+) -> dict[str, object]:
+    """One answer record: kept (flagged ``long_answer`` when long) or quarantined with a reason."""
+    rec[S.QUOTE_ID] = _quote_id(rec, str(rec[S.QUESTION]))
+    reason = _answer_problem(value, column)
+    if reason is not None:
+        rec[S.TEXT] = _redacted(ctx, value, QUARANTINE_TEXT_CHARS)
+        rec[S.REASON], rec[S.COLUMN] = reason, column
+        return rec
+    text = normalize_text(str(value))
+    rec[S.TEXT] = text
+    rec[S.LONG_ANSWER] = len(text) > ctx.cfg.max_text_chars
+    if rec[S.LONG_ANSWER]:
+        rec[S.FLAGS] = ";".join(filter(None, [str(rec[S.FLAGS]), "long_answer"]))
+    return rec
+
+
+def _quote_id(rec: dict[str, object], question: str) -> str:
+    rid = str(rec[S.RESPONDENT_ID])
+    return make_quote_id(str(rec[S.WAVE]), rid, question) if rid else ""
+
+
+def _row_base(
+    ctx: _Context, pos: int, row: dict[str, object], seen_ids: dict[str, int]
+) -> tuple[dict[str, object], str | None, str]:
+    """The metadata every answer of one row shares, and why the whole row is quarantined."""
+    cols, raw = ctx.cols, ctx.raw
+    row_no = raw.row_numbers[pos]
+    rid, out_id, id_problem = _row_id(ctx, row[cols["id"]])
+    rtype_raw = _as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
+    rtype, unmapped = _respondent_type(rtype_raw, ctx.cfg.respondent_type_values)
+    row_wave = _as_text(row[cols["wave"]]) if "wave" in cols else ""
+    base: dict[str, object] = {
+        S.RESPONDENT_ID: out_id,
+        S.RESPONDENT_TYPE: rtype,
+        S.SITE: _redacted(ctx, _meta(row[cols["site"]])) if "site" in cols else "",
+        S.WAVE: row_wave or ctx.wave or "",
+        S.DATE: _as_text(row[cols["date"]]) if "date" in cols else "",
+        S.SOURCE_FILE: raw.path.name,
+        S.SOURCE_ROW: row_no,
+        S.FLAGS: "unmapped_respondent_type" if unmapped else "",
+    }
+    row_reason, row_column = raw.row_problems.get(pos), ""
+    if row_reason is None and id_problem is not None:
+        row_reason, row_column = id_problem, cols["id"]
+    if row_reason is None and rid in seen_ids:
+        row_reason, row_column = duplicate_id_reason(seen_ids[rid]), cols["id"]
+    if row_reason is None:
+        seen_ids[rid] = row_no
+    return base, row_reason, row_column
 
 
 def _normalise_dates(long: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +347,7 @@ def _normalise_dates(long: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_LONG_INGEST_COLUMNS = [
+_BASE_COLUMNS = [
     S.QUOTE_ID,
     S.RESPONDENT_ID,
     S.RESPONDENT_TYPE,
@@ -251,4 +360,5 @@ _LONG_INGEST_COLUMNS = [
     S.SOURCE_ROW,
     S.FLAGS,
 ]
-QUARANTINE_COLUMNS = [*_LONG_INGEST_COLUMNS, S.REASON, S.COLUMN]
+_LONG_INGEST_COLUMNS = [*_BASE_COLUMNS, S.LONG_ANSWER]
+QUARANTINE_COLUMNS = [*_BASE_COLUMNS, S.REASON, S.COLUMN]

@@ -29,6 +29,7 @@ LONG_SCHEMA = pa.DataFrameSchema(
         S.SOURCE_ROW: pa.Column(int, pa.Check.ge(1)),
         S.NON_SUBSTANTIVE: pa.Column(bool),
         S.DUPLICATE_ANSWER: pa.Column(bool),
+        S.LONG_ANSWER: pa.Column(bool),
         S.FLAGS: pa.Column(str),
     },
     strict=False,

@@ -15,23 +15,19 @@ import codecs
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from cls_text.errors import InputFileError
+from cls_text.io.sniff import sniff_binary, utf16_without_bom
 
 SUPPORTED = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 #: Largest cell the CSV reader accepts before it stops parsing (cells over the configured text
 #: limit are quarantined later; this only guards the parser).
 _FIELD_LIMIT = 64 * 1024 * 1024
-#: An XLSX whose parts unpack to more than this is refused (zip bombs).
-MAX_XLSX_UNPACKED = 512 * 1024 * 1024
-_MAX_RATIO = 200  # unpacked/packed for one member; real sheets stay far below this
 _NUL_MARK = "\ufffe"  # a noncharacter standing in for NUL while parsing
 
 
@@ -53,6 +49,8 @@ class RawTable:
             the 1-based record number).
         row_problems: Data-row position -> reason the whole row cannot be used.
         encoding: The text encoding used (CSV/JSON only).
+        source_headers: The header of each column of ``frame`` as the file writes it (two
+            columns may share one; ``frame`` names the second ``X (2)``).
     """
 
     path: Path
@@ -60,6 +58,7 @@ class RawTable:
     row_numbers: list[int]
     row_problems: dict[int, str] = field(default_factory=dict)
     encoding: str | None = None
+    source_headers: list[str] = field(default_factory=list)
 
 
 def read_table(
@@ -83,9 +82,13 @@ def read_table(
     if p.stat().st_size == 0:
         raise InputFileError(p, "the file is empty (0 bytes).", "re-export the survey.")
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(p, sheet)
+        _refuse_binary(p, p.read_bytes()[:16], allow_zip=True)
+        from cls_text.io.xlsx import read_xlsx
+
+        table = read_xlsx(p, sheet)
     else:
         data = p.read_bytes()
+        _refuse_binary(p, data, allow_zip=False)
         enc, text = decode_bytes(data, encoding, path=p)
         if suffix in (".json", ".jsonl", ".ndjson"):
             table = _read_json(p, text, lines=suffix != ".json")
@@ -99,6 +102,19 @@ def read_table(
             p, "it has a header row but no data rows.", "check the export includes responses."
         )
     return table
+
+
+def _refuse_binary(path: Path, data: bytes, *, allow_zip: bool) -> None:
+    """Raise when the bytes are a binary format other than the one the suffix promises."""
+    if allow_zip and data.startswith(b"PK"):
+        return
+    kind = sniff_binary(data)
+    if kind is None:
+        return
+    fix = "open it and export the survey responses as CSV UTF-8 or XLSX."
+    if kind.startswith("an Excel workbook"):
+        fix = "rename it to .xlsx (it is a workbook), or export it as CSV."
+    raise InputFileError(path, f"it is not a '{path.suffix}' file: its content is {kind}.", fix)
 
 
 def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str, str]:
@@ -121,6 +137,8 @@ def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str,
         return "utf-8-sig", data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="surrogateescape")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", data.decode("utf-16", errors="surrogateescape")
+    if (utf16 := utf16_without_bom(data)) is not None:
+        return utf16, data.decode(utf16, errors="replace")
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError:
@@ -146,7 +164,8 @@ def _row_problem(values: list[object]) -> str | None:
     return None
 
 
-def _unique_headers(headers: Sequence[object]) -> list[str]:
+def unique_headers(headers: Sequence[object]) -> list[str]:
+    """Column names for a header row: blanks become ``column_N``, repeats ``X (2)``."""
     out: list[str] = []
     seen: dict[str, int] = {}
     for i, h in enumerate(headers):
@@ -200,7 +219,8 @@ def iter_csv(
     except csv.Error:
         dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
     csv.field_size_limit(_FIELD_LIMIT)
-    reader = csv.reader(lines, dialect)
+    consumed: list[str] = []  # the physical lines of the record being parsed
+    reader = csv.reader(_tee_lines(lines, consumed), dialect)
     try:
         header = next(reader)
     except StopIteration:
@@ -209,6 +229,7 @@ def iter_csv(
         raise InputFileError(
             path, f"the header cannot be parsed ({err}).", "re-export as CSV."
         ) from None
+    consumed.clear()
     for col_no, name in enumerate(header, start=1):
         if _has_surrogates(name):
             raise InputFileError(
@@ -217,7 +238,8 @@ def iter_csv(
                 "in UTF-8 or Windows-1252.",
                 "re-export the survey as CSV UTF-8.",
             )
-    names = _unique_headers(list(header))
+    names = unique_headers(list(header))
+    sources = [str(h).strip() for h in header]
     width = len(names)
     rows: list[list[object]] = []
     numbers: list[int] = []
@@ -228,19 +250,18 @@ def iter_csv(
         frame = (
             pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
         )
-        return RawTable(path, frame, numbers, problems, encoding)
+        return RawTable(path, frame, numbers, problems, encoding, sources)
 
     try:
-        for record_no, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines carry nothing and are not rows
+        for record_no, row, why in _records(reader, consumed, dialect, width):
             pos = len(rows)
             numbers.append(record_no)  # the row number a spreadsheet shows (header = 1)
-            if len(row) != width:
-                problems[pos] = f"row has {len(row)} fields but the header has {width}"
-                row = (row + [""] * width)[:width]
-            rows.append(list(row))
-            if pos not in problems and (why := _row_problem(rows[-1])):
+            if why is None and len(row) != width:
+                why = f"row has {len(row)} fields but the header has {width}"
+            rows.append((list[object](row) + [""] * width)[:width])
+            if why is None:
+                why = _row_problem(rows[-1])
+            if why is not None:
                 problems[pos] = why
             if chunk_rows is not None and len(rows) == chunk_rows:
                 yield table()
@@ -256,100 +277,65 @@ def iter_csv(
         yield table()
 
 
-def _check_zip(path: Path) -> None:
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise InputFileError(
-            path, "it is not a valid XLSX workbook (not a zip archive).", "re-save it from Excel."
-        ) from None
-    with zf:
-        total = 0
-        for info in zf.infolist():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_XLSX_UNPACKED or (info.file_size > 10_000_000 and ratio > _MAX_RATIO):
-                raise InputFileError(
-                    path,
-                    "it unpacks to far more data than a survey export holds (a zip bomb or a "
-                    "corrupted workbook); it was not opened.",
-                    "export the survey again, or as CSV.",
-                )
-        if "xl/workbook.xml" not in zf.namelist():
-            raise InputFileError(path, "it is a zip file but not an XLSX workbook.", "re-save it.")
+def _tee_lines(lines: Iterable[str], consumed: list[str]) -> Iterator[str]:
+    """Pass ``lines`` on, keeping each in ``consumed`` (the caller clears it per record)."""
+    for line in lines:
+        consumed.append(line)
+        yield line
 
 
-def _cell_value(cell: object) -> object:
-    value = getattr(cell, "value", None)
-    if getattr(cell, "data_type", None) == "f" or (
-        isinstance(value, str) and getattr(cell, "data_type", "s") == "f"
-    ):
-        return Formula(str(value))
-    if isinstance(value, datetime):
-        return (
-            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None:
-        return ""
-    return value
+def _records(
+    reader: Iterator[list[str]], consumed: list[str], dialect: object, width: int
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """Yield ``(row number, fields, problem)`` for every non-blank record.
+
+    A record that spans several physical lines yet has the wrong number of fields, or whose
+    every line is a full row by itself, is a stray opening quote that swallowed the rows after
+    it: each of its lines is parsed on its own (see :func:`split_swallowed`), so every
+    respondent it hid is a row again (or a quarantined row with the reason).
+    """
+    row_no = 1
+    for row in reader:
+        lines, consumed[:] = list(consumed), []
+        parts: list[tuple[list[str], str | None]] = [(row, None)]
+        if len(lines) > 1:
+            split = split_swallowed(lines, dialect, width)
+            # A well-formed multi-line answer splits into lines of the wrong width; a stray
+            # quote in the last column leaves a record of the right width whose lines are rows.
+            if len(row) != width or not any(why for _, why in split):
+                parts = split
+        for fields, why in parts:
+            row_no += 1
+            if any(cell.strip() for cell in fields):  # blank lines carry nothing
+                yield row_no, fields, why
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
-    import openpyxl
+def split_swallowed(
+    lines: list[str], dialect: object, width: int
+) -> list[tuple[list[str], str | None]]:
+    """Re-read the physical lines of a record a stray quote ran together, one line each.
 
-    _check_zip(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as err:  # openpyxl raises many types for broken workbooks
-        raise InputFileError(
-            path, f"the workbook cannot be opened ({err}).", "re-save it."
-        ) from None
-    try:
-        if sheet is None:
-            visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-            if not visible:
-                raise InputFileError(path, "it has no visible sheet.", "unhide the data sheet.")
-            ws = visible[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(wb.worksheets):
-                raise InputFileError(
-                    path,
-                    f"sheet index {sheet} does not exist.",
-                    f"use 0..{len(wb.worksheets) - 1}.",
-                )
-            ws = wb.worksheets[sheet]
-        else:
-            if sheet not in wb.sheetnames:
-                raise InputFileError(
-                    path, f"it has no sheet '{sheet}'.", f"use one of {wb.sheetnames}."
-                )
-            ws = wb[sheet]
-        rows_iter = ws.iter_rows()
-        header_cells = next(rows_iter, None)
-        if header_cells is None:
-            raise InputFileError(path, f"sheet '{ws.title}' is empty.", "check the export.")
-        names = _unique_headers([_cell_value(c) or None for c in header_cells])
-        width = len(names)
-        rows: list[list[object]] = []
-        numbers: list[int] = []
-        problems: dict[int, str] = {}
-        for excel_row, cells in enumerate(rows_iter, start=2):
-            values = [_cell_value(c) for c in cells]
-            if not any(v != "" for v in values):
-                continue
-            if len(values) > width:
-                if any(v != "" for v in values[width:]):
-                    problems[len(rows)] = "row has values beyond the last header column"
-                values = values[:width]
-            values += [""] * (width - len(values))
-            rows.append(values)
-            numbers.append(excel_row)
-    finally:
-        wb.close()
-    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
-    return RawTable(path, frame, numbers, problems)
+    A line is parsed with the file's dialect, else with quotes taken literally (the stray
+    quote's own line). A line that has the header's width either way is a recovered row;
+    one that has not is returned with the problem to quarantine it under.
+    """
+    out: list[tuple[list[str], str | None]] = []
+    delimiter = str(getattr(dialect, "delimiter", ","))
+    for line in lines:
+        text = line.rstrip("\r\n")
+        fields = next(csv.reader([text], dialect), [])  # type: ignore[arg-type]
+        if len(fields) != width:
+            literal = next(csv.reader([text], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+            if len(literal) == width or len(fields) < width:
+                fields = literal
+        why = None
+        if len(fields) != width:
+            why = (
+                f"row has {len(fields)} fields but the header has {width}, inside a quoted "
+                "field that a stray quote left open"
+            )
+        out.append((fields, why))
+    return out
 
 
 def _read_json(path: Path, text: str, *, lines: bool) -> RawTable:

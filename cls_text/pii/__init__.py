@@ -12,10 +12,12 @@ Examples:
 from __future__ import annotations
 
 from cls_text.pii.config import DEFAULT_ALLOW_LIST, ENTITY_TYPES, EntityType, RedactionConfig
+from cls_text.pii.pseudonym import key_file, load_key, pseudonymise_id
 from cls_text.pii.redactor import (
     PLACEHOLDER,
     Redaction,
     Redactor,
+    redact_cell,
     redact_frame,
     redact_text,
     scrub_for_log,
@@ -29,7 +31,11 @@ __all__ = [
     "Redaction",
     "RedactionConfig",
     "Redactor",
+    "redact_cell",
     "redact_frame",
     "redact_text",
+    "key_file",
+    "load_key",
+    "pseudonymise_id",
     "scrub_for_log",
 ]

@@ -42,6 +42,11 @@ class RedactionConfig(BaseModel):
             default covers the CLS programme; a value given here *replaces* it, so add to
             ``DEFAULT_ALLOW_LIST`` rather than starting from nothing.
         types: Entity types to redact; all by default.
+        pseudonymise_ids: Replace respondent ids by keyed-hash pseudonyms in every output
+            (see :mod:`cls_text.pii.pseudonym`); on by default, also when ``enabled`` is off.
+        id_key_file: The pseudonym key's file; None = ``$CLS_TEXT_ID_KEY_FILE``, else
+            ``data/keys/respondent-id.key``. Keep it out of the outputs and back it up: the
+            same key keeps pseudonyms stable across the waves of a programme.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,6 +56,8 @@ class RedactionConfig(BaseModel):
     extra_names: list[str] = Field(default_factory=list)
     allow_list: list[str] = Field(default_factory=lambda: list(PROGRAMME_WORDS))
     types: list[EntityType] = Field(default_factory=lambda: list(ENTITY_TYPES))  # type: ignore[arg-type]
+    pseudonymise_ids: bool = True
+    id_key_file: str | None = None
 
     @field_validator("extra_names", "allow_list")
     @classmethod

@@ -11,7 +11,8 @@ No trained model is needed (none can be downloaded here). A capitalised word is 
 5. it follows a name ("Jenny McAllister", "Rose Patel").
 
 A lower-case word counts only right after a cue, when it is a first name and not a word
-("thanks to jamie").
+("thanks to jamie"), or with a lower-case surname after it, neither being a word
+("jamie mcgregor").
 
 Names that are also ordinary words (Hope, Will, May, Rose, Grace, Mark) need rule 1-3 or 5; and
 months, weekdays, nations, faiths, services (vocab.NOT_NAMES) and UK places (vocab.PLACES:
@@ -158,12 +159,36 @@ def find_names(
                 return True
         return False
 
+    def plain_word(key: str) -> bool:
+        return _is_common(gaz, key) or key in PLACES or key in NOT_NAMES
+
+    def lower_full_name(i: int) -> bool:
+        """A first name then a surname, both lower case, neither a word: jamie mcgregor."""
+        if i + 1 >= len(toks) or text[toks[i].end : toks[i + 1].start] != " ":
+            return False
+        tok, nxt = toks[i], toks[i + 1]
+        if not nxt.word.islower() or len(nxt.word) < 3 or is_protected(nxt):
+            return False
+        first, last = gaz.names.get(tok.key), _info(gaz, nxt.key)
+        return (
+            first is not None
+            and first.first
+            and not first.ambiguous
+            and last is not None
+            and last.surname
+            and not plain_word(tok.key)
+            and not plain_word(nxt.key)
+        )
+
     marked = [False] * len(toks)
     for i, tok in enumerate(toks):
         if not tok.cap:
             # "thanks to jamie": a lower-case first name right after a cue, when the name is
             # not also a word
             if tok.word.islower() and len(tok.word) > 2 and not is_protected(tok):
+                if lower_full_name(i):
+                    marked[i] = marked[i + 1] = True
+                    continue
                 info = gaz.names.get(tok.key)
                 if (
                     info is not None
@@ -250,11 +275,19 @@ def find_names(
             and ((info is not None and info.first) or not _is_common(gaz, tok.key))
         ):
             marked[i] = True
-    # a "name" followed by a facility word is a place ("Byron House", "Clifton Lane")
+
+    def titled_run(k: int) -> bool:
+        """The marked words ending at k follow a title ("Dr Moira Baxter [Surgery]")."""
+        while k > 0 and marked[k - 1] and text[toks[k - 1].end : toks[k].start] == " ":
+            k -= 1
+        return title_before(k) is not None
+
+    # a "name" followed by a facility word is a place ("Byron House", "Clifton Lane"), unless
+    # a title says it is a person's ("Dr Moira Baxter Surgery")
     for i in range(len(toks) - 1, 0, -1):
         nxt = toks[i]
         if marked[i - 1] and not marked[i] and nxt.key in FACILITY_WORDS:
-            if text[toks[i - 1].end : nxt.start] == " " and title_before(i - 1) is None:
+            if text[toks[i - 1].end : nxt.start] == " " and not titled_run(i - 1):
                 k = i - 1
                 while k >= 0 and marked[k] and title_before(k) is None:
                     marked[k] = False

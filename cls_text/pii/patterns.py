@@ -145,8 +145,17 @@ def find_health_numbers(text: str) -> list[Span]:
 
 # --- National Insurance numbers, postcodes ----------------------------------------------------
 _NI = re.compile(
-    r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r" ?\d{2} ?\d{2} ?\d{2}(?: ?[A-D])?(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?:(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)"
+    r" ?\d{2} ?\d{2} ?\d{2}(?: ?[A-D])?(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+#: Any NI-shaped token: two letters, six digits, an optional letter (prefix not checked).
+_NI_SHAPE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2}(?: ?[A-Z])?(?![A-Za-z0-9])", re.IGNORECASE
+)
+_NI_CUE = re.compile(
+    r"(?:\bNI\b|\bN\.I\.|national\s+insurance)\s*(?:no\.?|num(?:ber)?|#)?\s*(?:is|was|:|-)?\s*$",
+    re.IGNORECASE,
 )
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
@@ -155,8 +164,21 @@ _POSTCODE = re.compile(
 
 
 def find_ni_numbers(text: str) -> list[Span]:
-    """National Insurance numbers (``QQ 12 34 56 C``), upper-case as HMRC writes them."""
-    return [Span(m.start(), m.end(), "NI_NO") for m in _NI.finditer(text)]
+    """National Insurance numbers (``AB 12 34 56 C``, ``pr 45 67 89 d``, the ``QQ`` specimen).
+
+    Upper case with an issued prefix always counts; lower or mixed case needs the final
+    letter (A-D) so that "at 12 34 56" stays. Recall first: after a cue ("NI", "national
+    insurance number") any token of the shape counts, issued prefix or not.
+    """
+    spans = {}
+    for m in _NI.finditer(text):
+        token = m.group()
+        if token.isupper() or token[-1].upper() in "ABCD" and token[-1].isalpha():
+            spans[m.start()] = Span(m.start(), m.end(), "NI_NO")
+    for m in _NI_SHAPE.finditer(text):
+        if m.start() not in spans and _NI_CUE.search(text[max(0, m.start() - 40) : m.start()]):
+            spans[m.start()] = Span(m.start(), m.end(), "NI_NO")
+    return sorted(spans.values(), key=lambda s: s.start)
 
 
 def find_postcodes(text: str) -> list[Span]:

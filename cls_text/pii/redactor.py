@@ -235,6 +235,44 @@ class Redactor:
         return result, dict(totals)
 
 
+_LONG_DIGITS = re.compile(r"(?<!\d)\d{9,13}(?!\d)")
+
+
+def redact_cell(value: object, redactor: Redactor, *, max_chars: int | None = None) -> str:
+    """Any cell as redacted text, cut to ``max_chars`` only *after* redaction.
+
+    Text is redacted as an answer is. A number a spreadsheet stored as a number is redacted as
+    its digits; a run of 9 to 13 digits left over is a phone number whose leading 0 the
+    spreadsheet dropped (or an id), so it becomes ``[PHONE]`` (recall first). JSON objects and
+    lists are redacted as their JSON text. Cutting first could leave half an e-mail address.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, (dict, list)):
+        import json
+
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(getattr(value, "text", value))
+    if max_chars is not None:
+        # Only the kept part needs redacting, plus a margin so that an identifier crossing the
+        # cut is seen whole (a 5 MB cell would otherwise take many seconds).
+        text = text[: 2 * max_chars + 200]
+    text = redactor.redact(text).text
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = _LONG_DIGITS.sub("[PHONE]", text)
+    if max_chars is not None and len(text) > max_chars:
+        text = text[:max_chars]
+        cut = text.rfind("[")
+        if cut >= 0 and "]" not in text[cut:]:
+            text = text[:cut]  # never leave half a placeholder
+    return text
+
+
 def redact_text(text: str, config: RedactionConfig | None = None) -> str:
     """Redact one text with a cached default redactor (or a one-off one for ``config``)."""
     redactor = _default_redactor() if config is None else Redactor(config)

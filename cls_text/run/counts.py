@@ -7,14 +7,18 @@ anything is published (:class:`~cls_text.errors.ConservationError`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook import Codebook
+from cls_text.config import PipelineConfig
 from cls_text.errors import ClsTextError, ConservationError
-from cls_text.ingest.chunks import Chunk
+from cls_text.ingest.census import check_against_source
+from cls_text.ingest.chunks import Chunk, SourceShape
 from cls_text.ingest.files import FileReport
 
 _KEYS = ("respondents_in", "answers_in", "tagged", "non_substantive", "quarantined")
@@ -33,6 +37,7 @@ class WaveCounts:
 
     def __init__(self) -> None:
         self.per_file: dict[str, dict[str, int]] = {}
+        self.filled: Counter[str] = Counter()  # non-empty answers per file, for the census
         self.waves: set[str] = set()
 
     def add(self, chunk: Chunk, tagged: pd.DataFrame) -> None:
@@ -51,6 +56,10 @@ class WaveCounts:
         for k, v in got.items():
             acc[k] += v
         self.waves |= set(tagged[S.WAVE]) | set(chunk.quarantine[S.WAVE])
+        q_text = chunk.quarantine[S.TEXT].astype(str)
+        self.filled[chunk.file] += int(
+            tagged[S.TEXT].astype(str).ne("").sum() + q_text.ne("").sum()
+        )
 
     def conservation(self, files: Sequence[FileReport]) -> dict[str, dict[str, int]]:
         """The per-file proof for the manifest; raises ConservationError when a file is off."""
@@ -65,6 +74,28 @@ class WaveCounts:
             _check(c, f"'{f.name}'")
             out[f.name] = c
         return out
+
+    def check_sources(
+        self, paths: Sequence[Path], cfg: PipelineConfig, sources: dict[str, SourceShape]
+    ) -> None:
+        """Prove every file's answers were accounted for against the file itself (census).
+
+        Raises:
+            ConservationError: naming the file and both counts when they differ.
+        """
+        for path in paths:
+            shape = sources.get(path.name)
+            if shape is None:  # a file with no data rows: nothing to account for
+                continue
+            counts = self.per_file[path.name] | {"answers_filled": self.filled[path.name]}
+            check_against_source(
+                path,
+                cfg,
+                counts,
+                column_map=shape.column_map,
+                header_rows=shape.header_rows,
+                positions=shape.positions,
+            )
 
     def wave_label(self, wave: str | None) -> str:
         """The run's wave label; one run processes one wave.

@@ -127,20 +127,40 @@ class Item:
 
 
 def _survey_files(folder: Path) -> list[Path]:
-    return sorted(
-        f
-        for f in folder.rglob("*")
-        if f.is_file()
-        and f.suffix.lower() in SUPPORTED
-        and not any(part.startswith((".", "~$")) for part in f.relative_to(folder).parts)
-    )
+    """Survey files under ``folder``; symlinks are never followed (see :func:`links_in`)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink())
+        for name in filenames:
+            f = here / name
+            if f.is_symlink() or not f.is_file() or f.suffix.lower() not in SUPPORTED:
+                continue
+            if any(part.startswith((".", "~$")) for part in f.relative_to(folder).parts):
+                continue
+            out.append(f)
+    return sorted(out)
 
 
-def scan(incoming: str | Path) -> dict[Path, Item]:
+def links_in(path: Path) -> list[Path]:
+    """The symlinks at or under ``path`` (not followed)."""
+    if path.is_symlink():
+        return [path]
+    found = []
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        here = Path(dirpath)
+        found += [here / n for n in (*dirnames, *filenames) if (here / n).is_symlink()]
+    return sorted(found)
+
+
+def scan(incoming: str | Path, *, refused: list[str] | None = None) -> dict[Path, Item]:
     """Snapshot the incoming folder: each visible top-level survey file or folder.
 
     Hidden names (``.x``), Office lock files (``~$x``) and partial-download suffixes are
-    skipped; a folder counts with the survey files inside it.
+    skipped; a folder counts with the survey files inside it. A symlink is never followed,
+    wherever it points (out of the folder, or back at it, which would run a wave twice): an
+    item that is or holds one is refused, and a line saying so is added to ``refused`` so the
+    flow can log it.
     """
     root = Path(incoming)
     out: dict[Path, Item] = {}
@@ -148,6 +168,13 @@ def scan(incoming: str | Path) -> dict[Path, Item]:
         return out
     for p in sorted(root.iterdir()):
         if p.name.startswith((".", "~$")):
+            continue
+        if links := links_in(p):
+            if refused is not None:
+                refused.append(
+                    f"'{p.name}' was not processed: it is or holds a symlink ('{links[0]}'); "
+                    "the watcher never follows links. Copy the files into the folder instead."
+                )
             continue
         if p.is_dir():
             files = _survey_files(p)
@@ -179,9 +206,13 @@ def find_stable(
     *,
     settle_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
+    refused: list[str] | None = None,
 ) -> list[Item]:
-    """Scan twice, ``settle_seconds`` apart, and return the items that did not change."""
-    before = scan(incoming)
+    """Scan twice, ``settle_seconds`` apart, and return the items that did not change.
+
+    Items refused for symlinks are described in ``refused`` (once per call).
+    """
+    before = scan(incoming, refused=refused)
     if not before:
         return []
     sleep(settle_seconds)
@@ -337,13 +368,18 @@ def process_ready(
     *,
     state_dir: str | Path,
     stale_after_s: float = 6 * 3600,
+    out_dir_of: Callable[[Item], Path] | None = None,
 ) -> list[Outcome]:
     """Run each new, unlocked item once with ``run(item) -> output folder``; record outcomes.
 
-    Content already ``completed`` or ``failed`` in the ledger is skipped (a failed export is
-    fixed by dropping a corrected file, which has a new sha256). A ``started`` entry whose
-    run died (lock stale) is run again. A run that raises is recorded as ``failed`` with its
-    message, and the pass goes on to the next item: one bad file never stops the watcher.
+    Content ``completed`` in the ledger is skipped. Failed is not done: content that failed is
+    not retried under the same name (it would fail again every pass), but is retried when the
+    file or folder is renamed, and a corrected file (new content) runs anyway. A ``started``
+    entry whose run died (lock stale) is run again. A run that raises is recorded as
+    ``failed`` with its message, and the pass goes on to the next item: one bad file never
+    stops the watcher. With ``out_dir_of``, a failed run also publishes nothing: outputs it
+    published before failing are rolled back to what the folder held before (see
+    :func:`keep_outputs_on_failure`).
     """
     state = Path(state_dir)
     ledger_file = ledger_path(state)
@@ -351,21 +387,74 @@ def process_ready(
     outcomes: list[Outcome] = []
     for item in items:
         sha = content_sha256(item.path)
-        seen = load_ledger(ledger_file).get(sha)
-        if seen and seen.get("status") in ("completed", "failed"):
-            outcomes.append(Outcome(item.wave, item.path.name, sha, "skipped-seen"))
+        seen = load_ledger(ledger_file).get(sha) or {}
+        status = seen.get("status")
+        if status == "completed" or (status == "failed" and seen.get("name") == item.path.name):
+            outcomes.append(Outcome(item.wave, item.path.name, sha, "skipped-seen", str(status)))
             continue
         try:
             with wave_lock(locks, item.wave, stale_after_s=stale_after_s):
-                record(ledger_file, sha, item=item, status="started")
-                try:
-                    out = run(item)
-                except Exception as err:  # noqa: BLE001 - recorded, then the next item
-                    record(ledger_file, sha, item=item, status="failed", error=str(err))
-                    outcomes.append(Outcome(item.wave, item.path.name, sha, "failed", str(err)))
-                    continue
-                record(ledger_file, sha, item=item, status="completed", out_dir=out)
-                outcomes.append(Outcome(item.wave, item.path.name, sha, "ran", out))
+                outcomes.append(_run_one(item, sha, run, ledger_file, out_dir_of))
         except WaveLockedError as err:
             outcomes.append(Outcome(item.wave, item.path.name, sha, "skipped-locked", str(err)))
     return outcomes
+
+
+def _run_one(
+    item: Item,
+    sha: str,
+    run: Callable[[Item], str],
+    ledger_file: Path,
+    out_dir_of: Callable[[Item], Path] | None,
+) -> Outcome:
+    record(ledger_file, sha, item=item, status="started")
+    try:
+        if out_dir_of is None:
+            out = run(item)
+        else:
+            with keep_outputs_on_failure(out_dir_of(item)):
+                out = run(item)
+    except Exception as err:  # noqa: BLE001 - recorded, then the next item
+        record(ledger_file, sha, item=item, status="failed", error=str(err))
+        return Outcome(item.wave, item.path.name, sha, "failed", str(err))
+    record(ledger_file, sha, item=item, status="completed", out_dir=out)
+    return Outcome(item.wave, item.path.name, sha, "ran", out)
+
+
+@contextmanager
+def keep_outputs_on_failure(out_dir: str | Path) -> Iterator[None]:
+    """On an exception in the block, put ``out_dir`` back as it was before the block.
+
+    A wave run publishes its outputs in one step but can fail after that (updating the
+    store, say); a failed wave must leave no outputs. Before the block the folder is
+    snapshotted with hard links (no copy of the data: publishing replaces the folder, never
+    its files in place); on failure the snapshot replaces whatever was published, or the
+    folder is removed when there was none. On success the snapshot is dropped.
+    """
+    import shutil
+
+    out = Path(out_dir)
+    snap = out.parent / f".{out.name}.before-{os.getpid()}"
+    shutil.rmtree(snap, ignore_errors=True)
+    had = out.is_dir()
+    if had:
+        shutil.copytree(out, snap, copy_function=os.link, symlinks=True)
+    try:
+        yield
+    except BaseException:
+        if out.exists() and (not had or _changed(out, snap)):
+            shutil.rmtree(out, ignore_errors=True)
+            if had:
+                os.replace(snap, out)
+        raise
+    finally:
+        shutil.rmtree(snap, ignore_errors=True)
+
+
+def _changed(out: Path, snap: Path) -> bool:
+    """True when ``out`` no longer holds exactly the snapshot's files (by inode)."""
+
+    def inodes(root: Path) -> set[tuple[str, int]]:
+        return {(str(f.relative_to(root)), f.stat().st_ino) for f in root.rglob("*") if f.is_file()}
+
+    return inodes(out) != inodes(snap)

@@ -160,6 +160,7 @@ class _Staged:
 
     tagged: TableAppender
     quarantine: TableAppender
+    reader: WaveReader
     counts: WaveCounts = field(default_factory=WaveCounts)
     redactions: Counter[str] = field(default_factory=Counter)
     chunks: int = 0
@@ -175,12 +176,13 @@ def _stage_chunks(
     timings: dict[str, float],
 ) -> _Staged:
     """Read, redact and tag every chunk; append each, in order, to the staged partition."""
+    reader = WaveReader(cfg, opts.wave, opts.chunk_rows)
     staged = _Staged(
         TableAppender(staging / "tagged.parquet", staging / "tagged.csv"),
         TableAppender(None, staging / "quarantine.csv"),
+        reader,
     )
     redact_answers, redact_quarantine = _redactor(cfg), _redactor(cfg)
-    reader = WaveReader(cfg, opts.wave, opts.chunk_rows)
     pending: deque[tuple[Chunk, _Result]] = deque()
 
     def drain(keep: int) -> None:
@@ -363,6 +365,8 @@ def run_wave(
         )
         wave_label = staged.counts.wave_label(opts.wave)
         out = opts.out_dir or default_out_dir(wave_label)
+        with _timed(run.timings, "census"):
+            staged.counts.check_sources(paths, cfg, staged.reader.sources)
         with _timed(run.timings, "write"):
             outputs, xlsx_note = _finish_tables(staged, staging, opts, run.empty_tagged)
         tagged = read_partition(outputs["tagged_parquet"])

@@ -170,6 +170,60 @@ def formulas_xlsx(d: Path) -> Path:
     return p
 
 
+def duplicate_header_csv(d: Path) -> Path:
+    """Two columns share the header 'What worked well?' (the second was ignored once)."""
+    p = d / "duplicate_header.csv"
+    head = HEADER.rstrip("\n") + ",What worked well?\n"
+    p.write_text(head + "".join(_row(i).rstrip("\n") + ",Also the cafe\n" for i in range(5)))
+    return p
+
+
+def stray_quote_csv(d: Path) -> Path:
+    """An opening quote that is never closed runs the following rows into one cell."""
+    p = d / "stray_quote.csv"
+    bad = 'R0003,staff,Northshire,"The hub was great,Waiting was long\n'
+    p.write_text(HEADER + _good_rows(2) + bad + _good_rows(3, start=4))
+    return p
+
+
+def utf16_no_bom_csv(d: Path) -> Path:
+    """UTF-16 little-endian with no byte-order mark (some survey tools' 'Unicode text')."""
+    p = d / "utf16_no_bom.csv"
+    p.write_bytes((HEADER + _good_rows(5)).encode("utf-16-le"))
+    return p
+
+
+def pdf_renamed_csv(d: Path) -> Path:
+    """A PDF report renamed to .csv."""
+    p = d / "pdf_renamed.csv"
+    p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    return p
+
+
+def docx_renamed_csv(d: Path) -> Path:
+    """A Word document renamed to .csv."""
+    p = d / "docx_renamed.csv"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<document/>")
+    return p
+
+
+def merged_cell_header_xlsx(d: Path) -> Path:
+    """One header row where a merged cell spans two answer columns."""
+    wb = _workbook()
+    ws = wb.active
+    ws.append(
+        ["respondent_id", "respondent_type", "What worked well?", None, "What could be better?"]
+    )
+    ws.merge_cells("C1:D1")
+    for i in range(4):
+        ws.append([f"R{i}", "staff", "The hub was really helpful", "The cafe too", "Waiting"])
+    p = d / "merged_cell_header.xlsx"
+    wb.save(p)
+    return p
+
+
 MAKERS = {
     "truncated.csv": truncated_csv,
     "ragged.csv": ragged_csv,
@@ -186,6 +240,12 @@ MAKERS = {
     "merged_header.xlsx": merged_header_xlsx,
     "hidden_sheet.xlsx": hidden_sheet_xlsx,
     "formulas.xlsx": formulas_xlsx,
+    "duplicate_header.csv": duplicate_header_csv,
+    "stray_quote.csv": stray_quote_csv,
+    "utf16_no_bom.csv": utf16_no_bom_csv,
+    "pdf_renamed.csv": pdf_renamed_csv,
+    "docx_renamed.csv": docx_renamed_csv,
+    "merged_cell_header.xlsx": merged_cell_header_xlsx,
 }
 
 

@@ -1,0 +1,349 @@
+"""Conservation proved against the source file: count what the file holds, independently.
+
+The long table is built by :mod:`cls_text.io.readers` and :mod:`cls_text.ingest.long`. If either
+drops something (a column whose header repeats, a respondent swallowed by a stray quote, a file
+decoded in the wrong encoding), the counts taken from the long table still add up with each
+other. So this module counts the source file a second way, with its own tokenizer and without
+the column map's renaming: every record the CSV dialect implies and every non-empty cell under
+every header (repeated headers and merged header cells included). The runner compares the two
+with :func:`check_against_source` and stops with :class:`~cls_text.errors.ConservationError`
+when they differ.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.config import ColumnMap, PipelineConfig
+from cls_text.errors import ConservationError
+from cls_text.ingest.columns import norm_header
+from cls_text.ingest.text import normalize_text
+from cls_text.io.sniff import utf16_without_bom
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCensus:
+    """What a source file holds, counted without the reader.
+
+    Attributes:
+        path: The file.
+        records: Data records (header excluded, blank lines skipped).
+        headers: Each column's header as written (repeats kept, merged cells filled).
+        filled: Non-empty cells per column, in header order.
+    """
+
+    path: Path
+    records: int
+    headers: tuple[str, ...]
+    filled: tuple[int, ...]
+
+    def answer_columns(self, questions: Sequence[str]) -> list[int]:
+        """Positions of every column whose header is one of ``questions`` (repeats included)."""
+        wanted = {norm_header(q) for q in questions}
+        return [j for j, h in enumerate(self.headers) if norm_header(h) in wanted]
+
+    def slots_at(self, positions: Sequence[int]) -> int:
+        """Answers the long table must account for under the columns at ``positions``."""
+        return self.records * len(positions)
+
+    def filled_at(self, positions: Sequence[int]) -> int:
+        """Non-empty cells under the columns at ``positions``."""
+        return sum(self.filled[j] for j in positions)
+
+    def answer_slots(self, questions: Sequence[str]) -> int:
+        """Answers the long table must account for: records x question columns."""
+        return self.records * len(self.answer_columns(questions))
+
+    def answers_filled(self, questions: Sequence[str]) -> int:
+        """Non-empty cells under the question columns."""
+        return sum(self.filled[j] for j in self.answer_columns(questions))
+
+
+def is_filled(value: object) -> bool:
+    """A cell that holds an answer: any value but None and text that cleans up to nothing."""
+    if value is None:
+        return False
+    if isinstance(value, float) and value != value:  # NaN
+        return False
+    text = str(value).replace("\x00", "")
+    return bool(text.strip()) and normalize_text(text) != ""
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+def _decode(data: bytes, encoding: str | None) -> str:
+    if encoding:
+        return data.decode(encoding, errors="replace")
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    if (utf16 := utf16_without_bom(data)) is not None:
+        return data.decode(utf16, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _field_pattern(delimiter: str) -> re.Pattern[str]:
+    d = re.escape(delimiter)
+    # A quoted field runs to its closing quote (doubled quotes escaped) and then, as the csv
+    # module reads it, on to the next delimiter; an unclosed one runs to the end of the text.
+    quoted = rf'"(?:[^"]|"")*(?:"[^{d}\r\n]*|\Z)'
+    plain = rf'(?:[^"{d}\r\n][^{d}\r\n]*)?'
+    return re.compile(rf"{quoted}|{plain}")
+
+
+def _unquote(field: str) -> str:
+    if field.startswith('"'):
+        end = field.rfind('"')
+        inner = field[1:end] if end > 0 else field[1:]
+        return inner.replace('""', '"') + (field[end + 1 :] if end > 0 else "")
+    return field
+
+
+def _tokenize(text: str, delimiter: str) -> list[tuple[list[str], str]]:
+    """Records as ``(fields, raw text)``; fields still quoted as written."""
+    pat = _field_pattern(delimiter)
+    records: list[tuple[list[str], str]] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        fields: list[str] = []
+        start = pos
+        while True:
+            m = pat.match(text, pos)
+            assert m is not None  # the plain alternative matches the empty string
+            fields.append(m.group())
+            pos = m.end()
+            if pos < n and text[pos] == delimiter:
+                pos += 1
+                continue
+            break
+        if text.startswith("\r\n", pos):
+            pos += 2
+        elif pos < n:
+            pos += 1
+        records.append((fields, text[start:pos]))
+    return records
+
+
+def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -> SourceCensus:
+    """Count the records and non-empty cells of CSV text (see :class:`SourceCensus`).
+
+    ``header_rows`` > 1 for exports whose tool writes extra header rows (SurveyMonkey,
+    Qualtrics): the header is the first row; the rows after it up to ``header_rows`` are not
+    records.
+    """
+    records = _tokenize(text, delimiter)
+    if not records:
+        return SourceCensus(path, 0, (), ())
+    header = [_unquote(f).strip() for f in records[0][0]]
+    width = len(header)
+    filled = [0] * width
+    n = 0
+    for fields, body in records[max(header_rows, 1) :]:
+        rows = [[_unquote(f) for f in fields]]
+        inner = body.rstrip("\r\n")
+        if "\n" in inner or "\r" in inner:
+            split = _swallowed(body, delimiter, width, len(fields))
+            if split is not None:
+                rows = split
+        for row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            n += 1
+            for j, cell in enumerate(row[:width]):
+                filled[j] += is_filled(cell)
+    return SourceCensus(path, n, tuple(header), tuple(filled))
+
+
+def _swallowed(body: str, delimiter: str, width: int, n_fields: int) -> list[list[str]] | None:
+    """The rows a multi-line record stands for: its lines when a stray quote joined them."""
+    lines = [ln for ln in re.split(r"\r\n|\r|\n", body) if ln]
+    rows: list[list[str]] = []
+    all_full = True
+    for line in lines:
+        fields = [_unquote(f) for f in _tokenize(line, delimiter)[0][0]]
+        if len(fields) != width:
+            literal = line.split(delimiter)
+            if len(literal) == width or len(fields) < width:
+                fields = literal
+        all_full = all_full and len(fields) == width
+        rows.append(fields)
+    if n_fields != width or all_full:
+        return rows
+    return None
+
+
+# -- XLSX and JSON -----------------------------------------------------------------------------
+def census_xlsx(path: Path, sheet: str | int | None, header_rows: int = 1) -> SourceCensus:
+    """Count the rows and non-empty cells of the sheet the reader would read."""
+    import openpyxl
+
+    from cls_text.io.xlsx import fill_merged_header, merged_ranges
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        if sheet is None:
+            ws = next(w for w in wb.worksheets if w.sheet_state == "visible")
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        else:
+            ws = wb[sheet]
+        rows = ws.iter_rows(values_only=True)
+        head = list(next(rows, ()))
+        headers = fill_merged_header(
+            [h if h not in (None, "") else None for h in head], merged_ranges(wb, ws)
+        )
+        width = len(headers)
+        filled = [0] * width
+        n = 0
+        for _ in range(max(header_rows, 1) - 1):
+            next(rows, None)
+        for values in rows:
+            marks = [is_filled(v) for v in values]
+            if not any(marks):
+                continue
+            n += 1
+            for j, mark in enumerate(marks[:width]):
+                filled[j] += mark
+    finally:
+        wb.close()
+    names = tuple("" if h is None else str(h).strip() for h in headers)
+    return SourceCensus(path, n, names, tuple(filled))
+
+
+def census_json(text: str, *, lines: bool, path: Path) -> SourceCensus:
+    """Count the records and non-empty values of a JSON list or JSON Lines file."""
+    if lines:
+        records: list[object] = []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    records.append(None)
+    else:
+        data = json.loads(text)
+        if isinstance(data, dict):
+            data = next(v for v in data.values() if isinstance(v, list))
+        records = list(data)
+    keys: list[str] = []
+    for rec in records:
+        if isinstance(rec, dict):
+            keys += [str(k) for k in rec if str(k) not in keys]
+    filled = [
+        sum(1 for rec in records if isinstance(rec, dict) and is_filled(rec.get(k))) for k in keys
+    ]
+    return SourceCensus(path, len(records), tuple(keys), tuple(filled))
+
+
+def census_file(path: str | Path, cfg: PipelineConfig, *, header_rows: int = 1) -> SourceCensus:
+    """Count a survey export as it lies on disk (the sheet and encoding of ``cfg``)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return census_xlsx(p, cfg.sheet, header_rows)
+    text = _decode(p.read_bytes(), cfg.encoding)
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        return census_json(text, lines=suffix != ".json", path=p)
+    try:
+        delimiter = csv.Sniffer().sniff(text[: 64 * 1024], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if suffix == ".tsv" else ","
+    return census_csv(text, delimiter=delimiter, path=p, header_rows=header_rows)
+
+
+# -- the check ---------------------------------------------------------------------------------
+def output_counts(
+    tagged: pd.DataFrame, quarantine: pd.DataFrame, source_file: str, *, respondents_in: int
+) -> dict[str, int]:
+    """The counts :func:`check_against_source` wants, taken from one wave's output tables."""
+    rows = tagged[tagged[S.SOURCE_FILE] == source_file]
+    q = quarantine[quarantine[S.SOURCE_FILE] == source_file]
+    non_sub = int(rows[S.NON_SUBSTANTIVE].astype(bool).sum())
+    return {
+        "respondents_in": int(respondents_in),
+        "tagged": int(len(rows) - non_sub),
+        "non_substantive": non_sub,
+        "quarantined": int(len(q)),
+        "answers_filled": int(rows[S.TEXT].astype(str).ne("").sum() + q[S.TEXT].ne("").sum()),
+    }
+
+
+def _questions(path: Path, cfg: PipelineConfig, column_map: ColumnMap | None) -> Sequence[str]:
+    cm = column_map or cfg.columns
+    if cm is None:
+        from cls_text.ingest.columns import detect_column_map
+        from cls_text.io.readers import read_table
+
+        cm, _ = detect_column_map(read_table(path, sheet=cfg.sheet, encoding=cfg.encoding))
+    return cm.questions
+
+
+def check_against_source(
+    path: str | Path,
+    cfg: PipelineConfig,
+    counts: Mapping[str, int],
+    *,
+    column_map: ColumnMap | None = None,
+    header_rows: int = 1,
+    positions: Sequence[int] | None = None,
+) -> None:
+    """Prove a file's answers were all accounted for, against the file itself.
+
+    Call it once per input file after tagging and before publishing anything. ``counts`` is
+    that file's entry of the run's conservation counts (``respondents_in``, ``tagged``,
+    ``non_substantive``, ``quarantined``; with ``answers_filled`` too, as
+    :func:`output_counts` gives, non-empty answers are checked as well)::
+
+        for f, report in zip(files, data.files):
+            check_against_source(f, cfg, conservation_counts[report.name], column_map=cm)
+
+    Args:
+        path: The input file as given to the run.
+        cfg: The run's config (sheet, encoding, column map).
+        counts: The counts the run took from its own tables.
+        column_map: The map the run used; needed when ``cfg`` has none (a detected map:
+            pass ``IngestResult.column_map``). Without either the map is detected again.
+        header_rows: Rows at the top that are header, not records (> 1 for exports with
+            extra header rows).
+        positions: The question columns' positions in the file, when the run folded or
+            renamed headers (then names cannot be matched against the file's first row).
+
+    Raises:
+        ConservationError: naming the file and both counts when they differ.
+    """
+    p = Path(path)
+    census = census_file(p, cfg, header_rows=header_rows)
+    if positions is None:
+        positions = census.answer_columns(_questions(p, cfg, column_map))
+    got_answers = int(counts["tagged"]) + int(counts["non_substantive"])
+    got_answers += int(counts["quarantined"])
+    pairs = [
+        ("respondents", census.records, int(counts["respondents_in"])),
+        ("answers", census.slots_at(positions), got_answers),
+    ]
+    if "answers_filled" in counts:
+        pairs.append(("non-empty answers", census.filled_at(positions), counts["answers_filled"]))
+    wrong = [f"{what}: {src} in the file, {got} in the outputs" for what, src, got in pairs]
+    wrong = [w for w, (_, src, got) in zip(wrong, pairs, strict=True) if src != got]
+    if wrong:
+        raise ConservationError(
+            f"'{p.name}' does not add up against the source file ({'; '.join(wrong)}). "
+            "Answers were lost or invented between the file and the outputs; nothing was "
+            "published. This is a bug in cls-text: please report it with the file's structure "
+            "(not its content)."
+        )
