@@ -109,3 +109,20 @@ def test_default_codebook_tags_its_own_examples():
             pytest.skip("default codebook has no terms yet")
         hits = tagger.predict(list(theme.examples))[:, i]
         assert hits.mean() >= 0.6, theme.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paperwork first.\nStaff feel trusted now.",
+        "Paperwork first.\r\n\r\n  Trust came back.\n",
+        "\nWe trust them.",
+    ],
+)
+def test_sentence_offsets_equal_the_sentence_text(tagger, text):
+    (ev,) = tagger.explain([text])
+    items = [e for v in ev.values() for e in v]
+    assert items
+    for e in items:
+        assert text[e.sent_start : e.sent_end] == e.sentence
+        assert not text[e.sent_start].isspace()
