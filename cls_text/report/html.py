@@ -136,10 +136,17 @@ def _theme_section(data: ReportData, theme_id: str, definition: str, quotes: pd.
     stance = ""
     if st is not None and not st.empty:
         r = st.iloc[0]
-        stance = (
-            f"<p>Of {r['n_tagged']} answers raising it, {r['n_positive']} were positive, "
-            f"{r['n_negative']} negative and {r['n_neutral']} neutral or mixed.</p>"
-        )
+        parts = [
+            f"{int(r[col])} {name}"
+            for col, name in (
+                ("n_positive", "positive"),
+                ("n_negative", "negative"),
+                ("n_neutral", "neutral"),
+                ("n_mixed", "mixed or unclear"),
+            )
+            if col in r.index and int(r[col]) > 0
+        ]
+        stance = f"<p>Of {r['n_tagged']} answers raising it: {', '.join(parts) or 'no stance'}.</p>"
     table = _table(
         by_type.assign(
             share=by_type["share_resp"].map(pct),
