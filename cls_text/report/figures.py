@@ -36,11 +36,15 @@ STANCE_COLOURS = {
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
+#: No chart is drawn lower than this (px): below it labels clip and bars become slivers.
+MIN_HEIGHT = 320
+
+
 def _layout(fig: Any, title: str, height: int) -> Any:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 13},
-        height=height,
+        height=max(height, MIN_HEIGHT),
         margin={"l": 10, "r": 20, "t": 50, "b": 40},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.15},
