@@ -309,9 +309,9 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
                 start, end = first.idx, last.idx + len(last)
                 # The sentencizer's span can include the line break before a sentence that
                 # starts a line: trim it so text[sent_start:sent_end] is the sentence.
-                raw = text[first.sent.start_char : first.sent.end_char]
-                s_start = first.sent.start_char + len(raw) - len(raw.lstrip())
-                s_end = s_start + len(raw.strip())
+                span_text = text[first.sent.start_char : first.sent.end_char]
+                s_start = first.sent.start_char + len(span_text) - len(span_text.lstrip())
+                s_end = s_start + len(span_text.strip())
                 out.append(
                     (
                         theme_idx,
