@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -44,7 +45,16 @@ from cls_text.topics.model import make_backend, quiet_bertopic  # noqa: E402
 from cls_text.topics.residual import codebook_stop_words, residual_sentences  # noqa: E402
 
 
+def _content(keywords: list[list[str]]) -> list[list[str]]:
+    """Each topic's keywords without English stop words ("the", "was"): what it is about."""
+    return [
+        [k for k in ks if any(w not in ENGLISH_STOP_WORDS for w in k.split())] for ks in keywords
+    ]
+
+
 def _score(keywords: list[list[str]], sizes: list[int], docs: list[str], stop: list[str]) -> dict:
+    content = npmi_coherence(_content(keywords), docs, stop_words=stop)
+    ok_c = [v for v in content if not np.isnan(v)]
     npmi = npmi_coherence(keywords, docs, stop_words=stop)
     ok = [(v, s) for v, s in zip(npmi, sizes, strict=True) if not np.isnan(v)]
     return {
@@ -54,6 +64,10 @@ def _score(keywords: list[list[str]], sizes: list[int], docs: list[str], stop: l
             round(float(np.average([v for v, _ in ok], weights=[s for _, s in ok])), 4)
             if ok
             else None
+        ),
+        "npmi_content_mean": round(float(np.mean(ok_c)), 4) if ok_c else None,
+        "stop_word_share": round(
+            1 - sum(map(len, _content(keywords))) / max(sum(map(len, keywords)), 1), 4
         ),
         "diversity": round(topic_diversity(keywords), 4) if keywords else None,
         "top_topics": [", ".join(k[:5]) for k in keywords[:5]],

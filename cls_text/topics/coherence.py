@@ -102,3 +102,26 @@ def topic_diversity(keywords: Sequence[Sequence[str]], *, top_n: int = 10) -> fl
     """
     words = [w for ks in keywords for k in list(ks)[:top_n] for w in k.lower().split()]
     return len(set(words)) / len(words) if words else math.nan
+
+
+def supported_keywords(
+    keywords: Sequence[str],
+    docs: Sequence[str],
+    *,
+    min_docs: int = 2,
+    stop_words: Iterable[str] = (),
+) -> list[str]:
+    """The keywords found in at least ``min_docs`` of ``docs`` (a topic's own documents).
+
+    A word one respondent used once can top c-TF-IDF in a small topic, yet it says nothing
+    about what the topic's other answers share. Order is kept; when fewer than two keywords
+    pass, the first two are kept so a topic always has a label.
+
+    Examples:
+        >>> supported_keywords(["bus", "pass", "zebra"], ["bus pass", "bus zebra", "bus pass"])
+        ['bus', 'pass']
+    """
+    words = [k for k in keywords if k]
+    presence = _presence([words], docs, frozenset(w.lower() for w in stop_words))
+    kept = [k for k in words if len(presence[k.lower()]) >= min_docs]
+    return kept if len(kept) >= 2 else words[:2]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cls_text.topics.coherence import npmi_coherence
+from cls_text.topics.coherence import npmi_coherence, supported_keywords
 from cls_text.topics.config import TopicConfig, stop_word_list
 from cls_text.topics.model import Encoder, build_topic_model, quiet_bertopic
 
@@ -279,10 +279,22 @@ def discover_topics(
         assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
     table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
+    stop = stop_word_list(stop_words)
+    table["keywords"] = [
+        ", ".join(
+            supported_keywords(
+                kw.split(", "),
+                [str(texts[int(i)]) for i in np.flatnonzero(assignments == t)],
+                stop_words=stop,
+            )
+        )
+        for t, kw in zip(table["topic"], table["keywords"], strict=True)
+    ]
+    table["label"] = [phrase_label(k.split(", ")) for k in table["keywords"]]
     table["coherence"] = npmi_coherence(
         [k.split(", ") for k in table["keywords"]],
         [str(texts[int(i)]) for i in np.flatnonzero(usable)],
-        stop_words=stop_word_list(stop_words),
+        stop_words=stop,
     )
     params |= {
         "n_fit": len(fit_idx),
