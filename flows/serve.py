@@ -185,6 +185,34 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def server_env(port: int, base: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """Environment of the child ``prefect server start`` on ``port``.
+
+    The UI looks for its API on port 4200 unless ``PREFECT_UI_API_URL`` says otherwise, so on
+    any other port it would show "Can't connect to Server API": the URL is set to this port.
+    """
+    env = {
+        **base,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": base.get("PREFECT_UI_ENABLED", "true"),
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
+def ui_address(api_url: str) -> str:
+    """The Prefect UI's address for an API URL (the UI is served at the API's root).
+
+    Examples:
+        >>> ui_address("http://127.0.0.1:41234/api")
+        'http://127.0.0.1:41234'
+    """
+    return api_url.rstrip("/").removesuffix("/api")
+
+
 @contextlib.contextmanager
 def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
     """Yield a Prefect API URL: ``PREFECT_API_URL`` if it answers, else a child server.
@@ -201,13 +229,7 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         return
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
-    }
-    env.pop("PREFECT_API_URL", None)
+    env = server_env(port, os.environ)
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
     proc = subprocess.Popen(  # noqa: S603
         [*cmd, "--port", str(port)],
@@ -272,7 +294,7 @@ def serve(config_path: str | Path, *, limit: int | None = None) -> None:
             f"Serve config '{config_path}' defines no programmes and no watcher: nothing to serve."
         )
     with prefect_api() as url:
-        print(f"Prefect API: {url} (UI at {url.removesuffix('/api')})", flush=True)
+        print(f"Prefect UI: {ui_address(url)}  (API: {url})", flush=True)
         # Settings are read when the client is made: point Prefect at the server now.
         from prefect import serve as prefect_serve
         from prefect.settings import PREFECT_API_URL, temporary_settings

@@ -149,3 +149,41 @@ def test_import_errors(tmp_path: Path):
     (tmp_path / "bad.qdpx").write_text("not a zip")
     with pytest.raises(QdaError, match="is not a .qdpx"):
         read_qdpx(tmp_path / "bad.qdpx", CB)
+
+
+def test_sources_carry_respondent_variables_for_qualcoder(tmp_path: Path):
+    root = qde(export_qdpx(make_tagged(), CB, tmp_path / "a.qdpx"))
+    etree.XMLSchema(etree.parse(str(XSD))).assertValid(root)
+    names = {v.get("guid"): v.get("name") for v in root.iter(Q + "Variable")}
+    got = {}
+    for src in root.iter(Q + "TextSource"):
+        values = {
+            names[vv.find(Q + "VariableRef").get("targetGUID")]: vv.find(Q + "TextValue").text
+            for vv in src.findall(Q + "VariableValue")
+        }
+        got[src.get("name")] = values
+    assert got["q1"][S.RESPONDENT_ID] == "r1" and got["q1"][S.RESPONDENT_TYPE] == "staff"
+    assert got["q1"][S.SITE] == "north" and got["q1"][S.WAVE] == "2026-W1"
+    assert got["q3"][S.RESPONDENT_TYPE] == "community member"
+
+
+def test_selections_on_a_sentence_that_starts_a_line_equal_the_sentence(tmp_path: Path):
+    from cls_text.codebook.model import parse_codebook
+    from cls_text.tag.rules import RulesTagger
+
+    cb = parse_codebook(
+        {
+            "id": "mini",
+            "name": "Mini",
+            "version": "1.0.0",
+            "themes": [{"id": "trust", "label": "Trust", "definition": "d", "terms": ["trust"]}],
+        }
+    )
+    text = "Paperwork first.\nWe trust the team now."
+    (ev_,) = RulesTagger(codebook=cb).fit().explain([text])
+    row = {S.QUOTE_ID: "q1", S.RESPONDENT_ID: "r1", S.TEXT: text, "trust": 1,
+           "trust_evidence": S.evidence_to_json(ev_["trust"])}  # fmt: skip
+    root = qde(export_qdpx(pd.DataFrame([row]), cb, tmp_path / "a.qdpx"))
+    (sel,) = root.iter(Q + "PlainTextSelection")
+    start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+    assert text[start:end] == "We trust the team now."

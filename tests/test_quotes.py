@@ -81,7 +81,7 @@ def test_returns_ids_ranked_diverse_and_deterministic(tagged):
         "rank",
     ]
     assert len(out) == 3 and out["rank"].tolist() == [1, 2, 3]
-    assert set(out["stance"]) == {"+"}
+    assert set(out["stance"]) == {"positive"}  # old codes in, words out
     assert out[schema.QUOTE_ID].str.fullmatch(r"q\d{3}").all()
     assert out[schema.SITE].nunique() == 2  # spread over sites
     # near-duplicates (same base sentence at two sites) are not both chosen
@@ -108,6 +108,12 @@ def test_stance_and_type_filters(tagged):
     out = select_quotes(tagged, "trust", n=10, stance="-")
     assert set(out[schema.RESPONDENT_TYPE]) == {"community member"}
     assert select_quotes(tagged, "trust", n=10, stance="-", respondent_type="staff").empty
+    # the stance words the tagged table now holds select the same quotes as the old codes
+    words = tagged.assign(
+        trust_stance=tagged["trust_stance"].map({"+": "positive", "-": "negative", "": ""})
+    )
+    again = select_quotes(words, "trust", n=10, stance="negative")
+    assert again["quote_id"].tolist() == out["quote_id"].tolist()
 
 
 @pytest.mark.parametrize(
@@ -115,7 +121,7 @@ def test_stance_and_type_filters(tagged):
     [
         ({"n": 0}, "n >= 1"),
         ({"min_words": 10, "max_words": 5}, "min_words <= max_words"),
-        ({"stance": "positive"}, "stance must be"),
+        ({"stance": "good"}, "stance must be"),
     ],
 )
 def test_argument_errors(tagged, kwargs, match):

@@ -94,7 +94,7 @@ def test_report_data_headline_matches_hand_counts(df, history):
     assert head.loc["trust", "95% CI"] == "19%–81%"  # Wilson(3, 6) = 0.188..0.812
     assert head.loc["trust", "change since previous wave"] == "+33 pts vs 2026-W1"
     assert head.loc["trust", "significant"] == "no"
-    assert head.loc["trust", "stance (+ / 0 / -)"] == "3 / 0 / 1"
+    assert head.loc["trust", "stance (positive / negative / other)"] == "3 / 1 / 0"
     assert head.loc["money", "respondents"] == "4 of 6"
     assert head.loc["money", "share of answers"] == "50%"
     assert head.loc["partnership", "change since previous wave"] == ""  # not coded in W1
@@ -221,7 +221,13 @@ def test_xlsx_sheets_numbers_and_neutralised_text(built):
     summary = list(wb["Summary"].values)
     header = summary[0]
     trust = dict(zip(header, summary[1], strict=True))
-    assert trust["respondents"] == "3 of 6" and trust["95% CI"] == "19%–81%"
+    assert trust["respondents raising it"] == 3 and trust["respondents answering"] == 6
+    assert trust["share of respondents"] == pytest.approx(0.5)
+    assert trust["95% CI low"] == pytest.approx(0.188, abs=1e-3)
+    assert trust["95% CI high"] == pytest.approx(0.812, abs=1e-3)
+    assert trust["change (percentage points)"] == pytest.approx(33.3)
+    assert (trust["positive"], trust["negative"]) == (3, 1)
+    assert not any(isinstance(v, str) and ("%" in v or "pts" in v) for v in summary[1][:-1])
     assert trust["summary"].startswith("Trust was raised by 50% of respondents")
     money = list(wb["money"].values)
     texts = [dict(zip(money[0], r, strict=True))["text"] for r in money[1:]]
@@ -275,3 +281,56 @@ def test_evidence_text_and_sheet_names():
     assert names["summary"] != "summary"  # Excel sheet names ignore case: would clash
     assert all(len(n) <= 31 for n in names.values())
     assert len({n.lower() for n in names.values()}) == 3
+
+
+def test_xlsx_columns_are_sized_wrapped_filtered_and_formatted(built):
+    import openpyxl
+
+    paths, _, _ = built
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    ws = wb["Summary"]
+    header = [c.value for c in ws[1]]
+    col = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(header)}
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:{col['summary']}{ws.max_row}"
+    assert ws.column_dimensions[col["label"]].width >= len("partnership")
+    assert 40 <= ws.column_dimensions[col["summary"]].width <= 62  # capped, not 8
+    assert ws[f"{col['summary']}2"].alignment.wrap_text
+    assert ws[f"{col['share of respondents']}2"].number_format == "0.0%"
+    assert ws[f"{col['95% CI low']}2"].number_format == "0.0%"
+    assert "pts" in ws[f"{col['change (percentage points)']}2"].number_format
+    stats = wb["Trends"]
+    head = [c.value for c in stats[1]]
+    share = openpyxl.utils.get_column_letter(head.index("share_resp") + 1)
+    assert stats[f"{share}2"].number_format == "0.0%"
+    assert isinstance(stats[f"{share}2"].value, float)
+    theme = wb["trust"]
+    text = openpyxl.utils.get_column_letter([c.value for c in theme[1]].index("text") + 1)
+    assert theme.column_dimensions[text].width > 20 and theme.freeze_panes == "A2"
+    wb.close()
+
+
+def test_write_xlsx_sizes_columns_from_content(tmp_path):
+    import openpyxl
+
+    from cls_text.io.writers import XLSX_MAX_WIDTH, write_xlsx
+
+    frame = pd.DataFrame(
+        {
+            "quote_id": ["q1", "q2"],
+            "text": ["word " * 80, "short"],
+            "bureaucracy_stance": ["negative", "positive"],
+            "share": [0.04533333333333334, 0.5],
+        }
+    )
+    path = write_xlsx(
+        {"tagged": frame}, tmp_path / "t.xlsx", number_formats={"tagged": {"share": "0.0%"}}
+    )
+    ws = openpyxl.load_workbook(path)["tagged"]
+    widths = {c: ws.column_dimensions[c].width for c in "ABCD"}
+    assert widths["A"] < 12
+    assert XLSX_MAX_WIDTH <= widths["B"] <= XLSX_MAX_WIDTH + 1 and ws["B2"].alignment.wrap_text
+    assert widths["C"] >= len("bureaucracy_stance")  # header never cut
+    assert ws["D2"].number_format == "0.0%" and ws["D2"].value == pytest.approx(0.0453333)
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D3"
+    assert ws["A1"].font.b and ws["A1"].alignment.wrap_text

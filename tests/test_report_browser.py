@@ -14,13 +14,14 @@ from cls_text.report import build_report
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.mark.slow
-def test_report_html_renders_in_headless_chromium(tmp_path):
+def _browser() -> tuple[object, str]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
         pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
-    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+    return sync_api, str(CHROMIUM) if CHROMIUM.exists() else str(shutil.which("chromium"))
 
+
+def _build(tmp_path: Path) -> dict[str, Path]:
     df = load_fixture()
     topics = pd.DataFrame(
         {
@@ -45,6 +46,17 @@ def test_report_html_renders_in_headless_chromium(tmp_path):
         out_dir=tmp_path,
         min_base=2,
     )
+    return paths
+
+
+@pytest.mark.slow
+def test_report_html_renders_in_headless_chromium(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium package is not installed (apt-get install chromium)")
+    executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+
+    paths = _build(tmp_path)
     html = paths["html"].read_text(encoding="utf-8")
     chart_ids = [
         "prevalence",
@@ -89,3 +101,61 @@ def test_report_html_renders_in_headless_chromium(tmp_path):
     assert bars == 3  # one bar per theme
     assert heat >= 1
     assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+#: Measured in the page: horizontal overflow, chart boxes, chart titles, toolbars.
+_LAYOUT_JS = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {x: r.left, y: r.top + window.scrollY, w: r.width, h: r.height}; };
+  return {
+    scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+    charts: [...document.querySelectorAll('.chart .plotly-graph-div')].map(e => ({
+      id: e.id, ...box(e), svg: box(e.querySelector('.main-svg')) })),
+    titles: [...document.querySelectorAll('.chart-title')].map(e => ({
+      text: e.textContent, ...box(e), chart: e.parentElement.querySelector('.plotly-graph-div').id })),
+    toolbars: [...document.querySelectorAll('.modebar')].filter(
+      e => e.getBoundingClientRect().height > 0).length,
+    svgTitles: document.querySelectorAll('.gtitle').length,
+  };
+}"""
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and (a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1400, 390])
+def test_report_reads_on_a_phone_and_a_desktop(tmp_path, width):
+    sync_api, executable = _browser()
+    paths = _build(tmp_path)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 844})
+            page.goto(paths["html"].resolve().as_uri(), wait_until="load")
+            page.wait_for_selector("#chart-cooccurrence .main-svg", timeout=30_000)
+            page.wait_for_timeout(500)  # responsive charts resize after the first frame
+            m = page.evaluate(_LAYOUT_JS)
+            page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert m["scroll"] <= m["inner"], f"page scrolls sideways: {m['scroll']} > {m['inner']}"
+    assert m["charts"] and m["toolbars"] == 0 and m["svgTitles"] == 0
+    for chart in m["charts"]:
+        assert chart["h"] >= 250 and chart["svg"]["h"] >= 250, chart  # readable, never ~60 px
+    titles = m["titles"]
+    assert len(titles) == len(m["charts"])
+    charts = {c["id"]: c for c in m["charts"]}
+    for i, t in enumerate(titles):
+        assert t["w"] <= m["inner"], t  # wraps instead of running off the screen
+        assert not _overlap(t, charts[t["chart"]]), t  # sits above its chart, not on it
+        assert not any(_overlap(t, u) for u in titles[i + 1 :]), t

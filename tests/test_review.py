@@ -116,7 +116,12 @@ def test_write_review_files(tmp_path: Path):
     assert queue.protection.sheet
     sqrefs = [str(dv.sqref) for dv in queue.data_validations.dataValidation]
     formulas = sorted(dv.formula1 for dv in queue.data_validations.dataValidation)
-    assert len(sqrefs) == 3 and '"x,1,0"' in formulas and '"+,-,0"' in formulas
+    assert len(sqrefs) == 3 and '"x,1,0"' in formulas
+    assert '"positive,neutral,mixed,negative"' in formulas
+    for theme in CB.theme_ids():  # theme headers are never cut ("bure", "com")
+        letter = openpyxl.utils.get_column_letter(qhead.index(theme) + 1)
+        assert queue.column_dimensions[letter].width >= min(len(theme) + 2, 24)
+        assert queue[f"{letter}1"].alignment.wrap_text
     texts = [c.value for c in queue["F"][1:]] + [c.value for c in audit["F"][1:]]
     assert all(not str(t).startswith("=") for t in texts)
     csv = pd.read_csv(paths["review_csv"], dtype=str, keep_default_na=False)
@@ -139,7 +144,7 @@ def test_import_roundtrip_idempotent_and_supersedes(tmp_path: Path):
     paths = write_review(tagged, CB, tmp_path / "w", queue_size=40, audit_size=5)
     xlsx = paths["review_xlsx"]
     _fill(xlsx, {(AUDIT, 2): {"trust": "x", "stance": "+", "reviewer": "ann"},
-                 (AUDIT, 3): {"reviewer": "ann"},
+                 (AUDIT, 3): {"stance": "Negative", "reviewer": "ann"},
                  (QUEUE, 2): {"waiting": 1, "reviewer": "bob"}})  # fmt: skip
     store = tmp_path / "store"
     res = import_review(xlsx, CB, store)
@@ -150,8 +155,11 @@ def test_import_roundtrip_idempotent_and_supersedes(tmp_path: Path):
     hist = cs.read_history(store)
     assert len(hist) == 3
     first = hist[hist[cs.REVIEWER] == "ann"].iloc[0]
-    assert first[S.THEMES] == "trust" and first[cs.STANCE] == "+" and first[cs.ORIGIN] == AUDIT
-    assert hist[hist[cs.REVIEWER] == "ann"].iloc[1][S.THEMES] == ""  # reviewed, none apply
+    # an older '+' is read and stored as the word; words are accepted in any case
+    assert first[S.THEMES] == "trust" and first[cs.STANCE] == "positive"
+    assert first[cs.ORIGIN] == AUDIT
+    second = hist[hist[cs.REVIEWER] == "ann"].iloc[1]
+    assert second[S.THEMES] == "" and second[cs.STANCE] == "negative"  # reviewed, none apply
     # a corrected file supersedes, history keeps both
     _fill(xlsx, {(AUDIT, 2): {"trust": "", "waiting": "x"}})
     import_review(xlsx, CB, store)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,53 @@ def test_default_codebook_tags_its_own_examples():
             pytest.skip("default codebook has no terms yet")
         hits = tagger.predict(list(theme.examples))[:, i]
         assert hits.mean() >= 0.6, theme.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paperwork first.\nStaff feel trusted now.",
+        "Paperwork first.\r\n\r\n  Trust came back.\n",
+        "\nWe trust them.",
+    ],
+)
+def test_sentence_offsets_equal_the_sentence_text(tagger, text):
+    (ev,) = tagger.explain([text])
+    items = [e for v in ev.values() for e in v]
+    assert items
+    for e in items:
+        assert text[e.sent_start : e.sent_end] == e.sentence
+        assert not text[e.sent_start].isspace()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "raw, config",
+    [
+        ("2026-spring/cls_survey_spring_2026.csv", "spring_2026.yaml"),
+        ("2026-autumn/cls_survey_autumn_2026.xlsx", "autumn_2026.yaml"),
+    ],
+)
+def test_sentence_offsets_on_the_sample_waves(raw, config):
+    import yaml
+
+    from cls_text.io.readers import read_table
+
+    root = Path(__file__).resolve().parents[1] / "data"
+    cfg = yaml.safe_load((root / "configs" / config).read_text(encoding="utf-8"))
+    table = read_table(root / "raw" / raw, sheet=cfg.get("sheet"), encoding=cfg.get("encoding"))
+    texts = [
+        str(v)
+        for q in cfg["columns"]["questions"]
+        for v in table.frame[q].tolist()
+        if isinstance(v, str) and v.strip()
+    ]
+    tagger = RulesTagger().fit()
+    pairs = [
+        (t, e)
+        for t, ev in zip(texts, tagger.explain(texts), strict=True)
+        for items in ev.values()
+        for e in items
+    ]
+    assert len(pairs) > 1000
+    assert [e for t, e in pairs if t[e.sent_start : e.sent_end] != e.sentence] == []

@@ -230,7 +230,9 @@ def test_residual_mask_keeps_untagged_or_low_score_substantive_quotes():
 
 def test_candidate_themes_describe_the_residual_topics():
     df, X, protos = make_tagged()
-    cfg = TopicConfig(reducer="pca", min_docs=20)
+    # Texts are random draws from each topic's words: coherent only by construction of the
+    # topics, so the coherence bar is lowered here (test_candidate_thresholds covers it).
+    cfg = TopicConfig(reducer="pca", min_docs=20, min_coherence=-1.0)
     cands = candidate_themes(df, X, protos, cfg=cfg)
     assert list(cands.columns) == list(CANDIDATE_COLUMNS)
     assert cands.attrs["n_residual"] == int((df["access"] + df["community"] == 0).sum())
@@ -246,6 +248,21 @@ def test_candidate_themes_describe_the_residual_topics():
     words = " ".join(cands["keywords"])
     assert "bus" in words or "transport" in words or "travel" in words
     assert "lonely" in words or "alone" in words or "isolated" in words
+
+
+@pytest.mark.parametrize(
+    "setting, kept",
+    [({}, True), ({"min_coherence": 1.0}, False), ({"min_candidate_size": 99}, False)],
+)
+def test_candidate_thresholds(setting, kept):
+    df, X, protos = make_tagged()
+    cfg = TopicConfig(reducer="pca", min_docs=20, min_coherence=-1.0).model_copy(update=setting)
+    cands = candidate_themes(df, X, protos, cfg=cfg)
+    assert (len(cands) > 0) is kept
+    for row in cands.itertuples():
+        assert row.size >= cfg.min_candidate_size and row.coherence >= cfg.min_coherence
+        assert len(row.example_quote_ids.split(";")) == 3  # three examples by default
+        assert " " in row.label or "," not in row.label  # a phrase, never a keyword list
 
 
 def test_candidate_themes_too_small_residual_says_so():
@@ -326,7 +343,11 @@ def test_candidate_themes_with_a_sample_of_embeddings():
     df, X, protos = make_tagged()
     embedded = np.arange(0, len(df), 2)
     cands = candidate_themes(
-        df, X[embedded], protos, cfg=TopicConfig(reducer="pca"), embedded_index=embedded
+        df,
+        X[embedded],
+        protos,
+        cfg=TopicConfig(reducer="pca", min_coherence=-1.0),
+        embedded_index=embedded,
     )
     assert len(cands) >= 2
     embedded_ids = set(df[S.QUOTE_ID].iloc[embedded])
@@ -418,3 +439,70 @@ def test_wave_topics_on_a_tiny_wave_says_too_little_text(tmp_path):
     paths = write_topic_outputs(wt, tmp_path)
     assert "model" not in paths
     assert "Too little text" in json.loads(paths["topics_json"].read_text())["message"]
+
+
+# --- the residual, phrases and coherence --------------------------------------------------------
+
+
+def test_residual_sentences_leave_out_explained_sentences_and_filler():
+    from cls_text.codebook.model import parse_codebook
+    from cls_text.topics.residual import codebook_stop_words, residual_sentences
+
+    cb = parse_codebook(
+        {
+            "id": "t",
+            "name": "t",
+            "version": "1.0.0",
+            "themes": [{"id": "trust", "label": "Trust", "definition": "d", "terms": ["trust"]}],
+        }
+    )
+    text = "We trust the team now.\nThe buses stop at six every evening. Thank you."
+    ev = S.Evidence(
+        term="trust", matched="trust", start=3, end=8, sentence="We trust the team now.",
+        sent_start=0, sent_end=22, score=1.0, source="rules", negated=False,
+    )  # fmt: skip
+    df = pd.DataFrame(
+        {
+            S.QUOTE_ID: ["a", "b", "c"],
+            S.TEXT: [text, "Nothing else to add.", "Rent went up again this spring for us."],
+            S.NON_SUBSTANTIVE: [False, False, True],
+            "trust": [1, 0, 0],
+            "trust_evidence": [S.evidence_to_json([ev]), "", ""],
+        }
+    )
+    units = residual_sentences(df, cb)
+    assert units["sentence"].tolist() == ["The buses stop at six every evening."]
+    assert units["unit_id"].tolist() == ["a#1"] and units[S.TEXT].tolist() == [text]
+    assert "trust" in codebook_stop_words(cb) and "thanks" in codebook_stop_words(cb)
+
+
+def test_phrases_never_span_sentences():
+    from cls_text.topics.model import PhraseAnalyzer
+
+    analyse = PhraseAnalyzer(["the", "are", "in"], (1, 2))
+    grams = analyse("People are stuck in unsuitable flats. Housing is the problem")
+    assert "unsuitable flats" in grams and "flats housing" not in grams
+
+
+def test_npmi_and_diversity():
+    from cls_text.topics.coherence import npmi_coherence, topic_diversity
+
+    docs = ["bus pass late", "bus pass again", "rent rise", "rent rise again", "late again"]
+    together, apart = npmi_coherence([["bus", "pass"], ["bus", "rent"]], docs)
+    assert together == pytest.approx(1.0) and apart == pytest.approx(-1.0)
+    # a phrase formed by skipping a stop word counts as present
+    assert npmi_coherence([["bus pass", "late"]], ["bus the pass late"], stop_words=["the"]) == [
+        pytest.approx(1.0)
+    ]
+    assert topic_diversity([["bus", "pass"], ["bus", "rent"]]) == 0.75
+    with pytest.raises(ValueError, match="got str"):
+        npmi_coherence([["a", "b"]], "a b")
+
+
+def test_phrase_labels_are_phrases():
+    from cls_text.topics.discover import phrase_label
+
+    assert phrase_label(["work", "feels", "managers"]) == "Work"
+    assert (
+        phrase_label(["bus", "bus pass", "pass late", "sunday buses"]) == "Bus pass · sunday buses"
+    )

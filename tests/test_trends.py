@@ -205,3 +205,34 @@ def test_cooccurrence_on_fixture(fixture_df):
     zero = _row(co, theme_a="trust", theme_b="partnership")
     assert zero.n_both == 0 and zero.jaccard == 0.0 and math.isnan(zero.lift)
     assert _row(co, theme_a="money", theme_b="money").jaccard == 1.0
+
+
+def test_stance_balance_reads_words_and_old_codes_alike(fixture_df):
+    old = wave(fixture_df, W2)
+    words = old.copy()
+    for t in THEME_IDS:
+        col = f"{t}_stance"
+        words[col] = words[col].map({"+": "positive", "-": "negative", "0": "neutral"}).fillna("")
+    a = trends.stance_balance(old, THEME_IDS)
+    b = trends.stance_balance(words, THEME_IDS)
+    pd.testing.assert_frame_equal(a, b)
+    words.loc[words["trust"] == 1, "trust_stance"] = "mixed"
+    mixed = trends.stance_balance(words, THEME_IDS).set_index("theme").loc["trust"]
+    assert mixed["n_mixed"] == mixed["n_tagged"] and mixed["n_neutral"] == 0
+
+
+@pytest.mark.parametrize(
+    "value, word",
+    [("+", "positive"), ("'-", "negative"), ("0", "neutral"), (" Mixed ", "mixed"), (None, "")],
+)
+def test_normalize_stance(value, word):
+    from cls_text.report.stance import normalize_stance
+
+    assert normalize_stance(value) == word
+
+
+def test_normalize_stance_rejects_unknown_values():
+    from cls_text.report.stance import normalize_stance
+
+    with pytest.raises(ValueError, match="stance 'great'"):
+        normalize_stance("great")

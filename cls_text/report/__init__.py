@@ -14,7 +14,7 @@ import pandas as pd
 
 from cls_text import io
 from cls_text.codebook.model import Codebook
-from cls_text.report.examples import evidence_text, example_quotes
+from cls_text.report.examples import attribute_quotes, evidence_text, example_quotes
 from cls_text.report.figures import report_figures, topic_table
 from cls_text.report.html import render_html
 from cls_text.report.markdown import changes_table, headline_markdown, render_markdown
@@ -84,7 +84,10 @@ def build_report(
     data = compute_report_data(tagged, codebook, history, min_base=min_base)
     topic_frame = topic_table(topics)
     figures = report_figures(data, topics, candidates)
-    examples = {t: example_quotes(tagged, t, quotes) for t in data.labels}
+    examples = {
+        t: attribute_quotes(example_quotes(tagged, t, quotes), tagged, min_base=min_base)
+        for t in data.labels
+    }
     definitions = {t.id: t.definition for t in codebook.themes}
     out = Path(out_dir)
     page = render_html(

@@ -14,7 +14,7 @@ import json
 
 import pandas as pd
 
-from cls_text.schema import TEXT
+from cls_text.schema import RESPONDENT_ID, RESPONDENT_TYPE, SITE, TEXT
 
 
 def example_quotes(
@@ -59,3 +59,31 @@ def evidence_text(value: object) -> str:
         neg = " (negated)" if item.get("negated") else ""
         parts.append(f'{matched}{neg}: "{sentence}"' if sentence else matched + neg)
     return "; ".join(parts)
+
+
+def attribute_quotes(quotes: pd.DataFrame, tagged: pd.DataFrame, *, min_base: int) -> pd.DataFrame:
+    """Add ``attribution`` ("staff, Northvale") to example quotes, as far as is safe to show.
+
+    The respondent type is shown when at least ``min_base`` respondents of that type answered,
+    and the site only when at least ``min_base`` respondents of that type *and* site answered:
+    a quote labelled with a group of three people points at one of them.
+    """
+    if quotes.empty or RESPONDENT_ID not in tagged.columns:
+        return quotes.assign(attribution=pd.Series(dtype=object))
+    people = tagged.drop_duplicates(RESPONDENT_ID)
+    by_type = people[RESPONDENT_TYPE].value_counts() if RESPONDENT_TYPE in people else None
+    both = (
+        people.groupby([RESPONDENT_TYPE, SITE]).size()
+        if RESPONDENT_TYPE in people and SITE in people
+        else None
+    )
+    labels = []
+    for row in quotes.to_dict("records"):
+        rtype, site = str(row.get(RESPONDENT_TYPE) or ""), str(row.get(SITE) or "")
+        parts = []
+        if rtype and by_type is not None and by_type.get(rtype, 0) >= min_base:
+            parts.append(rtype)
+            if site and both is not None and both.get((rtype, site), 0) >= min_base:
+                parts.append(site)
+        labels.append(", ".join(parts))
+    return quotes.assign(attribution=labels)

@@ -27,15 +27,24 @@ PALETTE = (
     "#F0E442",
     "#000000",
 )
-STANCE_COLOURS = {"positive": "#0072B2", "neutral or mixed": "#BBBBBB", "negative": "#E69F00"}
+STANCE_COLOURS = {
+    "positive": "#0072B2",
+    "neutral": "#BBBBBB",
+    "mixed or unclear": "#888888",
+    "negative": "#E69F00",
+}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+#: No chart is drawn lower than this (px): below it labels clip and bars become slivers.
+MIN_HEIGHT = 320
 
 
 def _layout(fig: Any, title: str, height: int) -> Any:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 13},
-        height=height,
+        height=max(height, MIN_HEIGHT),
         margin={"l": 10, "r": 20, "t": 50, "b": 40},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.15},
@@ -141,7 +150,7 @@ def trend_figure(data: ReportData) -> Any | None:
 
 
 def stance_figure(data: ReportData) -> Any | None:
-    """Positive / neutral-or-mixed / negative split of the answers tagged with each theme."""
+    """Positive / neutral / mixed / negative split of the answers tagged with each theme."""
     import plotly.graph_objects as go
 
     if data.stance.empty:
@@ -151,9 +160,12 @@ def stance_figure(data: ReportData) -> Any | None:
     fig = go.Figure()
     for name, col in (
         ("positive", "n_positive"),
-        ("neutral or mixed", "n_neutral"),
+        ("neutral", "n_neutral"),
+        ("mixed or unclear", "n_mixed"),
         ("negative", "n_negative"),
     ):
+        if col not in frame.columns or int(frame[col].sum()) == 0:
+            continue  # a stance nobody took (e.g. neutral, when the tagger never says it)
         fig.add_trace(
             go.Bar(
                 name=name,

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from cls_text.report.counts import conservation_line, count_rows, lede
 from cls_text.report.summary import ReportData, pct
 
 _CSS = """
@@ -29,6 +30,13 @@ th{background:#f0f4f8}blockquote{border-left:4px solid #56B4E9;margin:.6rem 0;pa
 background:#f5f9fc}.note{color:#555;font-size:.9rem}.chart{margin:1rem 0 2rem}
 .flag{background:#fff4d6;border:1px solid #E69F00;padding:.5rem .8rem;border-radius:4px}
 .theme{border-top:1px solid #ddd;padding-top:.5rem}
+.table-wrap{max-width:100%;overflow-x:auto;-webkit-overflow-scrolling:touch}
+.table-wrap table{min-width:0}td{overflow-wrap:anywhere}
+.chart{max-width:100%;overflow-x:auto}.chart .plotly-graph-div{min-width:320px;min-height:300px}
+.chart-title{font-size:1.05rem;margin:1.6rem 0 .2rem}.quote-by{display:block;color:#555;
+font-size:.85rem;margin-top:.2rem}
+@media (max-width:600px){main{padding:1rem .8rem 3rem}h1{font-size:1.4rem}nav ul{columns:1}
+table{font-size:.8rem}th,td{padding:.25rem .35rem}}
 """
 
 
@@ -47,19 +55,38 @@ def _table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
     if frame is None or frame.empty:
         return '<p class="note">Nothing to show.</p>'
     shown = frame if max_rows is None else frame.head(max_rows)
-    return shown.to_html(index=False, escape=True, na_rep="", border=0, classes="data")
+    table = shown.to_html(index=False, escape=True, na_rep="", border=0, classes="data")
+    # A wide table scrolls inside its own box: the page itself never scrolls sideways.
+    return f'<div class="table-wrap">{table}</div>'
 
 
 def _chart(fig: Any, div_id: str) -> str:
+    """One chart: its title as an HTML heading (it wraps on a phone), no toolbar over it."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(fig)  # a copy: the caller's figure keeps its title
+    title = fig.layout.title.text or ""
+    fig.update_layout(title_text="", margin_t=10)
     # include_plotlyjs=False: the library is inlined once in <head>, not once per chart.
     body = fig.to_html(
         full_html=False,
         include_plotlyjs=False,
         include_mathjax=False,
         div_id=f"chart-{div_id}",
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": True, "displayModeBar": False},
     )
-    return f'<div class="chart" data-chart="{_e(div_id)}">{body}</div>'
+    heading = f'<h3 class="chart-title">{_e(title)}</h3>' if title else ""
+    return f'<div class="chart" data-chart="{_e(div_id)}">{heading}{body}</div>'
+
+
+def _quote_html(quotes: pd.DataFrame) -> str:
+    """Blockquotes, each with who said it when the caller could show that safely."""
+    out = []
+    for row in quotes.to_dict("records"):
+        by = row.get("attribution") or ""
+        cite = f'<span class="quote-by">— {_e(by)}</span>' if by else ""
+        out.append(f"<blockquote>{_e(row['text'])}{cite}</blockquote>")
+    return "".join(out)
 
 
 def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
@@ -72,7 +99,8 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
         ("Codebook", f"{name} (id {cb.get('id', '')}, version {cb.get('version', '')})"),
         ("Codebook hash", cb.get("hash", "")),
         *[(f"Tagger: {k}", _plain(v)) for k, v in tagger.items()],
-        *[(f"Count: {k.replace('_', ' ')}", v) for k, v in totals.items()],
+        *count_rows(data.counts, totals),
+        ("Conservation", conservation_line(totals)),
         ("Conservation holds", (manifest.get("conservation", {}) or {}).get("holds", "")),
         ("Run at (UTC)", manifest.get("created_utc", "")),
         ("cls-text version", manifest.get("cls_text_version", "")),
@@ -87,6 +115,7 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
             "Theme ids stay stable across versions, but a theme added later is shown as "
             f"<em>not coded</em> for those waves (not as zero):</p><ul>{items}</ul>"
         )
+    agreement = _markdown_block(manifest.get("agreement_methods", ""))
     return f"""
 <p>Each answer was tagged against the codebook's themes by the tagger listed below. Only
 substantive answers count: blank answers, "n/a", "nothing" and the same respondent repeating an
@@ -97,7 +126,7 @@ two-proportion z-test; because many comparisons are made at once, p-values are c
 the false-discovery rate (Benjamini–Hochberg, 5%) and only changes that pass are called
 significant. Summary sentences give no percentage for groups too small to support one;
 the tables still show the counts.</p>
-{older_html}<table>{table}</table>{_markdown_block(manifest.get("agreement_methods", ""))}"""
+{older_html}<div class="table-wrap"><table>{table}</table></div>{agreement}"""
 
 
 def _markdown_block(md: str) -> str:
@@ -114,7 +143,7 @@ def _markdown_block(md: str) -> str:
             body = "".join(
                 "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
             )
-            out.append(f"<table><tr>{head}</tr>{body}</table>")
+            out.append(f'<div class="table-wrap"><table><tr>{head}</tr>{body}</table></div>')
         else:
             text = _e(" ".join(lines))
             text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
@@ -130,16 +159,23 @@ def _theme_section(data: ReportData, theme_id: str, definition: str, quotes: pd.
     if quotes.empty:
         quote_html = '<p class="note">No example quotes could be shown safely for this theme.</p>'
     else:
-        quote_html = "".join(f"<blockquote>{_e(q)}</blockquote>" for q in quotes["text"])
+        quote_html = _quote_html(quotes)
     by_type = data.by_type.loc[data.by_type["theme"] == theme_id]
     st = data.stance.loc[data.stance["theme"] == theme_id] if not data.stance.empty else None
     stance = ""
     if st is not None and not st.empty:
         r = st.iloc[0]
-        stance = (
-            f"<p>Of {r['n_tagged']} answers raising it, {r['n_positive']} were positive, "
-            f"{r['n_negative']} negative and {r['n_neutral']} neutral or mixed.</p>"
-        )
+        parts = [
+            f"{int(r[col])} {name}"
+            for col, name in (
+                ("n_positive", "positive"),
+                ("n_negative", "negative"),
+                ("n_neutral", "neutral"),
+                ("n_mixed", "mixed or unclear"),
+            )
+            if col in r.index and int(r[col]) > 0
+        ]
+        stance = f"<p>Of {r['n_tagged']} answers raising it: {', '.join(parts) or 'no stance'}.</p>"
     table = _table(
         by_type.assign(
             share=by_type["share_resp"].map(pct),
@@ -172,6 +208,7 @@ def render_html(
     from plotly.offline import get_plotlyjs
 
     c = data.counts
+    totals = (manifest.get("conservation", {}) or {}).get("total", {}) or {}
     sig = data.changes.loc[data.changes["significant"]] if not data.changes.empty else data.changes
     if data.changes.empty:
         change_html = "<p>This is the first wave in the store, so there is no change to report.</p>"
@@ -189,8 +226,12 @@ def render_html(
         if t in data.sentences
     )
     cands = candidates if candidates is not None else pd.DataFrame()
-    cand_cols = [c for c in ("keywords", "size", "nearest_theme", "similarity") if c in cands]
-    topic_cols = [c for c in ("topic", "label", "size", "share", "keywords") if c in topics]
+    cand_cols = [
+        c for c in ("label", "keywords", "size", "coherence", "nearest_theme") if c in cands
+    ]
+    topic_cols = [c for c in ("label", "size", "share", "keywords") if c in topics]
+    if "share" in topics:
+        topics = topics.assign(share=topics["share"].map(lambda v: f"{100 * float(v):.1f}%"))
     main_charts = "".join(v for k, v in charts.items() if k not in ("topic-map", "candidates"))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -199,9 +240,7 @@ def render_html(
 <script type="text/javascript">{get_plotlyjs()}</script></head>
 <body><main>
 <h1>{_e(title)}: {_e(data.wave)}</h1>
-<p class="lede">{c["respondents"]} respondents gave {c["answers"]} answers;
-{c["substantive_answers"]} answers from {c["substantive_respondents"]} respondents had something
-to say and were analysed. Waves compared: {_e(", ".join(data.waves))}.</p>
+<p class="lede">{_e(lede(c, totals))} Waves compared: {_e(", ".join(data.waves))}.</p>
 <nav><ul><li><a href="#headline">Headline findings</a></li><li><a href="#charts">Charts</a></li>
 <li><a href="#themes">Each theme</a></li><li><a href="#topics">Emergent topics</a></li>
 <li><a href="#candidates">Candidate new themes</a></li>
@@ -211,8 +250,9 @@ to say and were analysed. Waves compared: {_e(", ".join(data.waves))}.</p>
 <h2 id="charts">Charts</h2><p class="note">Hover over a chart for exact figures; click legend
 entries to show or hide series.</p>{main_charts}
 <h2 id="themes">Each theme</h2>{themes_html}
-<h2 id="topics">Emergent topics</h2><p>Topics found by clustering the answers themselves,
-independent of the codebook. They are prompts for reading, not findings.</p>
+<h2 id="topics">Emergent topics</h2><p>Topics found by clustering the sentences that no
+theme of the codebook explains (survey filler and codebook terms removed). Share is the share
+of those sentences. They are prompts for reading, not findings.</p>
 {charts.get("topic-map", "")}{_table(topics[topic_cols] if topic_cols else pd.DataFrame())}
 <h2 id="candidates">Candidate new themes</h2><p>Groups of answers that no current theme
 covers. Read them before deciding whether the codebook needs a new theme.</p>

@@ -17,6 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cls_text import schema
 from cls_text.pii import PLACEHOLDER, Redactor
+from cls_text.report.stance import STANCE_VALUES, normalize_stance, normalize_stance_series
 
 #: Columns of the frame :func:`select_quotes` returns (plus the theme's score and stance).
 QUOTE_COLUMNS = (schema.QUOTE_ID, schema.RESPONDENT_TYPE, schema.SITE, schema.TEXT)
@@ -54,6 +55,19 @@ def _has_evidence(value: object) -> bool:
     return any(not item.get("negated", False) for item in items if isinstance(item, dict))
 
 
+def _stance_filter(stance: str) -> str:
+    try:
+        word = normalize_stance(stance)
+    except ValueError:
+        word = ""
+    if not word:
+        raise ValueError(
+            f"select_quotes: stance must be one of {list(STANCE_VALUES)} (or the older "
+            f"'+', '-', '0') or None, got {stance!r}"
+        )
+    return word
+
+
 def select_quotes(
     tagged: pd.DataFrame,
     theme_id: str,
@@ -81,7 +95,8 @@ def select_quotes(
         tagged: The tagged long table of one wave (see docs/architecture.md).
         theme_id: Theme column to quote.
         n: Number of quotes wanted (fewer come back when fewer qualify).
-        stance: ``"+"``, ``"-"`` or ``"0"`` to quote one stance only.
+        stance: ``"positive"``, ``"negative"``, ``"neutral"`` or ``"mixed"`` (or the older
+            ``"+"``, ``"-"``, ``"0"``) to quote one stance only.
         respondent_type: Quote only this respondent type (e.g. ``"staff"``).
         min_group: Small-number threshold (distinct respondents per site x respondent type).
         min_words: Shortest quote, in words.
@@ -97,7 +112,7 @@ def select_quotes(
         ValueError: if a needed column is missing or an argument is out of range.
 
     Examples:
-        >>> select_quotes(tagged, "trust", n=2, stance="+")  # doctest: +SKIP
+        >>> select_quotes(tagged, "trust", n=2, stance="positive")  # doctest: +SKIP
     """
     score_col, stance_col = schema.score_col(theme_id), schema.stance_col(theme_id)
     evidence_col = schema.evidence_col(theme_id)
@@ -115,15 +130,15 @@ def select_quotes(
             f"select_quotes: need n >= 1, min_group >= 1 and 0 < min_words <= max_words; got "
             f"n={n}, min_group={min_group}, min_words={min_words}, max_words={max_words}"
         )
-    if stance is not None and stance not in ("+", "-", "0"):
-        raise ValueError(f"select_quotes: stance must be '+', '-', '0' or None, got {stance!r}")
+    if stance is not None:
+        stance = _stance_filter(stance)
 
     out_cols = [*QUOTE_COLUMNS, "score", "stance", "rank"]
     keys = _group_keys(tagged)
     sizes = tagged.groupby(keys, dropna=False)[schema.RESPONDENT_ID].transform("nunique")
     mask = (tagged[theme_id] == 1) & (sizes >= min_group)
     if stance is not None:
-        mask &= tagged[stance_col] == stance
+        mask &= normalize_stance_series(tagged[stance_col]) == stance
     if respondent_type is not None:
         mask &= tagged[schema.RESPONDENT_TYPE] == respondent_type
     if schema.NON_SUBSTANTIVE in tagged.columns:
@@ -153,7 +168,11 @@ def select_quotes(
 
     chosen = _mmr(pool[schema.TEXT].astype(str).tolist(), rel, pool[schema.SITE].tolist(), n)
     result = pool.iloc[chosen]
-    stances = result[stance_col].to_numpy() if stance_col in result.columns else [""] * len(result)
+    stances = (
+        normalize_stance_series(result[stance_col]).to_numpy()
+        if stance_col in result.columns
+        else [""] * len(result)
+    )
     return pd.DataFrame(
         {
             **{c: result[c].to_numpy() for c in QUOTE_COLUMNS},

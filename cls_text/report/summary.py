@@ -243,10 +243,11 @@ def compute_report_data(
                     else f"{100 * float(change['change']):+.0f} pts vs {change['previous_wave']}"
                 ),
                 "significant": "" if change is None else ("yes" if change["significant"] else "no"),
-                "stance (+ / 0 / -)": (
+                "stance (positive / negative / other)": (
                     ""
                     if st is None
-                    else f"{st['n_positive']} / {st['n_neutral']} / {st['n_negative']}"
+                    else f"{st['n_positive']} / {st['n_negative']} / "
+                    f"{int(st['n_tagged']) - int(st['n_positive']) - int(st['n_negative'])}"
                 ),
             }
         )

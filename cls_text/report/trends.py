@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cls_text.report.stance import NEGATIVE, NEUTRAL, POSITIVE, normalize_stance_series
 from cls_text.schema import (
     DATE,
     DUPLICATE_ANSWER,
@@ -311,7 +312,9 @@ def wave_changes(
 def stance_balance(
     df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """How tagged quotes split between positive, negative and neutral/mixed stance per theme.
+    """How tagged quotes split between positive, negative, neutral and mixed stance per theme.
+
+    Stance columns may hold the stance words or the older ``+`` / ``-`` / ``0`` codes.
 
     Args:
         df: Tagged long table.
@@ -320,7 +323,7 @@ def stance_balance(
 
     Returns:
         ``theme``, ``by``, ``n_tagged``, ``n_positive``, ``n_negative``, ``n_neutral``,
-        ``share_positive``, ``share_negative``, ``share_neutral`` and ``net``
+        ``n_mixed`` (mixed or no stance), their ``share_*`` and ``net``
         ((positive - negative) / tagged, from -1 to +1). Only substantive tagged quotes count;
         themes or groups with no tagged quote are left out.
     """
@@ -335,29 +338,32 @@ def stance_balance(
         tagged = sub.loc[pd.to_numeric(sub[theme]).fillna(0).astype(int) == 1]
         if tagged.empty:
             continue
-        stance = tagged[col].fillna("").astype(str)
+        stance = normalize_stance_series(tagged[col])
         part = pd.DataFrame(
             {
-                "pos": (stance == "+").astype(int),
-                "neg": (stance == "-").astype(int),
+                "pos": (stance == POSITIVE).astype(int),
+                "neg": (stance == NEGATIVE).astype(int),
+                "neu": (stance == NEUTRAL).astype(int),
                 **{c: tagged[c].astype(str) for c in by},
             }
         )
         keys = by or (lambda _: 0)
         agg = part.groupby(keys, sort=True, dropna=False).agg(
-            n_tagged=("pos", "size"), n_positive=("pos", "sum"), n_negative=("neg", "sum")
+            n_tagged=("pos", "size"),
+            n_positive=("pos", "sum"),
+            n_negative=("neg", "sum"),
+            n_neutral=("neu", "sum"),
         )
         agg = agg.reset_index(drop=not by)
         agg.insert(0, "theme", theme)
         frames.append(agg)
-    cols = ["theme", *by, "n_tagged", "n_positive", "n_negative"]
+    cols = ["theme", *by, "n_tagged", "n_positive", "n_negative", "n_neutral"]
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    out = out[cols].astype({c: int for c in cols[-3:]})
-    out["n_neutral"] = out["n_tagged"] - out["n_positive"] - out["n_negative"]
+    out = out[cols].astype({c: int for c in cols[-4:]})
+    out["n_mixed"] = out["n_tagged"] - out["n_positive"] - out["n_negative"] - out["n_neutral"]
     n = out["n_tagged"].where(out["n_tagged"] > 0)
-    out["share_positive"] = out["n_positive"] / n
-    out["share_negative"] = out["n_negative"] / n
-    out["share_neutral"] = out["n_neutral"] / n
+    for kind in ("positive", "negative", "neutral", "mixed"):
+        out[f"share_{kind}"] = out[f"n_{kind}"] / n
     out["net"] = (out["n_positive"] - out["n_negative"]) / n
     return out
 

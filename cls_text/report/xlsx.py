@@ -16,6 +16,7 @@ import pandas as pd
 
 from cls_text import io
 from cls_text.report.examples import evidence_text
+from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData
 from cls_text.report.trends import substantive_rows
 from cls_text.schema import (
@@ -78,8 +79,8 @@ def theme_quotes(tagged: pd.DataFrame, theme_id: str) -> pd.DataFrame:
     rows = sub.loc[pd.to_numeric(sub[theme_id]).fillna(0).astype(int) == 1]
     cols = [c for c in (QUOTE_ID, RESPONDENT_TYPE, SITE, QUESTION, TEXT) if c in rows.columns]
     out = rows[cols].copy()
-    out["score"] = rows[score_col(theme_id)].round(3)
-    out["stance"] = rows[stance_col(theme_id)]
+    out["score"] = pd.to_numeric(rows[score_col(theme_id)])
+    out["stance"] = normalize_stance_series(rows[stance_col(theme_id)])
     out["evidence"] = rows[evidence_col(theme_id)].map(evidence_text)
     return out.reset_index(drop=True)
 
@@ -118,6 +119,79 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
 
 
+#: Display formats: numbers stay numbers (a filter or a formula sees 0.37, Excel shows 37.0%).
+PERCENT, POINTS, DECIMAL3, DECIMAL2 = "0.0%", '+0.0" pts";-0.0" pts";0.0" pts"', "0.000", "0.00"
+_PERCENT_PREFIXES = ("share", "ci_", "previous_share", "jaccard", "net")
+
+
+def _column_format(col: str) -> str:
+    if col.startswith(_PERCENT_PREFIXES) or col in ("share of respondents", "share of answers"):
+        return PERCENT
+    if col.startswith("95% CI") or col == "change":
+        return PERCENT
+    if col.startswith("change (percentage points)"):
+        return POINTS
+    if col in ("p_value", "p_adjusted", "score", "similarity", "z"):
+        return DECIMAL3
+    if col == "lift":
+        return DECIMAL2
+    return ""
+
+
+def sheet_number_formats(sheets: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """Sheet -> column -> number format for every numeric column that needs one."""
+    out: dict[str, dict[str, str]] = {}
+    for name, frame in sheets.items():
+        cols = {
+            str(c): f
+            for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c]) and (f := _column_format(str(c)))
+        }
+        if cols:
+            out[name] = cols
+    return out
+
+
+def summary_table(data: ReportData) -> pd.DataFrame:
+    """The Summary sheet: one row per theme, every figure a number in its own column.
+
+    Counts say what they count (respondents, not answers); shares and interval bounds are
+    fractions shown as percentages; the change is in percentage points.
+    """
+    rows = []
+    changes = data.changes.set_index("theme") if not data.changes.empty else None
+    stance = data.stance.set_index("theme") if not data.stance.empty else None
+    for r in data.overall.itertuples(index=False):
+        t = str(r.theme)
+        ch = changes.loc[t] if changes is not None and t in changes.index else None
+        st = stance.loc[t] if stance is not None and t in stance.index else None
+        rows.append(
+            {
+                "theme": t,
+                "label": data.labels.get(t, t),
+                "respondents raising it": int(r.k_resp),
+                "respondents answering": int(r.n_resp),
+                "share of respondents": float(r.share_resp),
+                "95% CI low": float(r.ci_low),
+                "95% CI high": float(r.ci_high),
+                "answers raising it": int(r.k_quotes),
+                "substantive answers": int(r.n_quotes),
+                "share of answers": float(r.share_quotes),
+                "previous wave": "" if ch is None else str(ch["previous_wave"]),
+                "change (percentage points)": (
+                    float("nan") if ch is None else round(100 * float(ch["change"]), 1)
+                ),
+                "significant": "" if ch is None else ("yes" if ch["significant"] else "no"),
+                "positive": 0 if st is None else int(st["n_positive"]),
+                "negative": 0 if st is None else int(st["n_negative"]),
+                "neutral": 0 if st is None else int(st["n_neutral"]),
+                "mixed or unclear": 0 if st is None else int(st["n_mixed"]),
+                "summary": (data.sentences.get(t) or [""])[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def write_report_xlsx(
     path: str | Path,
     data: ReportData,
@@ -128,9 +202,6 @@ def write_report_xlsx(
     candidates: pd.DataFrame | None,
 ) -> Path:
     """Write ``report.xlsx`` atomically and return its path."""
-    summary = data.headline.copy()
-    if not summary.empty:
-        summary["summary"] = [data.sentences[t][0] for t in summary["theme"]]
     groups = pd.concat(
         [
             data.by_type.rename(columns={RESPONDENT_TYPE: "group"}).assign(by=RESPONDENT_TYPE),
@@ -138,7 +209,7 @@ def write_report_xlsx(
         ],
         ignore_index=True,
     )
-    sheets: dict[str, pd.DataFrame] = {"Summary": summary}
+    sheets: dict[str, pd.DataFrame] = {"Summary": summary_table(data)}
     names = theme_sheet_names(list(data.labels))
     for t, name in names.items():
         sheets[name] = theme_quotes(tagged, t)
@@ -152,4 +223,5 @@ def write_report_xlsx(
         "Candidates": candidates if candidates is not None else pd.DataFrame(),
         "Methods": methods_table(data, manifest),
     }
-    return io.write_xlsx({k: _cellify(v) for k, v in sheets.items()}, path)
+    cells = {k: _cellify(v) for k, v in sheets.items()}
+    return io.write_xlsx(cells, path, number_formats=sheet_number_formats(cells))

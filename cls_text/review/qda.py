@@ -5,7 +5,8 @@ export. A ``.qdpx`` is a zip holding ``project.qde`` (XML in ``urn:QDA-XML:proje
 ``sources/`` (one ``.txt`` per text source). The export maps:
 
 - the codebook -> codes (name = theme label, description starts with ``[theme_id]``),
-- each quote -> a text source named by its ``quote_id`` (wave and question as variables),
+- each quote -> a text source named by its ``quote_id``, with respondent id, respondent type,
+  site, wave and question as variables (the form QualCoder's importer reads),
 - each respondent -> a case with their respondent type and site as variables,
 - each machine tag -> a coded segment on its evidence sentence (the whole quote when the tag
   has no evidence), created by the user ``cls-text tagger``.
@@ -79,7 +80,7 @@ def build_project(
     for theme in codebook.themes:
         code = _el(codes, "Code", guid=_guid("code", theme.id), name=theme.label, isCodable="true")
         _el(code, "Description").text = f"[{theme.id}] {theme.definition}"
-    var_names = [S.RESPONDENT_TYPE, S.SITE, S.WAVE, S.QUESTION]
+    var_names = [S.RESPONDENT_ID, S.RESPONDENT_TYPE, S.SITE, S.WAVE, S.QUESTION]
     variables = _el(root, "Variables")
     for v in var_names:
         _el(variables, "Variable", guid=_guid("var", v), name=v, typeOfVariable="Text")
@@ -125,7 +126,10 @@ def build_project(
                 coding = _el(sel, "Coding", guid=_guid("coding", key), creatingUser=machine,
                              creationDateTime=_FIXED_TIME)  # fmt: skip
                 _el(coding, "CodeRef", targetGUID=_guid("code", t))
-        for v in (S.WAVE, S.QUESTION):
+        # Respondent attributes on every source too: QualCoder links no case to its sources
+        # (it ignores SourceRef), but it reads per-source variables, so a writer can still
+        # filter by respondent type or site there.
+        for v in var_names:
             if v in row:
                 value(src, v, row[v])
     if not len(sources):

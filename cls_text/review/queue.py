@@ -31,11 +31,12 @@ from cls_text.codebook.model import Codebook
 from cls_text.errors import ReviewImportError
 from cls_text.io import coded as cs
 from cls_text.io.writers import atomic_path, neutralise_formula, sha256_file, write_csv
+from cls_text.report.stance import STANCE_VALUES, normalize_stance
 
 QUEUE, AUDIT, INSTRUCTIONS = "queue", "audit", "instructions"
 MACHINE_THEMES, REASON, SHEET, CODEBOOK = "machine_themes", "reason", "sheet", "codebook"
 TICKS = ("x", "1", "0")
-STANCES = ("+", "-", "0")
+STANCES = STANCE_VALUES
 _TRUE, _FALSE = {"x", "1", "1.0", "true", "yes", "y"}, {"", "0", "0.0", "false", "no", "n"}
 _MAX_ERRORS = 30
 
@@ -192,13 +193,22 @@ _INSTRUCTIONS = [
     "audit: a random sample shown WITHOUT machine tags. Code it on your own judgement; it "
     "measures how well the machine agrees with people.",
     "Tick every theme that applies with x (or 1). Leave blank when it does not apply.",
-    "stance: + positive, - negative, 0 neutral/mixed. note: anything the codebook missed.",
+    "stance: positive, negative, neutral or mixed. note: anything the codebook missed.",
     "Write your name in 'reviewer' on every row you reviewed. Rows without a name and "
     "without ticks are treated as not reviewed.",
     "Do not edit the quote text, the quote id or the hidden columns: edited rows are "
     "rejected on import.",
     "Import with: cls-text review import review.xlsx",
 ]
+
+
+def _column_width(col: str, theme_ids: set[str]) -> float:
+    """Text is wide; theme tick columns are as wide as their id (never cut to "bure"), capped."""
+    if col == S.TEXT:
+        return 60
+    if col in theme_ids:
+        return min(max(len(col) + 2, 6), 24)  # longer ids wrap in the (wrapped) header
+    return max(14, min(len(col) + 2, 30))
 
 
 def _write_xlsx(sheets: dict[str, pd.DataFrame], codebook: Codebook, path: Path) -> None:
@@ -216,7 +226,7 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], codebook: Codebook, path: Path)
             for j, col in enumerate(frame.columns):
                 ws.write_string(0, j, col, header)
                 editable = col in theme_ids or col in (cs.STANCE, cs.NOTE, cs.REVIEWER)
-                width = 60 if col == S.TEXT else (6 if col in theme_ids else 14)
+                width = _column_width(col, theme_ids)
                 hidden = col in (cs.TEXT_SHA, CODEBOOK)
                 ws.set_column(j, j, width, unlocked if editable else wrap, {"hidden": hidden})
                 for i, value in enumerate(frame[col]):
@@ -370,7 +380,9 @@ def _validate_sheet(
         bad = {t: v for t, v in ticks.items() if v not in _TRUE | _FALSE}
         for t, v in bad.items():
             errors.append(f"{at}: column '{t}' has '{v}'; expected x, 1, 0 or blank")
-        if stance and stance not in STANCES:
+        try:
+            stance = normalize_stance(stance)  # the words, or the older +, - and 0
+        except ValueError:
             errors.append(f"{at}: stance '{stance}'; expected one of {list(STANCES)} or blank")
         cb = _cell(row.get(CODEBOOK, expected)) or expected
         if cb != expected:

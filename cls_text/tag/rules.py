@@ -307,9 +307,11 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
                     continue
                 first, last = toks[a], toks[b]
                 start, end = first.idx, last.idx + len(last)
-                sent = first.sent
-                s_start = sent.start_char
-                s_end = sent.end_char
+                # The sentencizer's span can include the line break before a sentence that
+                # starts a line: trim it so text[sent_start:sent_end] is the sentence.
+                span_text = text[first.sent.start_char : first.sent.end_char]
+                s_start = first.sent.start_char + len(span_text) - len(span_text.lstrip())
+                s_end = s_start + len(span_text.strip())
                 out.append(
                     (
                         theme_idx,
@@ -318,7 +320,7 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
                             matched=text[start:end],
                             start=start,
                             end=end,
-                            sentence=text[s_start:s_end].strip(),
+                            sentence=text[s_start:s_end],
                             sent_start=s_start,
                             sent_end=s_end,
                             score=1.5 if len(pat.words) > 1 else 1.0,

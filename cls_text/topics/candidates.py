@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,15 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.topics.config import TopicConfig
-from cls_text.topics.discover import _unit, discover_topics
+from cls_text.topics.discover import TopicResult, _unit, discover_topics
 from cls_text.topics.model import Encoder
 
 #: Columns of the candidate-themes table.
 CANDIDATE_COLUMNS = (
     "candidate",
+    "label",
     "keywords",
+    "coherence",
     "size",
     "share_of_residual",
     "by_respondent_type",
@@ -212,37 +215,76 @@ def candidate_themes(
     if result.too_little_text:
         return out
 
-    theme_ids = list(prototypes)
-    proto = _unit(np.vstack([prototypes[t] for t in theme_ids])) if theme_ids else None
     unit = np.zeros((len(resid), emb.shape[1]), dtype=np.float32)
     unit[has_emb] = _unit(r_emb)
-    rows = []
-    for row_, centre in zip(result.topics.itertuples(index=False), result.centroids, strict=True):
-        members = np.flatnonzero(result.assignments == row_.topic)
-        sub = resid.iloc[members]
-        nearest, sim = "", float("nan")
-        if proto is not None:
-            sims = proto @ centre
-            nearest, sim = theme_ids[int(np.argmax(sims))], round(float(np.max(sims)), 4)
-        shown = members[resid_row[members] >= 0]  # only embedded quotes can be ranked
-        shown_texts = resid[S.TEXT].astype(str).iloc[shown].tolist()
-        picks = shown[diverse_examples(shown_texts, unit[shown], centre, k=cfg.n_examples)]
-        rows.append(
-            {
-                "candidate": f"candidate_{row_.topic}",
-                "keywords": row_.keywords,
-                "size": int(row_.size),
-                "share_of_residual": round(len(members) / max(len(resid), 1), 4),
-                "by_respondent_type": _shares(_column(sub, S.RESPONDENT_TYPE)),
-                "by_site": _shares(_column(sub, S.SITE)),
-                "nearest_theme": nearest,
-                "similarity": sim,
-                "example_quote_ids": ";".join(resid[S.QUOTE_ID].astype(str).iloc[picks]),
-                "example_texts": json.dumps(
-                    resid[S.TEXT].astype(str).iloc[picks].tolist(), ensure_ascii=False
-                ),
-            }
-        )
-    table = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
+    shown = np.zeros(len(resid), dtype=bool)
+    shown[has_emb] = True
+    table = describe_candidates(result, resid, unit, shown, prototypes, cfg=cfg)
     table.attrs = dict(out.attrs)
     return table
+
+
+def _candidate_row(
+    topic: Any, members: np.ndarray, units: pd.DataFrame, unit: np.ndarray, shown: np.ndarray,
+    centre: np.ndarray, nearest: tuple[str, float], cfg: TopicConfig,
+) -> dict[str, object]:  # fmt: skip
+    sub = units.iloc[members]
+    ranked = members[shown[members]]  # only embedded units can be ranked
+    # The sentence that put the answer in the topic, where the units are sentences.
+    display = units["sentence" if "sentence" in units.columns else S.TEXT].astype(str)
+    picks = ranked[diverse_examples(display.iloc[ranked].tolist(), unit[ranked], centre,
+                                    k=cfg.n_examples)]  # fmt: skip
+    return {
+        "candidate": f"candidate_{topic.topic}",
+        "label": topic.label,
+        "keywords": topic.keywords,
+        "coherence": round(float(topic.coherence), 4),
+        "size": int(topic.size),
+        "share_of_residual": round(len(members) / max(len(units), 1), 4),
+        "by_respondent_type": _shares(_column(sub, S.RESPONDENT_TYPE)),
+        "by_site": _shares(_column(sub, S.SITE)),
+        "nearest_theme": nearest[0],
+        "similarity": nearest[1],
+        "example_quote_ids": ";".join(units[S.QUOTE_ID].astype(str).iloc[picks]),
+        "example_texts": json.dumps(display.iloc[picks].tolist(), ensure_ascii=False),
+    }
+
+
+def describe_candidates(
+    result: TopicResult,
+    units: pd.DataFrame,
+    unit_emb: np.ndarray,
+    shown: np.ndarray,
+    prototypes: Mapping[str, np.ndarray],
+    *,
+    cfg: TopicConfig,
+) -> pd.DataFrame:
+    """Candidate themes from residual topics: big and coherent enough, with safe examples.
+
+    A topic is a candidate only with at least ``cfg.min_candidate_size`` units and an NPMI
+    coherence of at least ``cfg.min_coherence``; it then gets ``cfg.n_examples`` diverse, safe
+    example quotes (the whole answers, one per answer), who raised it, and the nearest theme.
+
+    Args:
+        result: Topics fitted on the residual units.
+        units: One row per residual unit (answer or sentence), aligned with
+            ``result.assignments``: ``quote_id``, ``text`` (the answer shown as an example) and,
+            when known, ``respondent_type`` and ``site``.
+        unit_emb: Unit-length embedding per unit (rows of zeros where ``shown`` is False).
+        shown: Which units may be ranked and shown as examples (those with an embedding).
+        prototypes: Theme id -> embedding (see :func:`theme_prototypes`).
+        cfg: Topic settings.
+    """
+    theme_ids = list(prototypes)
+    proto = _unit(np.vstack([prototypes[t] for t in theme_ids])) if theme_ids else None
+    rows = []
+    for topic, centre in zip(result.topics.itertuples(index=False), result.centroids, strict=True):
+        if topic.size < cfg.min_candidate_size or not topic.coherence >= cfg.min_coherence:
+            continue
+        nearest: tuple[str, float] = ("", float("nan"))
+        if proto is not None:
+            sims = proto @ centre
+            nearest = (theme_ids[int(np.argmax(sims))], round(float(np.max(sims)), 4))
+        members = np.flatnonzero(result.assignments == topic.topic)
+        rows.append(_candidate_row(topic, members, units, unit_emb, shown, centre, nearest, cfg))
+    return pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))

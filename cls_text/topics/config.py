@@ -84,6 +84,12 @@ class TopicConfig(BaseModel):
         residual_score: A substantive quote whose best theme score is below this (or that has
             no theme) is "explained poorly" by the codebook and goes to candidate themes.
         n_examples: Example quotes per candidate theme (3 to 5).
+        representation: ``keybert`` (KeyBERTInspired then MMR: keywords are the phrases
+            nearest the topic's typical sentences) or ``mmr`` (MMR over c-TF-IDF only).
+        min_candidate_size: A residual topic becomes a candidate theme only with at least this
+            many sentences.
+        min_coherence: ... and with at least this NPMI coherence of its keywords over the
+            residual (see :func:`cls_text.topics.coherence.npmi_coherence`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -103,7 +109,10 @@ class TopicConfig(BaseModel):
     mmr_diversity: float = Field(default=0.3, ge=0.0, le=1.0)
     ngram_max: int = Field(default=2, ge=1, le=3)
     residual_score: float = Field(default=0.5, ge=0.0, le=1.0)
-    n_examples: int = Field(default=5, ge=3, le=5)
+    n_examples: int = Field(default=3, ge=3, le=5)
+    representation: str = Field(default="keybert", pattern="^(keybert|mmr)$")
+    min_candidate_size: int = Field(default=10, ge=2)
+    min_coherence: float = Field(default=0.1, ge=-1.0, le=1.0)
 
     @model_validator(mode="after")
     def _sizes_agree(self) -> TopicConfig:

@@ -15,13 +15,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cls_text.topics.config import TopicConfig
+from cls_text.topics.coherence import npmi_coherence, supported_keywords
+from cls_text.topics.config import TopicConfig, stop_word_list
 from cls_text.topics.model import Encoder, build_topic_model, quiet_bertopic
 
 OUTLIER = -1
 
 #: Columns of :attr:`TopicResult.topics`.
-TOPIC_COLUMNS = ("topic", "size", "share", "keywords", "label", "representative_ids")
+TOPIC_COLUMNS = (
+    "topic",
+    "size",
+    "share",
+    "keywords",
+    "label",
+    "coherence",
+    "representative_ids",
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -270,6 +279,23 @@ def discover_topics(
         assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
     table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
+    stop = stop_word_list(stop_words)
+    table["keywords"] = [
+        ", ".join(
+            supported_keywords(
+                kw.split(", "),
+                [str(texts[int(i)]) for i in np.flatnonzero(assignments == t)],
+                stop_words=stop,
+            )
+        )
+        for t, kw in zip(table["topic"], table["keywords"], strict=True)
+    ]
+    table["label"] = [phrase_label(k.split(", ")) for k in table["keywords"]]
+    table["coherence"] = npmi_coherence(
+        [k.split(", ") for k in table["keywords"]],
+        [str(texts[int(i)]) for i in np.flatnonzero(usable)],
+        stop_words=stop,
+    )
     params |= {
         "n_fit": len(fit_idx),
         "n_by_ctfidf": len(no_emb),
@@ -288,6 +314,32 @@ def discover_topics(
         params=params,
         model=model,
     )
+
+
+def phrase_label(keywords: Sequence[str]) -> str:
+    """A readable topic label from its keywords: its best phrase, plus a second unlike it.
+
+    Phrases (two or more words) are preferred to single words, and the second part is added
+    only when it shares no word with the first, so a label reads "damp housing · energy bills",
+    never a list of unigrams such as "work / feels / managers".
+
+    Examples:
+        >>> phrase_label(["housing", "damp housing", "housing damp", "energy bills"])
+        'Damp housing · energy bills'
+        >>> phrase_label(["transport"])
+        'Transport'
+    """
+    words = [k for k in keywords if k]
+    if not words:
+        return ""
+    phrases = [k for k in words if " " in k]
+    if not phrases:
+        return words[0][:1].upper() + words[0][1:]  # one word, never a list of them
+    first = phrases[0]
+    seen = set(first.split())
+    second = next((p for p in phrases[1:] if not seen & set(p.split())), "")
+    label = f"{first} · {second}" if second else first
+    return label[:1].upper() + label[1:]
 
 
 def _topic_table(
@@ -318,7 +370,8 @@ def _topic_table(
                 "size": len(members),
                 "share": len(members) / max(len(assignments), 1),
                 "keywords": ", ".join(words),
-                "label": f"{t}: " + " / ".join(words[:3]),
+                "label": phrase_label(words),
+                "coherence": float("nan"),
                 "representative_ids": ";".join(doc_ids[int(i)] for i in rep),
             }
         )

@@ -69,6 +69,48 @@ class TextPreprocessor:
         return f"TextPreprocessor(phrases={self.phrases!r})"
 
 
+#: Phrases never span these: BERTopic joins a topic's documents with spaces before counting, so
+#: without a break "...unsuitable flats. Housing is..." would yield the phrase "flats housing".
+_CLAUSE_BREAK = re.compile(r"[.!?;:,\n]+")
+
+
+class PhraseAnalyzer:
+    """The vectorizer's analyzer: words and phrases within one clause, stop words removed.
+
+    Args:
+        stop_words: Words that are never keywords (and are skipped inside phrases).
+        ngram_range: Shortest and longest phrase, in words.
+        phrases: Multi-word stop phrases, removed before tokenising.
+    """
+
+    def __init__(
+        self,
+        stop_words: Sequence[str] = (),
+        ngram_range: tuple[int, int] = (1, 2),
+        phrases: Sequence[str] = (),
+    ) -> None:
+        self.stop_words = tuple(stop_words)
+        self.ngram_range = tuple(ngram_range)
+        self.phrases = tuple(phrases)
+        self._pre = TextPreprocessor(self.phrases)
+        self._stop = frozenset(self.stop_words)
+        self._token = re.compile(TOKEN_PATTERN)
+
+    def __call__(self, doc: str) -> list[str]:
+        """Return the document's words and phrases, in order."""
+        lo, hi = self.ngram_range
+        out: list[str] = []
+        for clause in _CLAUSE_BREAK.split(self._pre(doc)):
+            toks = [t for t in self._token.findall(clause) if t not in self._stop]
+            for n in range(lo, hi + 1):
+                out += [" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)]
+        return out
+
+    def __repr__(self) -> str:
+        n = len(self.stop_words)
+        return f"PhraseAnalyzer(ngram_range={self.ngram_range!r}, {n} stop words)"
+
+
 class HashingWordEncoder:
     """Embed words by their character 3-4-grams: no weights, no download, fully deterministic.
 
@@ -253,6 +295,22 @@ def _clusterer(cfg: TopicConfig, n_docs: int) -> Any:
     )
 
 
+def _representation(cfg: TopicConfig) -> Any:
+    """Keywords as representative phrases: KeyBERTInspired, then MMR, over the local embedder.
+
+    KeyBERTInspired re-ranks c-TF-IDF's candidate words and phrases by how close their
+    embedding is to the topic's most representative documents; MMR then drops near-repeats
+    ("bus", "buses", "bus service"). Both embed only the candidates, with the embedder the
+    model was given (never a downloaded one).
+    """
+    rep = import_bertopic().representation
+    mmr = rep.MaximalMarginalRelevance(diversity=cfg.mmr_diversity, top_n_words=cfg.top_n_words)
+    if cfg.representation == "mmr":
+        return mmr
+    keybert = rep.KeyBERTInspired(top_n_words=max(2 * cfg.top_n_words, 20), nr_repr_docs=5)
+    return [keybert, mmr]
+
+
 def build_topic_model(
     cfg: TopicConfig,
     *,
@@ -281,14 +339,12 @@ def build_topic_model(
 
     bt = import_bertopic()
     BERTopic = bt.BERTopic
-    MaximalMarginalRelevance = bt.representation.MaximalMarginalRelevance
     ClassTfidfTransformer = bt.vectorizers.ClassTfidfTransformer
 
     vectorizer = CountVectorizer(
-        stop_words=stop_word_list(stop_words),
-        ngram_range=(1, cfg.ngram_max),
-        token_pattern=TOKEN_PATTERN,
-        preprocessor=TextPreprocessor(stop_phrases(stop_words)),
+        analyzer=PhraseAnalyzer(
+            stop_word_list(stop_words), (1, cfg.ngram_max), stop_phrases(stop_words)
+        ),
         # min_df counts *topics* here (c-TF-IDF joins each topic's documents), so keep 1.
         min_df=1,
     )
@@ -298,9 +354,7 @@ def build_topic_model(
         hdbscan_model=_clusterer(cfg, n_docs),
         vectorizer_model=vectorizer,
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-        representation_model=MaximalMarginalRelevance(
-            diversity=cfg.mmr_diversity, top_n_words=cfg.top_n_words
-        ),
+        representation_model=_representation(cfg),
         top_n_words=cfg.top_n_words,
         min_topic_size=cfg.min_topic_size,
         nr_topics=None,

@@ -21,10 +21,11 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.io.writers import write_csv, write_json_atomic
-from cls_text.topics.candidates import candidate_themes, residual_mask, theme_prototypes
+from cls_text.topics.candidates import describe_candidates, theme_prototypes
 from cls_text.topics.config import TopicConfig
 from cls_text.topics.discover import TopicResult, _unit, discover_topics
 from cls_text.topics.model import Encoder
+from cls_text.topics.residual import codebook_stop_words, residual_sentences
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -32,14 +33,16 @@ class WaveTopics:
     """What the topics step of a wave produced.
 
     Attributes:
-        topics: Topics over the wave's substantive quotes (ids are ``quote_id``).
-        candidates: Candidate new themes from the residual (see ``candidate_themes``).
-        params: Counts and timings: quotes, embedded quotes, residual size, seconds per part.
+        topics: Topics over the residual sentences (ids are the units' ``unit_id``).
+        candidates: Candidate new themes: the large, coherent topics (``describe_candidates``).
+        params: Counts and timings: quotes, residual sentences, embedded, seconds per part.
+        units: The residual sentences (``RESIDUAL_COLUMNS`` plus type and site).
     """
 
     topics: TopicResult
     candidates: pd.DataFrame
     params: dict[str, Any] = field(default_factory=dict)
+    units: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def embed_quotes(texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
@@ -80,6 +83,23 @@ def _substantive(tagged: pd.DataFrame) -> np.ndarray:
     return mask
 
 
+def _site_names(tagged: pd.DataFrame) -> list[str]:
+    """Site names, and each of their words: a place is where a topic is, not what it is."""
+    if S.SITE not in tagged.columns:
+        return []
+    names = {str(v) for v in tagged[S.SITE].dropna().unique() if str(v).strip()}
+    return sorted(names | {w for n in names for w in n.split()})
+
+
+def _residual_units(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Residual sentences with who said them (respondent type, site) for the candidates."""
+    units = residual_sentences(tagged, codebook)
+    for col in (S.RESPONDENT_TYPE, S.SITE):
+        if col in tagged.columns:
+            units[col] = tagged[col].to_numpy()[units["row"].to_numpy(dtype=int)]
+    return units
+
+
 def wave_topics(
     tagged: pd.DataFrame,
     codebook: Codebook,
@@ -87,11 +107,15 @@ def wave_topics(
     cfg: TopicConfig | None = None,
     embedder: Encoder | None = None,
 ) -> WaveTopics:
-    """Run the topics step on a tagged wave.
+    """Run the topics step on a tagged wave: topics in what the codebook does not explain.
+
+    The topics are fitted on the residual sentences (:func:`residual_sentences`) with codebook
+    terms and survey filler removed from the vocabulary; a topic large and coherent enough
+    becomes a candidate theme (:func:`describe_candidates`).
 
     Args:
         tagged: The tagged long table (after redaction).
-        codebook: The codebook the wave was tagged with (themes, stop words).
+        codebook: The codebook the wave was tagged with (themes, terms, stop words).
         cfg: Topic settings, e.g. ``TopicConfig(**pipeline_cfg.topics)``.
         embedder: Sentence encoder; ``cls_text.tag.embeddings.Embedder()`` (local MiniLM) when None.
             Pass the tagger's embedder (:func:`tagger_embedder`) to reuse its cache.
@@ -108,58 +132,53 @@ def wave_topics(
         from cls_text.tag.embeddings import Embedder
 
         embedder = Embedder()
-    for col in (S.QUOTE_ID, S.TEXT):
-        if col not in tagged.columns:
-            raise ValueError(f"tagged table has no '{col}' column; got {list(tagged.columns)}")
     timings: dict[str, float] = {}
-    sub_pos = np.flatnonzero(_substantive(tagged))
-    rng = np.random.default_rng(cfg.seed)
-    chosen = (
-        np.sort(rng.choice(sub_pos, size=cfg.max_embed_docs, replace=False))
-        if len(sub_pos) > cfg.max_embed_docs
-        else sub_pos
-    )
     t0 = time.perf_counter()
-    texts = tagged[S.TEXT].fillna("").astype(str).tolist()
-    emb = embed_quotes([texts[int(i)] for i in chosen], embedder.encode)
+    units = _residual_units(tagged, codebook)
+    rng = np.random.default_rng(cfg.seed)
+    chosen = np.arange(len(units))
+    if len(units) > cfg.max_embed_docs:
+        chosen = np.sort(rng.choice(len(units), size=cfg.max_embed_docs, replace=False))
+    sentences = units["sentence"].astype(str).tolist()
     protos = theme_prototypes(codebook, embedder.encode)
+    dim = len(next(iter(protos.values()))) if protos else 1
+    emb = (
+        np.asarray(embedder.encode([sentences[int(i)] for i in chosen]), dtype=np.float32)
+        if len(chosen)
+        else np.zeros((0, dim), dtype=np.float32)
+    )
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    sub = tagged.iloc[sub_pos]
-    where = np.searchsorted(sub_pos, chosen)  # chosen rows as positions within ``sub``
     result = discover_topics(
-        sub[S.TEXT].astype(str).tolist(),
+        sentences,
         emb,
         cfg=cfg,
-        stop_words=codebook.stop_words,
-        ids=sub[S.QUOTE_ID].astype(str).tolist(),
-        embedding_model=embedder,
-        embedded_index=where,
-    )
-    timings["topics"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    cands = candidate_themes(
-        tagged,
-        emb,
-        protos,
-        cfg=cfg,
-        stop_words=codebook.stop_words,
+        stop_words=codebook_stop_words(codebook, _site_names(tagged)),
+        ids=units["unit_id"].tolist(),
         embedding_model=embedder,
         embedded_index=chosen,
     )
+    timings["topics"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    shown = np.zeros(len(units), dtype=bool)
+    shown[chosen] = True
+    unit = np.zeros((len(units), emb.shape[1]), dtype=np.float32)
+    if len(chosen):
+        unit[chosen] = _unit(emb)
+    cands = describe_candidates(result, units, unit, shown, protos, cfg=cfg)
+    cands.attrs = {"n_residual": len(units), "message": result.message}
     timings["candidates"] = time.perf_counter() - t0
     params = {
         "n_quotes": len(tagged),
-        "n_substantive": len(sub_pos),
+        "n_substantive": int(_substantive(tagged).sum()),
+        "n_residual_sentences": len(units),
+        "n_residual_answers": int(units[S.QUOTE_ID].nunique()) if len(units) else 0,
         "n_embedded": len(chosen),
-        "n_residual": int(
-            residual_mask(tagged, codebook.theme_ids(), threshold=cfg.residual_score).sum()
-        ),
+        "fitted_on": "sentences no theme explains",
         "timings": timings,
     }
-    return WaveTopics(topics=result, candidates=cands, params=params)
+    return WaveTopics(topics=result, candidates=cands, params=params, units=units)
 
 
 def write_topic_outputs(
@@ -182,7 +201,7 @@ def write_topic_outputs(
     folder = Path(out_dir) / "topics"
     paths = {
         "topics_csv": write_csv(wt.topics.topics, folder / "topics.csv"),
-        "quote_topics_csv": write_csv(wt.topics.to_frame(S.QUOTE_ID), folder / "quote_topics.csv"),
+        "quote_topics_csv": write_csv(_unit_topics(wt), folder / "quote_topics.csv"),
         "candidates_csv": write_csv(wt.candidates, folder / "candidates.csv"),
     }
     summary = {
@@ -197,3 +216,12 @@ def write_topic_outputs(
         model_card = {"params": wt.topics.params, **(card or {})}
         paths["model"] = save_topic_model(wt.topics.model, folder / "model", model_card)
     return paths
+
+
+def _unit_topics(wt: WaveTopics) -> pd.DataFrame:
+    """Per residual sentence: its unit id, quote id, sentence and topic (-1: none)."""
+    frame = wt.topics.to_frame("unit_id")
+    if wt.units.empty:
+        return frame.assign(**{S.QUOTE_ID: pd.Series(dtype=object), "sentence": ""})
+    units = wt.units[["unit_id", S.QUOTE_ID, "sentence"]]
+    return units.merge(frame, on="unit_id", how="left", validate="one_to_one")

@@ -1,0 +1,144 @@
+"""The residual: sentences of a wave that no theme of the codebook explains.
+
+Emergent topics exist to surface what the codebook misses, so they are fitted on what is left
+once the codebook has done its work: every sentence of a substantive answer that holds no
+evidence of a theme the answer was tagged with, minus survey filler ("nothing else to add",
+"thank you") and sentences too short to be about anything. Codebook terms are removed from the
+topic vocabulary too (:func:`codebook_stop_words`), so a topic is never just a theme again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook.model import Codebook
+
+#: Sentences that are survey filler whatever else they say.
+_FILLER = re.compile(
+    r"^\W*(?:no(?:thing)?(?: (?:more|else|further))?(?: to (?:add|say|report))?|n/?a|none|"
+    r"no comments?|not (?:really|sure)|don'?t know|thanks?(?: you)?(?: (?:very|so) much)?|"
+    r"keep (?:it|up the good work)(?: up)?|all good|see above|as above|same as above|"
+    r"that'?s (?:it|all))\W*$",
+    re.IGNORECASE,
+)
+#: Single words of survey filler that describe how people write, not what about.
+FILLER_WORDS = frozenset(
+    {
+        "thank",
+        "thanks",
+        "please",
+        "nothing",
+        "add",
+        "comment",
+        "comments",
+        "answer",
+        "question",
+        "survey",
+        "said",
+        "say",
+        "way",
+        "new",
+        "time",
+        "good",
+        "great",
+        "better",
+        "worse",
+        "people",
+        "work",
+        "working",
+        "changed",
+        "things",
+        "lot",
+        "honest",
+        "honestly",
+        "personally",
+        "actually",
+        "far",
+        "tell",
+        "worth",
+        "right",
+        "mean",
+        "does",
+        "going",
+        "want",
+        "know",
+        "feels",
+        "experience",
+    }
+)
+_WORD = re.compile(r"[^\W\d_]+")
+#: Columns of :func:`residual_sentences`.
+RESIDUAL_COLUMNS = ("unit_id", "row", S.QUOTE_ID, "sentence", S.TEXT)
+
+
+def codebook_stop_words(codebook: Codebook, extra: Iterable[str] = ()) -> list[str]:
+    """Words and phrases topic keywords must not be: codebook stop words, theme terms, filler.
+
+    ``extra`` adds the wave's own vocabulary that names no topic, such as its site names
+    ("Northvale" in every answer from Northvale).
+    """
+    words = set(codebook.stop_words) | FILLER_WORDS
+    words |= {w.strip().lower() for w in extra if isinstance(w, str) and w.strip()}
+    for theme in codebook.themes:
+        words.update(t.strip().lower() for t in theme.terms if t.strip())
+    return sorted(words)
+
+
+def _explained_spans(row: pd.Series, theme_ids: Sequence[str]) -> list[tuple[int, int]]:
+    spans = []
+    for t in theme_ids:
+        col = S.evidence_col(t)
+        tagged = pd.to_numeric(pd.Series([row.get(t, 0)])).fillna(0).iloc[0] == 1
+        cell = row.get(col, "")
+        if tagged and isinstance(cell, str) and cell:
+            spans += [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
+    return spans
+
+
+def residual_sentences(
+    tagged: pd.DataFrame, codebook: Codebook, *, min_words: int = 4
+) -> pd.DataFrame:
+    """Every sentence of a substantive answer that no tagged theme's evidence lies in.
+
+    Args:
+        tagged: The tagged long table (``quote_id``, ``text``, theme 0/1 and ``<id>_evidence``
+            columns; ``non_substantive`` when present).
+        codebook: The codebook the wave was tagged with.
+        min_words: Shorter sentences are left out (too short to carry a topic).
+
+    Returns:
+        ``RESIDUAL_COLUMNS``: ``unit_id`` (``<quote_id>#<n>``), ``row`` (position in
+        ``tagged``), ``quote_id``, ``sentence`` and the whole answer ``text``, in table order.
+
+    Raises:
+        ValueError: ``tagged`` lacks ``quote_id`` or ``text``.
+    """
+    # The zero-shot tagger's splitter: with its embedder, these sentences are cache hits.
+    from cls_text.tag.zeroshot import split_sentences
+
+    for col in (S.QUOTE_ID, S.TEXT):
+        if col not in tagged.columns:
+            raise ValueError(f"tagged table has no '{col}' column; got {list(tagged.columns)}")
+    texts = tagged[S.TEXT].fillna("").astype(str).tolist()
+    keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
+    if S.NON_SUBSTANTIVE in tagged.columns:
+        keep &= ~np.array(tagged[S.NON_SUBSTANTIVE].fillna(False), dtype=bool)
+    ids = tagged[S.QUOTE_ID].astype(str).tolist()
+    theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
+    rows = []
+    for pos in np.flatnonzero(keep):
+        text = texts[int(pos)]
+        spans = _explained_spans(tagged.iloc[int(pos)], theme_ids)
+        for k, (a, b) in enumerate(split_sentences(text)):
+            sentence = text[a:b]
+            if any(a < e_end and e_start < b for e_start, e_end in spans):
+                continue  # holds evidence of a theme the answer was tagged with
+            if _FILLER.match(sentence) or len(_WORD.findall(sentence)) < min_words:
+                continue
+            rows.append((f"{ids[pos]}#{k}", int(pos), ids[pos], sentence, text))
+    return pd.DataFrame(rows, columns=list(RESIDUAL_COLUMNS))
