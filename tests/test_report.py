@@ -103,6 +103,7 @@ def test_report_data_headline_matches_hand_counts(df, history):
         "answers": 12,
         "substantive_answers": 8,
         "substantive_respondents": 6,
+        "repeated_answers": 1,  # tagged, but the respondent repeating an earlier answer
     }
     assert data.waves == [W1, W2]
     assert data.codebook_by_wave == {W1: "1.0.0", W2: "1.1.0"}
@@ -245,6 +246,9 @@ def test_xlsx_sheets_numbers_and_neutralised_text(built):
 def test_markdown_report(built):
     paths, _, _ = built
     md = paths["md"].read_text(encoding="utf-8")
+    # every count says what it counts, and the one repeated answer is accounted for
+    assert "12 answers from 7 respondents. 8 answers from 6 respondents had something" in md
+    assert "(1 tagged answer repeating the respondent's earlier answer not counted)" in md
     assert md.startswith("# Community Led Support feedback: 2026-W2\n")
     assert "[report.html](report.html)" in md
     assert "| Trust | 17% (2026-W1) | 50% | +33 pts | 0.441 | no |" in md
@@ -334,3 +338,24 @@ def test_write_xlsx_sizes_columns_from_content(tmp_path):
     assert ws["D2"].number_format == "0.0%" and ws["D2"].value == pytest.approx(0.0453333)
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D3"
     assert ws["A1"].font.b and ws["A1"].alignment.wrap_text
+
+
+def test_quote_attribution_only_for_groups_large_enough():
+    from cls_text.report.examples import attribute_quotes
+
+    tagged = pd.DataFrame(
+        {
+            "respondent_id": ["a", "b", "c", "d", "e"],
+            "respondent_type": ["staff", "staff", "staff", "partner", "staff"],
+            "site": ["North", "North", "South", "North", "North"],
+        }
+    )
+    quotes = pd.DataFrame(
+        {
+            "text": ["one", "two", "three"],
+            "respondent_type": ["staff", "staff", "partner"],
+            "site": ["North", "South", "North"],
+        }
+    )
+    got = attribute_quotes(quotes, tagged, min_base=3)["attribution"].tolist()
+    assert got == ["staff, North", "staff", ""]  # South has 1 staff; partners are 1 person

@@ -112,7 +112,8 @@ _LAYOUT_JS = """() => {
     charts: [...document.querySelectorAll('.chart .plotly-graph-div')].map(e => ({
       id: e.id, ...box(e), svg: box(e.querySelector('.main-svg')) })),
     titles: [...document.querySelectorAll('.chart-title')].map(e => ({
-      text: e.textContent, ...box(e), chart: e.parentElement.querySelector('.plotly-graph-div').id })),
+      text: e.textContent, ...box(e),
+      chart: e.parentElement.querySelector('.plotly-graph-div').id })),
     toolbars: [...document.querySelectorAll('.modebar')].filter(
       e => e.getBoundingClientRect().height > 0).length,
     svgTitles: document.querySelectorAll('.gtitle').length,

@@ -33,6 +33,11 @@ OUTPUT_DESCRIPTIONS = {
     "report_md": "The report (Markdown)",
     "review_xlsx": "Review queue and blind audit sample (Excel)",
     "review_csv": "Review queue and blind audit sample (CSV)",
+    "topics_csv": "Emergent topics in the sentences no theme explains",
+    "quote_topics_csv": "Topic of each residual sentence",
+    "candidates_csv": "Candidate new themes, with example sentences",
+    "topics_json": "Topic step settings and counts",
+    "model": "Saved topic model (safetensors)",
 }
 
 

@@ -47,6 +47,10 @@ def count_rows(counts: Mapping[str, int], totals: Mapping[str, Any]) -> list[tup
         ("respondents", "Respondents in this report (after quarantine)"),
         ("answers", "Answers in this report (after quarantine)"),
         ("substantive_answers", "Answers with something to say (analysed)"),
+        (
+            "repeated_answers",
+            "Tagged answers repeating the respondent's earlier answer (not counted)",
+        ),
         ("substantive_respondents", "Respondents with one or more such answers (share base)"),
     )
     rows += [(label, _n(counts.get(k, 0))) for k, label in covered]
@@ -68,5 +72,13 @@ def lede(counts: Mapping[str, int], totals: Mapping[str, Any]) -> str:
         f"{start}{_n(counts.get('answers', 0))} answers from {_n(counts.get('respondents', 0))} "
         f"respondents. {_n(counts.get('substantive_answers', 0))} answers from "
         f"{_n(counts.get('substantive_respondents', 0))} respondents had something to say and "
-        "were analysed; shares of respondents are out of these respondents."
+        f"were analysed{_repeats(counts)}; shares of respondents are out of these respondents."
     )
+
+
+def _repeats(counts: Mapping[str, int]) -> str:
+    n = int(counts.get("repeated_answers", 0))
+    if not n:
+        return ""
+    plural = "s" if n != 1 else ""
+    return f" ({_n(n)} tagged answer{plural} repeating the respondent's earlier answer not counted)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cls_text.report.counts import lede
 from cls_text.report.summary import ReportData, pct
 from cls_text.report.tables import frame_to_markdown
 
@@ -47,10 +48,7 @@ def render_markdown(
     lines = [
         f"# {title}: {data.wave}",
         "",
-        f"{c['respondents']} respondents gave {c['answers']} answers; "
-        f"{c['substantive_answers']} answers from {c['substantive_respondents']} respondents "
-        "were analysed. Ranges are 95% intervals. "
-        f"Interactive charts: [{html_name}]({html_name}).",
+        f"{lede(c, {})} Ranges are 95% intervals. Interactive charts: [{html_name}]({html_name}).",
         "",
         "## Headline findings",
         "",

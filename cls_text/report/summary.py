@@ -15,7 +15,15 @@ import pandas as pd
 
 from cls_text.codebook.model import Codebook
 from cls_text.report import trends
-from cls_text.schema import QUESTION, RESPONDENT_ID, RESPONDENT_TYPE, SITE, WAVE
+from cls_text.schema import (
+    DUPLICATE_ANSWER,
+    NON_SUBSTANTIVE,
+    QUESTION,
+    RESPONDENT_ID,
+    RESPONDENT_TYPE,
+    SITE,
+    WAVE,
+)
 
 #: Below this many respondents in a group, no percentage is stated (it would mislead).
 MIN_BASE = 10
@@ -173,6 +181,15 @@ def _sentence_for(
     )
 
 
+def _repeated_answers(tagged: pd.DataFrame) -> int:
+    if DUPLICATE_ANSWER not in tagged.columns:
+        return 0
+    dup = tagged[DUPLICATE_ANSWER].fillna(False).astype(bool)
+    if NON_SUBSTANTIVE in tagged.columns:
+        dup &= ~tagged[NON_SUBSTANTIVE].fillna(False).astype(bool)
+    return int(dup.sum())
+
+
 def compute_report_data(
     tagged: pd.DataFrame,
     codebook: Codebook,
@@ -257,6 +274,8 @@ def compute_report_data(
         "answers": len(tagged),
         "substantive_answers": len(sub),
         "substantive_respondents": int(sub[RESPONDENT_ID].nunique()),
+        # tagged, but the same respondent repeating an earlier answer: counted once
+        "repeated_answers": _repeated_answers(tagged),
     }
     codebook_by_wave: dict[str, str] = {}
     if "codebook_version" in combined.columns:
