@@ -93,14 +93,18 @@ def _run_wave(
 ) -> Path:
     from functools import partial
 
+    from prefect import tags
+
     from flows.runners import run_on_runner
     from flows.startup import call_flow, quiet_prefect_tracebacks
     from flows.wave import process_wave
 
     quiet_prefect_tracebacks()
     compare = {"compare": pf.compare, "compare_with": pf.compare_with}
-    return Path(
-        call_flow(
+    # Run tags: the documented failure automation filters on 'cls-text'.
+    run_tags = ["cls-text", f"programme:{pf.programme}", *([f"wave:{wave}"] if wave else [])]
+    with tags(*run_tags):
+        out = call_flow(
             partial(
                 run_on_runner,
                 process_wave,
@@ -118,7 +122,7 @@ def _run_wave(
             **options,  # type: ignore[arg-type]
             **_accepted(process_wave, compare),  # type: ignore[arg-type]
         )
-    )
+    return Path(out)
 
 
 def _say_retrying() -> None:

@@ -70,8 +70,15 @@ def write_topics(result: Any, staging: Path) -> dict[str, Path]:
 @task(
     retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_user_error, cache_policy=NO_CACHE
 )
-def load_history(store_dir: str | None, cb: Codebook) -> pd.DataFrame | None:
-    return steps.load_history(store_dir, cb)
+def load_history(
+    store_dir: str | None,
+    cb: Codebook,
+    *,
+    wave: str,
+    compare: bool = True,
+    compare_with: str | None = None,
+) -> pd.DataFrame | None:
+    return steps.load_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
 
 
 @task(cache_policy=NO_CACHE)

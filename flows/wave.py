@@ -14,27 +14,41 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.runtime import flow_run
 
-from cls_text.codebook import load_codebook
+from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import load_config
 from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS
-from cls_text.report.tables import frame_to_markdown
 from cls_text.run.wave import EXCEL_MAX_ROWS, WaveOptions, WaveResult, run_wave
 from flows import tasks
 from flows.runners import run_on_runner
 
 
-def _publish_artifacts(result: WaveResult, report: bool) -> None:
-    label = result.manifest["wave"]
-    markdown = f"# Wave {label}: themes\n\n" + frame_to_markdown(result.theme_table)
-    if report:
-        markdown += f"\n\nReport: {(result.out_dir / 'report.html').resolve().as_uri()}"
-    create_markdown_artifact(
-        key="theme-counts", markdown=markdown, description=f"Theme counts for wave {label}"
+def _publish_artifacts(result: WaveResult, codebook: Codebook) -> None:
+    """The run's summary (counts, conservation, intervals), prevalence by group, output links."""
+    from cls_text.report.artifacts import run_artifacts
+    from cls_text.run.partition import read_partition
+
+    tagged = read_partition(result.out_dir / "tagged.parquet")
+    payload = run_artifacts(
+        tagged, codebook, result.manifest, result.manifest["outputs"], history=result.history
     )
-    create_table_artifact(key="theme-counts-table", table=result.theme_table.to_dict("records"))
+    label = result.manifest["wave"]
+    create_markdown_artifact(
+        key="wave-summary",
+        markdown=payload.markdown,
+        description=f"Wave {label}: counts, conservation, intervals",
+    )
+    create_table_artifact(key="prevalence-by-group", table=payload.prevalence)
+    for link in payload.links:
+        create_link_artifact(
+            link=link.url, link_text=link.text, key=link.key, description=link.description
+        )
 
 
 @flow(name="process-wave")
@@ -52,6 +66,8 @@ def process_wave(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     xlsx_max_rows: int = EXCEL_MAX_ROWS,
     max_in_flight: int = 3,
+    compare: bool | None = None,
+    compare_with: str | None = None,
 ) -> str:
     """Process one survey wave end to end and return the output folder.
 
@@ -69,6 +85,8 @@ def process_wave(
         chunk_rows: Input rows per chunk (memory is bounded by a chunk).
         xlsx_max_rows: Write tagged.xlsx only up to this many rows (Excel's limit by default).
         max_in_flight: Chunks being tagged at once (at least the number of workers).
+        compare: Compare with earlier waves of the programme (None: the config's ``store:``).
+        compare_with: Only with this earlier wave (None: the config's, else every earlier one).
     """
     cfg = load_config(config)
     cb = load_codebook(codebook)
@@ -87,6 +105,8 @@ def process_wave(
         chunk_rows=chunk_rows,
         xlsx_max_rows=xlsx_max_rows,
         max_in_flight=max_in_flight,
+        compare=cfg.store.compare if compare is None else compare,
+        compare_with=compare_with or cfg.store.compare_with,
         parameters={"config": config, "codebook": codebook or "default"},
     )
     result = run_wave(
@@ -100,7 +120,7 @@ def process_wave(
         steps=tasks.WAVE_STEPS,
         flow_run_id=str(flow_run.id) if flow_run.id else None,
     )
-    _publish_artifacts(result, report)
+    _publish_artifacts(result, cb)
     _log_result(result)
     return str(result.out_dir)
 

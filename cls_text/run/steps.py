@@ -32,15 +32,18 @@ def write_topics(result: Any, out_dir: Path) -> dict[str, Path]:
     return write_topic_outputs(result, out_dir)
 
 
-def load_history(store_dir: str | Path | None, cb: Codebook) -> pd.DataFrame | None:
-    """Earlier waves from the cumulative store (None when there is no store yet)."""
-    if not store_dir:
-        return None
-    from cls_text.io.store import read_store, store_waves
+def load_history(
+    store_dir: str | Path | None,
+    cb: Codebook,
+    *,
+    wave: str,
+    compare: bool = True,
+    compare_with: str | None = None,
+) -> pd.DataFrame | None:
+    """The earlier waves of the programme's store this wave is compared with (None: none)."""
+    from cls_text.io.store import comparison_history
 
-    if not Path(store_dir).exists() or store_waves(store_dir).empty:
-        return None
-    return read_store(store_dir, codebook=cb)
+    return comparison_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
 
 
 def candidate_quotes(topics: Any) -> pd.DataFrame | None:

@@ -77,6 +77,8 @@ class WaveOptions:
         chunk_rows: Data rows read per chunk.
         xlsx_max_rows: Write ``tagged.xlsx`` only up to this many rows.
         max_in_flight: Chunks being tagged at once (at least the number of workers).
+        compare: Compare the wave with earlier waves of the programme's store at all.
+        compare_with: Only with this earlier wave (None: every earlier wave).
         parameters: Run parameters for the manifest.
     """
 
@@ -89,6 +91,8 @@ class WaveOptions:
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     xlsx_max_rows: int = EXCEL_MAX_ROWS
     max_in_flight: int = 3
+    compare: bool = True
+    compare_with: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -113,6 +117,7 @@ class WaveResult:
     theme_table: pd.DataFrame
     rows: int
     chunks: int
+    history: pd.DataFrame | None = None  # the earlier waves the report compared with
 
 
 def default_out_dir(wave: str) -> Path:
@@ -258,6 +263,7 @@ class _Run:
     steps: WaveSteps
     staging: Path
     timings: dict[str, float] = field(default_factory=dict)
+    history: pd.DataFrame | None = None
 
     def tag_inline(self, frame: pd.DataFrame) -> _Result:
         return _Done(tag_table(frame, self.tagger, self.codebook, self.tagger_info))
@@ -315,9 +321,15 @@ class _Run:
         if not self.opts.report:
             return {}
         with _timed(self.timings, "report"):
-            history = self.steps.load_history(self.opts.store_dir, self.codebook)
+            self.history = self.steps.load_history(
+                self.opts.store_dir,
+                self.codebook,
+                wave=manifest["wave"],
+                compare=self.opts.compare,
+                compare_with=self.opts.compare_with,
+            )
             paths = self.steps.write_report(
-                tagged, self.codebook, manifest, history, topics, self.staging
+                tagged, self.codebook, manifest, self.history, topics, self.staging
             )
             return paths | self.steps.write_review(
                 tagged, self.codebook, self.cfg, topics, self.staging, self.opts.coded_dir
@@ -389,4 +401,4 @@ def run_wave(
     if opts.store_dir:
         run.steps.update_store(tagged, opts.store_dir, wave_label, codebook)
     table = pd.DataFrame(manifest["theme_counts"])
-    return WaveResult(out, manifest, table, staged.tagged.rows, staged.chunks)
+    return WaveResult(out, manifest, table, staged.tagged.rows, staged.chunks, run.history)
