@@ -1,8 +1,8 @@
 """cls-text: local, offline theming of survey-wave feedback for evaluators.
 
-The public API is listed in ``__all__``. The core (codebooks, config, ingest, rules tagger) is
-imported eagerly; the heavier parts (embeddings, learned taggers, topics, reports) load on first
-use, so ``import cls_text`` never pays for BERTopic, plotly or the embedding model.
+The public API is listed in ``__all__``. Every name loads on first use (PEP 562), so
+``import cls_text`` -- and with it the ``cls-text`` command's start-up -- never pays for spaCy,
+torch, BERTopic or the embedding model.
 """
 
 from __future__ import annotations
@@ -10,16 +10,23 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from cls_text.codebook.model import Codebook, Theme, load_codebook
-from cls_text.config import ColumnMap, PipelineConfig, load_config
-from cls_text.errors import ClsTextError, CodebookError, ConfigError, InputFileError
-from cls_text.run.pipeline import ingest_wave, redact_wave, tag_wave, write_wave_outputs
-from cls_text.schema import Evidence
-from cls_text.tag.frame import tag_frame
-from cls_text.tag.rules import RulesTagger
-
 #: Lazily imported names -> the module that defines them.
 _LAZY = {
+    "Codebook": "cls_text.codebook.model",
+    "Theme": "cls_text.codebook.model",
+    "load_codebook": "cls_text.codebook.model",
+    "ColumnMap": "cls_text.config",
+    "PipelineConfig": "cls_text.config",
+    "load_config": "cls_text.config",
+    "ClsTextError": "cls_text.errors",
+    "CodebookError": "cls_text.errors",
+    "ConfigError": "cls_text.errors",
+    "InputFileError": "cls_text.errors",
+    "ingest_wave": "cls_text.ingest.chunks",
+    "Evidence": "cls_text.schema",
+    "tag_frame": "cls_text.tag.frame",
+    "tag_table": "cls_text.tag.frame",
+    "RulesTagger": "cls_text.tag.rules",
     "Embedder": "cls_text.tag.embeddings",
     "ZeroShotTagger": "cls_text.tag.zeroshot",
     "SupervisedTagger": "cls_text.tag.supervised",
@@ -38,28 +45,11 @@ _LAZY = {
     "export_qdpx": "cls_text.review.qda",
     "import_qdpx": "cls_text.review.qda",
     "select_tagger": "cls_text.tag.select",
+    "run_wave": "cls_text.run.wave",
+    "WaveOptions": "cls_text.run.wave",
 }
 
-__all__ = [
-    "ClsTextError",
-    "Codebook",
-    "CodebookError",
-    "ColumnMap",
-    "ConfigError",
-    "Evidence",
-    "InputFileError",
-    "PipelineConfig",
-    "RulesTagger",
-    "Theme",
-    "ingest_wave",
-    "load_codebook",
-    "load_config",
-    "redact_wave",
-    "tag_frame",
-    "tag_wave",
-    "write_wave_outputs",
-    *sorted(_LAZY),
-]
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

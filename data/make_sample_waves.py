@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script without installing the package
     sys.path.insert(0, str(REPO))
 
-from cls_text.datasets.synthetic import WAVE2_TREND, make_wave  # noqa: E402
+from cls_text.datasets.answers import WAVE2_TREND  # noqa: E402
+from cls_text.datasets.synthetic import make_wave  # noqa: E402
 from cls_text.io.writers import write_bytes_atomic  # noqa: E402
 
 SPRING = Path("raw/2026-spring/cls_survey_spring_2026.csv")

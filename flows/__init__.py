@@ -1,7 +1,10 @@
 """Prefect flows over the cls_text library, and the ``cls-text`` command.
 
 Prefect's telemetry is switched off before Prefect is imported: users sit behind council
-firewalls and the pipeline must never try to reach an outside host.
+firewalls and the pipeline must never try to reach an outside host. Prefect's temporary API
+server gets a generous start-up timeout (its default of about 20 s is missed on a busy 2-core
+laptop); a value the user set is kept. Nothing else is imported here, so ``cls-text --help``
+stays fast.
 """
 
 import os
@@ -11,3 +14,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+#: Seconds Prefect's temporary API server may take to start (a value the user set wins).
+EPHEMERAL_STARTUP_TIMEOUT_S = "300"
+os.environ.setdefault(
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_S
+)

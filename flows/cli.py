@@ -6,17 +6,20 @@ and the command exits with status 2; a traceback only ever means a bug in cls-te
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 import flows  # noqa: F401  (sets the offline / no-telemetry environment first)
 from cls_text.errors import ClsTextError
 from flows.commands import register as register_commands
+
+if TYPE_CHECKING:
+    from cls_text.run.preflight import Preflight
 
 app = typer.Typer(
     name="cls-text",
@@ -31,29 +34,13 @@ app = typer.Typer(
 
 register_commands(app)
 
+#: The demo's programme: its own store, so a user's survey is never compared with the samples.
+DEMO_PROGRAMME = "cls-demo"
+
 SAMPLE_WAVES = (
     ("data/raw/2026-spring", "data/configs/spring_2026.yaml", "2026-W1"),
     ("data/raw/2026-autumn", "data/configs/autumn_2026.yaml", "2026-W2"),
 )
-
-
-class _HideUserErrorTracebacks(logging.Filter):
-    """Prefect logs failed tasks with their traceback; for user errors the message is enough."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, ClsTextError):
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
-def _quiet_prefect_tracebacks() -> None:
-    hide = _HideUserErrorTracebacks()
-    names = ["prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"]
-    for name in names:
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(hide)
 
 
 def _fail(err: BaseException) -> None:
@@ -61,37 +48,81 @@ def _fail(err: BaseException) -> None:
     raise typer.Exit(code=2)
 
 
+def _preflight(inputs: list[Path], wave: str | None, **options: object) -> Preflight:
+    """Check every input a user gave before Prefect or a model loads (a few seconds)."""
+    from cls_text.run.preflight import preflight
+
+    try:
+        pf = preflight([str(p) for p in inputs], wave=wave, **options)  # type: ignore[arg-type]
+    except ClsTextError as err:
+        _fail(err)
+    for name, notes in pf.notes.items():
+        for note in notes:
+            typer.echo(f"{name}: {note}")
+    if pf.store_dir is not None:
+        against = (
+            "no comparison"
+            if not pf.compare
+            else f"compared with {pf.compare_with}"
+            if pf.compare_with
+            else "compared with its earlier waves"
+        )
+        typer.echo(f"Programme '{pf.programme}': store {pf.store_dir}/ ({against}).")
+    return pf
+
+
+def _accepted(flow: Callable[..., Any], options: dict[str, object]) -> dict[str, object]:
+    """The options the flow takes (the comparison options are new; older flows lack them)."""
+    import inspect
+
+    params = inspect.signature(getattr(flow, "fn", flow)).parameters
+    return {k: v for k, v in options.items() if k in params}
+
+
 def _run_wave(
+    pf: Preflight,
     inputs: list[str],
     wave: str | None,
     out_dir: str | None,
     config: str | None,
     codebook: str | None,
     models_dir: str,
+    task_runner: str = "default",
+    dask_address: str | None = None,
     **options: object,
 ) -> Path:
-    from cls_text.codebook.model import load_codebook
-    from cls_text.config import load_config
-    from cls_text.run.pipeline import expand_inputs
+    from functools import partial
 
-    # Cheap checks first, so a typo fails in a second rather than after Prefect starts.
-    expand_inputs(inputs)
-    load_config(config)
-    load_codebook(codebook)
+    from flows.runners import run_on_runner
+    from flows.startup import call_flow, quiet_prefect_tracebacks
     from flows.wave import process_wave
 
-    _quiet_prefect_tracebacks()
+    quiet_prefect_tracebacks()
+    compare = {"compare": pf.compare, "compare_with": pf.compare_with}
     return Path(
-        process_wave(
+        call_flow(
+            partial(
+                run_on_runner,
+                process_wave,
+                task_runner="dask" if task_runner == "dask" else "default",
+                dask_address=dask_address,
+            ),
+            on_retry=_say_retrying,
             inputs=inputs,
             wave=wave,
             out_dir=out_dir,
             config=config,
             codebook=codebook,
             models_dir=models_dir,
+            store_dir=str(pf.store_dir) if pf.store_dir else None,
             **options,  # type: ignore[arg-type]
+            **_accepted(process_wave, compare),  # type: ignore[arg-type]
         )
     )
+
+
+def _say_retrying() -> None:
+    typer.echo("Prefect's temporary server was slow to start; trying once more ...", err=True)
 
 
 def _print_outputs(out: Path) -> None:
@@ -115,15 +146,26 @@ def run(
     ] = None,
     models_dir: Annotated[Path, typer.Option(help="Where trained models live.")] = Path("models"),
     store_dir: Annotated[
-        Path, typer.Option(help="Cumulative store of all waves (for trends).")
+        Path, typer.Option(help="Folder of the stores, one per programme (for trends).")
     ] = Path("data/store"),
+    programme: Annotated[
+        str | None,
+        typer.Option(help="Survey programme id (overrides the config's 'programme:')."),
+    ] = None,
+    compare_with: Annotated[
+        str | None, typer.Option(help="Compare with this earlier wave of the programme.")
+    ] = None,
+    compare: Annotated[
+        bool | None,
+        typer.Option("--compare/--no-compare", help="Compare with earlier waves (default: yes)."),
+    ] = None,
     coded_dir: Annotated[
         Path, typer.Option(help="Reviewers' decisions (for agreement figures).")
     ] = Path("data/coded"),
     topics: Annotated[bool, typer.Option(help="Discover emergent topics.")] = True,
     report: Annotated[bool, typer.Option(help="Write the report and review files.")] = True,
     task_runner: Annotated[
-        str, typer.Option(help="'default' (one process) or 'dask' (batches in parallel).")
+        str, typer.Option(help="'default' (one process) or 'dask' (chunks tagged in parallel).")
     ] = "default",
     dask_address: Annotated[
         str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://10.0.0.5:8786.")
@@ -132,32 +174,37 @@ def run(
         bool,
         typer.Option(
             "--stream",
-            help="Big waves: read, tag and write in chunks with bounded memory (tagged tables, "
-            "quarantine and manifest only; no topics, report or store).",
+            help="Deprecated, no effect: every run now reads, tags and writes in chunks with "
+            "bounded memory.",
+            hidden=True,
         ),
     ] = False,
 ) -> None:
     """Process one survey wave: ingest, validate, redact, tag, find topics, write and report."""
-    if stream:  # the streaming flow (flows/bulk.py)
-        _run_stream_command(
-            inputs, wave, config, codebook, out_dir, models_dir, task_runner, dask_address
-        )
-        return
-    if task_runner != "default" or dask_address:  # the batched flow (flows/scaled.py)
-        params = {"store_dir": str(store_dir), "topics": topics, "report": report}
-        _run_scaled_command(
-            inputs, wave, config, codebook, out_dir, models_dir, params, task_runner, dask_address
-        )
-        return
+    _check_runner(task_runner, dask_address)
+    if stream:
+        typer.echo("--stream is no longer needed (every run is chunked) and will be removed.")
+    pf = _preflight(
+        inputs,
+        wave,
+        config=config,
+        codebook=codebook,
+        store_root=store_dir,
+        programme=programme,
+        compare=compare,
+        compare_with=compare_with,
+    )
     try:
         out = _run_wave(
+            pf,
             [str(p) for p in inputs],
             wave,
             str(out_dir) if out_dir else None,
             str(config) if config else None,
             str(codebook) if codebook else None,
             str(models_dir),
-            store_dir=str(store_dir),
+            task_runner=task_runner,
+            dask_address=dask_address,
             coded_dir=str(coded_dir),
             topics=topics,
             report=report,
@@ -172,6 +219,9 @@ def demo(
     out_root: Annotated[Path, typer.Option(help="Where the sample waves' outputs go.")] = Path(
         "data/processed"
     ),
+    store_dir: Annotated[
+        Path, typer.Option(help="Folder of the stores; the demo uses its own programme.")
+    ] = Path("data/store"),
 ) -> None:
     """Run the bundled synthetic sample waves (spring and autumn 2026) end to end."""
     started = time.perf_counter()
@@ -183,9 +233,12 @@ def demo(
                     f"Sample wave folder '{folder}' not found: run from the repository root."
                 )
             )
+        pf = _preflight(
+            [Path(folder)], wave, config=config, store_root=store_dir, programme=DEMO_PROGRAMME
+        )
         typer.echo(f"Processing sample wave {wave} from {folder} ...")
         try:
-            outs.append(_run_wave([folder], wave, str(out_root / wave), config, None, "models"))
+            outs.append(_run_wave(pf, [folder], wave, str(out_root / wave), config, None, "models"))
         except ClsTextError as err:
             _fail(err)
     typer.echo(f"\nDone in {time.perf_counter() - started:.0f} s.")
@@ -229,77 +282,12 @@ def tag_file(
     typer.echo(f"Wrote {path}")
 
 
-def _run_scaled_command(
-    inputs: list[Path],
-    wave: str | None,
-    config: Path | None,
-    codebook: Path | None,
-    out_dir: Path | None,
-    models_dir: Path,
-    params: dict[str, object],
-    task_runner: str,
-    dask_address: str | None,
-) -> None:
-    """``run --task-runner dask``: the batched flow (flows/scaled.py), same outputs."""
-    from flows.scaled import run_scaled
-
-    _check_runner(task_runner, dask_address)
-    _quiet_prefect_tracebacks()
-    try:
-        out = run_scaled(
-            task_runner="dask",
-            dask_address=dask_address,
-            inputs=[str(p) for p in inputs],
-            wave=wave,
-            out_dir=str(out_dir) if out_dir else None,
-            config=str(config) if config else None,
-            codebook=str(codebook) if codebook else None,
-            models_dir=str(models_dir),
-            **params,
-        )
-    except ClsTextError as err:
-        _fail(err)
-    _print_outputs(Path(out))
-
-
 def _check_runner(task_runner: str, dask_address: str | None) -> None:
     """Stop with a clear message for an unknown runner or an address without Dask."""
     if task_runner not in ("default", "dask"):
         _fail(ClsTextError(f"--task-runner must be 'default' or 'dask', got '{task_runner}'."))
     if dask_address and task_runner != "dask":
         _fail(ClsTextError("--dask-address needs --task-runner dask."))
-
-
-def _run_stream_command(
-    inputs: list[Path],
-    wave: str | None,
-    config: Path | None,
-    codebook: Path | None,
-    out_dir: Path | None,
-    models_dir: Path,
-    task_runner: str,
-    dask_address: str | None,
-) -> None:
-    """``run --stream``: the bounded-memory streaming flow (flows/bulk.py)."""
-    from flows.bulk import run_stream
-
-    _check_runner(task_runner, dask_address)
-    typer.echo("Streaming run: no topics, report or store for this wave.")
-    _quiet_prefect_tracebacks()
-    try:
-        out = run_stream(
-            task_runner="dask" if task_runner == "dask" else "default",
-            dask_address=dask_address,
-            inputs=[str(p) for p in inputs],
-            wave=wave,
-            out_dir=str(out_dir) if out_dir else None,
-            config=str(config) if config else None,
-            codebook=str(codebook) if codebook else None,
-            models_dir=str(models_dir),
-        )
-    except ClsTextError as err:
-        _fail(err)
-    _print_outputs(Path(out))
 
 
 @app.command()

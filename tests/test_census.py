@@ -11,15 +11,15 @@ from cls_text import schema as S
 from cls_text.config import parse_config
 from cls_text.errors import ConservationError, InputFileError
 from cls_text.ingest.census import census_file, check_against_source, output_counts
+from cls_text.ingest.chunks import ingest_wave
 from cls_text.io.readers import read_table
-from cls_text.run import pipeline
 
 Q1, Q2 = "What worked well?", "What could be better?"
 CFG = parse_config({"columns": {"id": "id", "questions": [Q1, Q2]}})
 
 
 def ingest(path: Path, cfg=CFG):
-    data = pipeline.ingest_wave([path], cfg, wave="W1")
+    data = ingest_wave([path], cfg, wave="W1")
     counts = output_counts(
         data.long, data.quarantine, path.name, respondents_in=data.files[0].respondents_in
     )

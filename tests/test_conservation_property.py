@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from cls_text import schema as S
 from cls_text.config import parse_config
 from cls_text.ingest.census import check_against_source, output_counts
-from cls_text.run import pipeline
+from cls_text.ingest.chunks import ingest_wave
+from cls_text.run.wave import redact_table
 
 Q1, Q2 = "What worked well?", "What could be better?"
 CFG = parse_config({"columns": {"id": "id", "questions": [Q1, Q2], "site": "site"}})
@@ -125,9 +126,9 @@ def test_hostile_csv_conserves_and_leaks_nothing(export):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wave.csv"
         path.write_bytes(data)
-        wave = pipeline.ingest_wave([path], CFG, wave="W1")
-        long, _ = pipeline.redact_wave(wave.long, CFG)
-        quarantine, _ = pipeline.redact_wave(wave.quarantine, CFG)
+        wave = ingest_wave([path], CFG, wave="W1")
+        long, _ = redact_table(wave.long, CFG)
+        quarantine, _ = redact_table(wave.quarantine, CFG)
         counts = output_counts(long, quarantine, path.name, respondents_in=n_rows)
         check_against_source(path, CFG, counts)
     assert wave.files[0].respondents_in == n_rows

@@ -6,11 +6,11 @@ import pytest
 from cls_text import schema as S
 from cls_text.config import ColumnMap, PipelineConfig, load_config
 from cls_text.errors import InputFileError
+from cls_text.ingest.chunks import ingest_wave
 from cls_text.ingest.columns import detect_column_map
 from cls_text.ingest.long import make_quote_id, to_long
 from cls_text.io.readers import read_table
 from cls_text.pii.pseudonym import key_file, load_key, pseudonymise_id
-from cls_text.run.pipeline import ingest_wave
 
 
 def pid(raw: str) -> str:

@@ -101,7 +101,7 @@ def test_codebook_status_marks_older_versions(filled):
 @pytest.mark.parametrize("label", ["../etc", "a/b", "", "wave one"])
 def test_bad_wave_labels_are_rejected(tmp_path, label):
     df = pd.DataFrame({"respondent_id": ["a"]})
-    with pytest.raises(StoreError, match="cannot name a store partition"):
+    with pytest.raises(StoreError, match="cannot name a wave"):
         store.append_wave(df, tmp_path, wave=label, codebook_summary=fixture_codebook().summary())
 
 
@@ -148,3 +148,58 @@ def test_read_store_with_codebook_follows_renames(tmp_path):
     assert set(got["codebook_version"]) == {"1.0.0"}
     # Without the codebook, the stored ids are kept as they are.
     assert "money" in store.read_store(tmp_path).columns
+
+
+def test_programmes_have_separate_stores_and_never_mix(tmp_path):
+    df = load_fixture()
+    cb_old, cb = fixture_codebook("1.0.0"), fixture_codebook()
+    ours = store.programme_store(tmp_path, "wellbeing-2026")
+    other = store.programme_store(tmp_path, "cls-demo")
+    store.append_wave(wave(df, W1), other, wave=W1, codebook_summary=cb_old.summary())
+    trial = wave(df, W1).assign(wave="trial")
+    store.append_wave(trial, ours, wave="trial", codebook_summary=cb.summary())
+    history = store.comparison_history(ours, cb, wave=W2)
+    assert set(history["wave"]) == {"trial"}
+    assert store.comparison_history(other, cb, wave=W2)["wave"].unique().tolist() == [W1]
+    with pytest.raises(StoreError, match="stored: trial"):
+        store.comparison_history(ours, cb, wave=W2, compare_with=W1)
+
+
+def test_comparison_leaves_out_the_wave_itself_and_honours_options(filled):
+    root, _ = filled
+    cb = fixture_codebook()
+    # Re-running W2 compares with W1 only, never with W2's earlier run.
+    assert set(store.comparison_history(root, cb, wave=W2)["wave"]) == {W1}
+    assert store.comparison_history(root, cb, wave=W2, compare=False) is None
+    assert set(store.comparison_history(root, cb, wave="2027-W1", compare_with=W2)["wave"]) == {W2}
+    with pytest.raises(StoreError, match="is the wave being processed"):
+        store.comparison_history(root, cb, wave=W2, compare_with=W2)
+    assert store.comparison_history(root / "absent", cb, wave=W2) is None
+
+
+def test_rerunning_a_wave_replaces_it_in_the_store(filled):
+    root, df = filled
+    summary = fixture_codebook().summary()
+    store.append_wave(wave(df, W2).head(3), root, wave=W2, codebook_summary=summary)
+    waves = store.store_waves(root)
+    assert waves["wave"].tolist() == [W1, W2]
+    assert waves.set_index("wave").loc[W2, "n_rows"] == 3
+
+
+def test_describe_comparison_names_waves_versions_and_redefined_themes(filled):
+    from cls_text.codebook.model import parse_codebook
+
+    root, _ = filled
+    base = fixture_codebook().model_dump(mode="json")
+    base["version"] = "1.2.0"
+    base["changes"] = [
+        {"version": "1.1.0", "op": "add", "target": ["partnership"]},
+        {"version": "1.2.0", "op": "edit_definition", "source": ["trust"], "target": ["trust"]},
+    ]
+    cb = parse_codebook(base)
+    history = store.comparison_history(root, cb, wave="2026-W9")
+    got = store.describe_comparison(history, cb)
+    assert got["waves"] == [W1, W2]
+    assert got["codebook_versions"] == {W1: "1.0.0", W2: "1.1.0"}
+    assert got["changed_themes"] == ["trust"]  # money unchanged; partnership was only added
+    assert store.describe_comparison(None, cb)["waves"] == []

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -12,19 +11,17 @@ import yaml
 
 from cls_text import schema
 from cls_text.codebook.model import load_codebook
-from cls_text.datasets.synthetic import (
+from cls_text.datasets.answers import (
     DEFAULT_QUESTIONS,
     DEFAULT_SITES,
     NON_SUBSTANTIVE,
-    STYLES,
     TEMPLATES,
     THEME_IDS,
     WAVE2_TREND,
     make_answer,
-    make_quotes,
-    make_wave,
-    planted_identifiers,
 )
+from cls_text.datasets.fakes import STYLES, planted_identifiers
+from cls_text.datasets.synthetic import make_quotes, make_wave
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -214,13 +211,12 @@ def test_make_quotes_empty_and_invalid():
         make_quotes(-1, seed=0)
 
 
-def test_make_quotes_100k_rows_is_fast():
-    start = time.perf_counter()
+def test_make_quotes_100k_rows():
+    # Its speed (~1 s on an idle 2-core machine) is a benchmark figure, not a test: a busy
+    # machine must not fail the suite.
     df = make_quotes(100_000, seed=0)
-    elapsed = time.perf_counter() - start
     assert len(df) == 100_000
-    # ~1 s on an idle 2-core machine; generous for a shared one (1M rows must stay < ~30 s).
-    assert elapsed < 8, f"make_quotes(100_000) took {elapsed:.1f} s"
+    assert df[schema.QUOTE_ID].is_unique
 
 
 # --- sample files --------------------------------------------------------------------------

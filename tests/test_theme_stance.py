@@ -10,7 +10,7 @@ import yaml
 
 from cls_text.codebook.model import load_codebook
 from cls_text.errors import CodebookError
-from cls_text.run.pipeline import make_stance
+from cls_text.tag.stance import make_stance
 from cls_text.tag.stance.model import predict_stance
 from cls_text.tag.stance.theme import (
     StanceCueError,

@@ -219,7 +219,9 @@ def ingest_leaks() -> dict:
     import yaml
 
     from cls_text.config import parse_config
-    from cls_text.run import pipeline
+    from cls_text.ingest.chunks import ingest_wave
+    from cls_text.io.writers import write_csv, write_parquet, write_xlsx
+    from cls_text.run.wave import redact_table
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -227,12 +229,15 @@ def ingest_leaks() -> dict:
         cfg_data = yaml.safe_load(CONFIG)
         cfg_data["redaction"]["id_key_file"] = str(folder / "keys" / "respondent-id.key")
         cfg = parse_config(cfg_data)
-        data = pipeline.ingest_wave(inputs, cfg, wave="BENCH-1")
-        long, _ = pipeline.redact_wave(data.long, cfg)
-        quarantine, _ = pipeline.redact_wave(data.quarantine, cfg)
+        data = ingest_wave(inputs, cfg, wave="BENCH-1")
+        long, _ = redact_table(data.long, cfg)
+        quarantine, _ = redact_table(data.quarantine, cfg)
         out = folder / "out"
         out.mkdir()
-        pipeline.write_wave_outputs(long, quarantine, out)
+        write_parquet(long, out / "tagged.parquet")
+        write_csv(long, out / "tagged.csv")
+        write_csv(quarantine, out / "quarantine.csv")
+        write_xlsx({"tagged": long, "quarantine": quarantine}, out / "tagged.xlsx")
         result = search(out, planted, skip=set())
         result["answers"] = {"long": len(long), "quarantined": len(quarantine)}
     return result

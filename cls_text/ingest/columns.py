@@ -16,11 +16,29 @@ from cls_text.config import ColumnMap
 from cls_text.errors import InputFileError
 from cls_text.io.readers import RawTable
 
-_ID_NAME = re.compile(r"(^|\b)(respondent|response|participant|record|submission)?[ _-]*id$", re.I)
-_TYPE_NAME = re.compile(r"respondent.?type|\brole\b|describes you|capacity|are you a|type of", re.I)
+_ID_NAME = re.compile(
+    r"(^|\b)(respondent|response|participant|record|submission)?[ _-]*id$"
+    r"|^respondent$|^unique response (number|id)$|^response (number|no\.?)$|^row number$",
+    re.I,
+)
+_TYPE_NAME = re.compile(
+    r"respondent.?type|\brole\b|describes you|capacity|are you a|type of|are you staff"
+    r"|staff or a member|member of the public|responding as|in what capacity",
+    re.I,
+)
 _SITE_NAME = re.compile(r"\bsite\b|\barea\b|locality|council|partnership|location|region", re.I)
-_DATE_NAME = re.compile(r"date|submitted|completed|timestamp|end time", re.I)
+#: Date columns, best first: when the answer was started, then when it was submitted.
+_DATE_NAMES = (
+    re.compile(r"^(start ?time|start ?date|started( on)?)$", re.I),
+    re.compile(r"timestamp|^(completion time|end ?date|end time|ended|submitted( on)?)$", re.I),
+    re.compile(r"date|submitted|completed|timestamp|end time", re.I),
+)
+_DATE_NAME = re.compile("|".join(p.pattern for p in _DATE_NAMES), re.I)
 _WAVE_NAME = re.compile(r"^wave$|survey wave", re.I)
+#: SurveyMonkey's second header row labels answer columns with these words.
+_SUBHEADER_WORDS = frozenset({"response", "open-ended response", "other (please specify)"})
+#: Name of the id column added when an export has none (e.g. Google Forms).
+ROW_ID_COLUMN = "Row number"
 
 
 def norm_header(name: str) -> str:
@@ -121,11 +139,12 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
     if id_col is None:
         raise InputFileError(
             raw.path,
-            "no column looks like a respondent id (a column named like 'ID' or 'Respondent ID' "
-            "with a unique value per row).",
+            "no column looks like a respondent id (a column named like 'ID', 'Respondent', "
+            "'Response ID' or 'Unique Response Number' with a unique value per row).",
             "write a config naming it under 'columns: id:' (see docs/user-guide.md).",
         )
     questions = [c for c in df.columns if c in {name for _, name in texty}]
+    why += header_notes(raw)
     why.append(f"respondent id column: '{id_col}'")
     why.append("open-question columns: " + ", ".join(f"'{q}'" for q in questions))
     meta: dict[str, str | None] = {
@@ -134,18 +153,128 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
         "date": None,
         "wave": None,
     }
-    for role, pattern in (
-        ("respondent_type", _TYPE_NAME),
-        ("site", _SITE_NAME),
-        ("date", _DATE_NAME),
-        ("wave", _WAVE_NAME),
+    taken = {id_col, *questions}
+    for role, patterns in (
+        ("respondent_type", (_TYPE_NAME,)),
+        ("site", (_SITE_NAME,)),
+        ("date", _DATE_NAMES),
+        ("wave", (_WAVE_NAME,)),
     ):
-        for col in df.columns:
-            if col == id_col or col in questions or col in meta.values():
-                continue
-            if pattern.search(col) and (role != "respondent_type" or df[col].nunique() <= 12):
-                meta[role] = col
-                why.append(f"{role.replace('_', ' ')} column: '{col}'")
-                break
+        col = _first_match(df, patterns, taken, short=role == "respondent_type")
+        if col is not None:
+            meta[role] = col
+            taken.add(col)
+            why.append(f"{role.replace('_', ' ')} column: '{col}'")
+    if meta["respondent_type"] is None:
+        why.append(NO_RESPONDENT_TYPE)
     cm = ColumnMap(id=id_col, questions=tuple(questions), **meta)
     return cm, why
+
+
+#: The detection note when no column says who answered.
+NO_RESPONDENT_TYPE = (
+    "no respondent-type column found: every respondent counts as 'other' (name it under "
+    "'columns: respondent_type:' in a config to compare staff with the public)"
+)
+
+
+def _first_match(
+    df: pd.DataFrame, patterns: Iterable[re.Pattern[str]], taken: set[str | None], *, short: bool
+) -> str | None:
+    """The first column matching the earliest pattern; ``short``: at most 12 distinct values."""
+    for pattern in patterns:
+        for col in df.columns:
+            if col in taken or not pattern.search(col.strip()):
+                continue
+            if not short or df[col].nunique() <= 12:
+                return str(col)
+    return None
+
+
+_BLANK_HEADER = re.compile(r"^column_\d+$")
+_QUALTRICS_CODE = re.compile(r"^(Q|QID)\d+([_.]\w+)?$")
+
+
+def _is_import_id_row(values: Iterable[object]) -> bool:
+    cells = [str(v) for v in values if isinstance(v, str) and v.strip()]
+    return bool(cells) and sum(c.startswith('{"ImportId"') for c in cells) >= 0.5 * len(cells)
+
+
+def _is_subheader_row(values: list[object]) -> bool:
+    """SurveyMonkey's second header row: 'Response' / 'Open-Ended Response' labels, no id."""
+    words = {norm_header(v) for v in values if isinstance(v, str) and v.strip()}
+    return bool(words & _SUBHEADER_WORDS) and not (isinstance(values[0], str) and values[0].strip())
+
+
+def _drop_rows(raw: RawTable, n: int, headers: list[str]) -> RawTable:
+    frame = raw.frame.iloc[n:].reset_index(drop=True)
+    frame.columns = pd.Index(headers)
+    problems = {pos - n: why for pos, why in raw.row_problems.items() if pos >= n}
+    return RawTable(raw.path, frame, raw.row_numbers[n:], problems, raw.encoding)
+
+
+def _merge_header_rows(raw: RawTable) -> RawTable:
+    """Fold the extra header rows of Qualtrics (3 rows) and SurveyMonkey (2 rows) exports."""
+    frame = raw.frame
+    headers = [str(c) for c in frame.columns]
+    if len(frame) >= 2 and _is_import_id_row(frame.iloc[1].tolist()):
+        # Qualtrics: names, question text, ImportId JSON. Question codes (Q1, QID4) give way to
+        # their text, so detection and reports see the question; other names stay as exported.
+        texts = frame.iloc[0].tolist()
+        named = [
+            str(t).strip() if _QUALTRICS_CODE.match(h) and isinstance(t, str) and t.strip() else h
+            for h, t in zip(headers, texts, strict=True)
+        ]
+        return _drop_rows(raw, 2, _unique(named))
+    if len(frame) >= 1 and _is_subheader_row(frame.iloc[0].tolist()):
+        merged, last = [], ""
+        for h, sub in zip(headers, frame.iloc[0].tolist(), strict=True):
+            sub = str(sub).strip() if isinstance(sub, str) else ""
+            if not _BLANK_HEADER.match(h):
+                last = h
+                merged.append(
+                    h if not sub or norm_header(sub) in _SUBHEADER_WORDS else f"{h} - {sub}"
+                )
+            else:
+                merged.append(f"{last} - {sub}" if last and sub else h)
+        return _drop_rows(raw, 1, _unique(merged))
+    return raw
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+def prepare_export(raw: RawTable) -> RawTable:
+    """Put a survey tool's export into one-header-row form, with an id column.
+
+    Qualtrics' and SurveyMonkey's extra header rows are folded into the header. An export with
+    no id column at all (Google Forms) gets ``Row number``: each row's number in the file, so
+    every answer can still be traced to its row. Returns ``raw`` itself when nothing changes,
+    so a prepared table passes through unchanged.
+    """
+    out = _merge_header_rows(raw)
+    columns = out.frame.columns
+    if ROW_ID_COLUMN not in columns and not any(_ID_NAME.search(str(c).strip()) for c in columns):
+        frame = out.frame.copy()
+        frame.insert(0, ROW_ID_COLUMN, [str(n) for n in out.row_numbers])
+        out = RawTable(out.path, frame, list(out.row_numbers), dict(out.row_problems), out.encoding)
+    return out
+
+
+def header_notes(raw: RawTable) -> list[str]:
+    """Detection notes about the header: folded header rows, an added row-number id."""
+    notes = []
+    first = raw.row_numbers[0] if raw.row_numbers else 2
+    if raw.path.suffix.lower() not in (".json", ".jsonl", ".ndjson") and first > 2:
+        notes.append(f"{first - 1} header rows folded into one (first answer on row {first})")
+    if ROW_ID_COLUMN in raw.frame.columns:
+        notes.append(
+            f"no respondent id column: each row's number in the file is its id ('{ROW_ID_COLUMN}')"
+        )
+    return notes

@@ -12,14 +12,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from cls_text import schema as S
 from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import InputFileError
-from cls_text.ingest.columns import detect_column_map, norm_header, resolve_columns
+from cls_text.ingest.columns import (
+    ROW_ID_COLUMN,
+    detect_column_map,
+    norm_header,
+    prepare_export,
+    resolve_columns,
+)
 from cls_text.ingest.text import normalize_text
 from cls_text.io.readers import Formula, RawTable
 from cls_text.pii import RedactionConfig, Redactor, redact_cell
@@ -162,7 +168,9 @@ def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[t
     label, each other one its own internal name (``What worked well? (2)``).
     """
     names = list(raw.frame.columns)
-    headers = raw.source_headers if len(raw.source_headers) == len(names) else names
+    headers = raw.source_headers
+    if len(headers) != len(names):  # a table rebuilt without them: undo the reader's renaming
+        headers = [_written_header(n, names) for n in names]
     mapped = {cols[f"question:{i}"]: q for i, q in enumerate(cm.questions)}
     wanted = {norm_header(q) for q in cm.questions}
     wanted |= {norm_header(headers[names.index(c)]) for c in mapped}
@@ -173,6 +181,15 @@ def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[t
         elif norm_header(header) in wanted and name not in cols.values():
             out.append((name, name))
     return out
+
+
+_RENAMED = re.compile(r"^(?P<base>.*) \((?P<n>\d+)\)$")
+
+
+def _written_header(name: str, names: list[str]) -> str:
+    """``X (2)`` -> ``X`` when ``X`` is a column too (the reader's name for a repeated header)."""
+    m = _RENAMED.match(name)
+    return m.group("base") if m and m.group("base") in names else name
 
 
 def _row_id(ctx: _Context, value: object) -> tuple[str, str, str | None]:
@@ -216,6 +233,7 @@ def to_long(
         InputFileError: mapped columns are missing, or no wave is known.
     """
     detected: list[str] = []
+    raw = _keep_source_headers(raw, prepare_export(raw))
     cm = column_map or cfg.columns
     if cm is None:
         cm, detected = detect_column_map(raw)
@@ -253,6 +271,16 @@ def to_long(
         answers_in=len(raw.frame) * len(ctx.answers),
         answers_filled=n_filled,
     )
+
+
+def _keep_source_headers(before: RawTable, after: RawTable) -> RawTable:
+    """Carry the headers as written across :func:`prepare_export` (an added row-number id)."""
+    cols = list(after.frame.columns)
+    if len(after.source_headers) == len(cols) or not before.source_headers:
+        return after
+    if cols[:1] == [ROW_ID_COLUMN] and len(before.source_headers) + 1 == len(cols):
+        return replace(after, source_headers=[ROW_ID_COLUMN, *before.source_headers])
+    return after  # folded header rows: the folded names stand
 
 
 def duplicate_id_reason(first_row: int) -> str:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from spacy.language import Language
 
 from cls_text import schema as S
+
+if TYPE_CHECKING:  # spaCy (and with it torch, through thinc) loads only when a pipeline is made
+    from spacy.language import Language
 
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -57,8 +60,28 @@ NON_SUBSTANTIVE = frozenset(
         "x",
         "tbc",
         "unknown",
+        "nothing really",
+        "not really",
+        "nothing at all",
+        "none really",
+        "no thanks",
+        "no thank you",
+        "not at this time",
+        "nothing comes to mind",
+        # Welsh: "nothing", "nothing else", "no comment", "none", "no thanks"
+        "dim byd",
+        "dim",
+        "dim byd arall",
+        "dim sylw",
+        "dim sylwadau",
+        "dim diolch",
     }
 )
+#: An answer is only judged "not in English" when it has this many words: one or two words
+#: ("Brilliant!", "Ok") are too little evidence for any language identifier.
+MIN_WORDS_FOR_LANGUAGE = 4
+#: ...and when the identifier is at least this sure that it is not English.
+NON_ENGLISH_MIN_PROB = 0.9
 _STRIP_PUNCT = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 
 
@@ -89,6 +112,38 @@ def is_non_substantive(text: str) -> bool:
     core = _STRIP_PUNCT.sub("", text.strip().lower())
     core = _WS.sub(" ", core)
     return core in NON_SUBSTANTIVE or not any(ch.isalnum() for ch in core)
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> object:
+    """py3langid's model (shipped in its wheel; ~1 s to load, once per process)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def language_of(text: str) -> tuple[str, float]:
+    """The most likely language of a text (ISO 639-1 code) and its probability.
+
+    Examples:
+        >>> language_of("Roedd y staff yn garedig iawn ac yn gwrando arnaf.")[0]
+        'cy'
+    """
+    lang, prob = _language_identifier().classify(text)  # type: ignore[attr-defined]
+    return str(lang), float(prob)
+
+
+def is_non_english(text: str) -> bool:
+    """True when an answer of a few words or more is, with confidence, not in English.
+
+    Examples:
+        >>> is_non_english("Czas oczekiwania na wizytę jest za długi."), is_non_english("Ok")
+        (True, False)
+    """
+    if len(text.split()) < MIN_WORDS_FOR_LANGUAGE:
+        return False
+    lang, prob = language_of(text)
+    return lang != "en" and prob >= NON_ENGLISH_MIN_PROB
 
 
 def lower_keep_offsets(text: str) -> str:
@@ -122,6 +177,7 @@ def flag_answers(df: pd.DataFrame) -> pd.DataFrame:
 
     A duplicate answer is a substantive answer whose normalised text the same respondent already
     gave to an earlier question in this wave (copy-paste across questions). Both are kept.
+    A substantive answer that is not in English gets the flag ``non_english``.
     Row order must be the ingest order (earlier question first).
     """
     out = df.copy()
@@ -133,13 +189,16 @@ def flag_answers(df: pd.DataFrame) -> pd.DataFrame:
     out[S.NON_SUBSTANTIVE] = non_sub.astype(bool)
     out[S.DUPLICATE_ANSWER] = dup.astype(bool)
     existing = out[S.FLAGS] if S.FLAGS in out.columns else pd.Series("", index=out.index)
+    foreign = [not ns and is_non_english(t) for t, ns in zip(texts, non_sub, strict=True)]
     flags = []
-    for prev, ns, du in zip(existing.fillna(""), non_sub, dup, strict=True):
+    for prev, ns, du, fo in zip(existing.fillna(""), non_sub, dup, foreign, strict=True):
         parts = [p for p in str(prev).split(";") if p]
         if ns:
             parts.append("non_substantive")
         if du:
             parts.append("duplicate_answer")
+        if fo:
+            parts.append("non_english")
         flags.append(";".join(dict.fromkeys(parts)))
     out[S.FLAGS] = flags
     return out

@@ -197,7 +197,7 @@ def iter_csv(
 
     The one CSV parser of the project: :func:`read_table` reads a whole file through it and the
     streaming mode
-    (:mod:`~cls_text.run.bulk`) reads a big export chunk by chunk, so both number rows,
+    (:mod:`~cls_text.ingest.chunks`) reads a big export chunk by chunk, so both number rows,
     flag bad rows and word their errors the same way.
 
     Args:

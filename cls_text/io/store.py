@@ -46,18 +46,82 @@ META_FILE = "wave.json"
 _WAVE_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _check_wave_label(wave: str) -> str:
+def check_wave_label(wave: str, *, what: str = "wave label") -> str:
+    """Return ``wave`` if it can name a store partition (and an output folder).
+
+    Raises:
+        StoreError: naming ``what`` (e.g. ``--wave``), the bad label and the allowed characters.
+    """
     if not isinstance(wave, str) or not _WAVE_LABEL.match(wave):
         raise StoreError(
-            f"wave label {wave!r} cannot name a store partition: use letters, digits, '.', '_' "
-            "or '-' (e.g. '2026-W1')"
+            f"{what} {wave!r} cannot name a wave: use letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (e.g. '2026-W3')"
         )
     return wave
 
 
+def programme_store(store_root: str | Path, programme: str) -> Path:
+    """The store of one survey programme: ``<store_root>/<programme>/``.
+
+    Each programme has its own store, so a wave is only ever compared with earlier waves of the
+    same survey (never with the demo's waves or another programme's).
+    """
+    return Path(store_root) / programme
+
+
+def check_compare_with(store_dir: str | Path, compare_with: str, *, wave: str | None) -> None:
+    """Check that the wave a report is to be compared with is in the programme's store.
+
+    Raises:
+        StoreError: it is this run's own wave, or it is not stored (the stored waves are listed).
+    """
+    check_wave_label(compare_with, what="--compare-with")
+    if wave is not None and compare_with == wave:
+        raise StoreError(f"--compare-with '{compare_with}' is the wave being processed.")
+    stored = list(store_waves(store_dir)["wave"])
+    if compare_with not in stored:
+        raise StoreError(
+            f"--compare-with '{compare_with}': no such wave in the store '{store_dir}'; stored: "
+            f"{', '.join(stored) or 'none yet'}."
+        )
+
+
+def comparison_history(
+    store_dir: str | Path | None,
+    codebook: Codebook,
+    *,
+    wave: str,
+    compare: bool = True,
+    compare_with: str | None = None,
+) -> pd.DataFrame | None:
+    """The stored waves a wave's report compares with (None: nothing to compare with).
+
+    The wave itself is left out, so re-running a wave never compares it with its earlier run.
+
+    Args:
+        store_dir: The programme's store (:func:`programme_store`), or None.
+        codebook: The current codebook (older waves are carried through its change log).
+        wave: The wave being processed.
+        compare: False gives None (``--no-compare``).
+        compare_with: Only this earlier wave; None: every earlier wave of the programme.
+
+    Raises:
+        StoreError: ``compare_with`` is not in the store.
+    """
+    if not compare or not store_dir or not Path(store_dir).is_dir():
+        if compare_with and compare:
+            check_compare_with(store_dir or "", compare_with, wave=wave)
+        return None
+    stored = [w for w in store_waves(store_dir)["wave"] if w != wave]
+    if compare_with is not None:
+        check_compare_with(store_dir, compare_with, wave=wave)
+        stored = [compare_with]
+    return read_store(store_dir, waves=stored, codebook=codebook) if stored else None
+
+
 def partition_dir(store_dir: str | Path, wave: str) -> Path:
     """Folder holding one wave's partition."""
-    return Path(store_dir) / f"{WAVE}={_check_wave_label(wave)}"
+    return Path(store_dir) / f"{WAVE}={check_wave_label(wave)}"
 
 
 def _theme_ids_of(df: pd.DataFrame) -> list[str]:
@@ -259,3 +323,47 @@ def query_store(store_dir: str | Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
     finally:
         con.close()
+
+
+#: Change-log operations after which a theme's prevalence is not comparable across versions.
+_REDEFINING_OPS = frozenset({"edit_definition", "split", "merge"})
+
+
+def describe_comparison(history: pd.DataFrame | None, codebook: Codebook) -> dict[str, Any]:
+    """What a report compares with: the waves, their codebook versions, and untestable themes.
+
+    A theme whose definition changed (``edit_definition``, ``split`` or ``merge`` in the
+    codebook's change log) after the version an earlier wave was tagged with is shown but must
+    not be tested for change: a difference may come from the new definition, not the
+    respondents.
+
+    Args:
+        history: :func:`comparison_history` (None or empty: nothing compared).
+        codebook: The codebook the current wave is tagged with.
+
+    Returns:
+        ``{"waves": [...], "codebook_versions": {wave: version}, "changed_themes": [...],
+        "current_codebook_version": ...}``, ``waves`` empty when nothing is compared.
+    """
+    out: dict[str, Any] = {
+        "waves": [],
+        "codebook_versions": {},
+        "changed_themes": [],
+        "current_codebook_version": codebook.version,
+    }
+    if history is None or history.empty:
+        return out
+    versions = history.groupby(WAVE, sort=True)[CODEBOOK_VERSION].first().astype(str).to_dict()
+    out["waves"] = sorted(versions)
+    out["codebook_versions"] = versions
+    oldest = min((_version_key(v) for v in versions.values()), default=())
+    current = codebook.theme_ids()
+    changed = {
+        t
+        for c in codebook.changes
+        if c.op in _REDEFINING_OPS and oldest < _version_key(c.version)
+        for t in (*c.source, *c.target)
+        if t in current
+    }
+    out["changed_themes"] = [t for t in current if t in changed]
+    return out

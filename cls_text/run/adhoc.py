@@ -57,11 +57,11 @@ def tag_quotes(
     long[S.DUPLICATE_ANSWER] = False
     cfg = parse_config({"tagger": tagger}, source="--tagger")
     if redact:
-        from cls_text.run.pipeline import redact_wave
+        from cls_text.run.wave import redact_table
 
-        long, _ = redact_wave(long, cfg)
+        long, _ = redact_table(long, cfg)
     model, info = select_tagger(cb, cfg, models_dir=models_dir)
-    from cls_text.run.pipeline import make_stance
+    from cls_text.tag.stance import make_stance
 
     return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=make_stance(cb))  # type: ignore[arg-type]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text.codebook.model import Codebook
-from cls_text.run.pipeline import FileReport
+from cls_text.ingest.files import FileReport
 
 
 def package_version() -> str:

@@ -1,6 +1,7 @@
-"""The later steps of a wave run (topics, report, review, store) as plain functions.
+"""The wave-level steps of a run (topics, report, review, store) as plain functions.
 
-Like :mod:`cls_text.run.pipeline`, each function is what one Prefect task calls; the heavy modules
+:func:`cls_text.run.wave.run_wave` calls them on the staged partition, and the Prefect flow
+passes task-wrapped versions of the same functions (``flows/tasks.py``). The heavy modules
 (BERTopic, plotly) are imported inside the functions so that a run without topics or report
 never pays for them.
 """

@@ -8,7 +8,7 @@ tagger tags a theme with no matching term, its own ``explain`` supplies the sent
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,9 +16,7 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.tag.rules import RulesTagger
-
-#: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per tag.
-StanceFn = Callable[[list[str], list[str], list[str]], list[str]]
+from cls_text.tag.stance import StanceFn
 
 
 def tagger_input(df: pd.DataFrame) -> pd.DataFrame:
@@ -153,3 +151,32 @@ def _stances(
     for (r, c), label in zip(pairs, labels, strict=True):
         out[r, c] = label
     return out
+
+
+def order_tagged(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Fix row and column order so outputs are byte-identical across re-runs."""
+    theme_cols = [
+        c
+        for t in codebook.theme_ids()
+        for c in (t, S.score_col(t), S.stance_col(t), S.evidence_col(t))
+    ]
+    cols = [*S.LONG_COLUMNS, S.THEMES, S.TAGGER, *theme_cols]
+    extra = [c for c in tagged.columns if c not in cols]
+    out = tagged[cols + extra].sort_values([S.SOURCE_FILE, S.SOURCE_ROW, S.QUOTE_ID], kind="stable")
+    out = out.reset_index(drop=True)
+    out[S.SOURCE_ROW] = out[S.SOURCE_ROW].astype("int64")
+    return out
+
+
+def tag_table(
+    long: pd.DataFrame, tagger: object, codebook: Codebook, info: dict[str, object]
+) -> pd.DataFrame:
+    """Tag a redacted long table (a chunk or a whole wave): tags, stance, evidence, fixed order.
+
+    Row-wise: tagging chunks one by one gives the rows of tagging the wave at once.
+    """
+    from cls_text.tag.stance import make_stance
+
+    stance = make_stance(codebook)
+    tagged = tag_frame(long, tagger, codebook, tagger_name=str(info["name"]), stance=stance)
+    return order_tagged(tagged, codebook)

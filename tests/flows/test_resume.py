@@ -28,23 +28,24 @@ import sys, time
 from pathlib import Path
 mode, out, config, marker = sys.argv[1:5]
 import flows  # offline environment
-from cls_text.run import pipeline
+from cls_text.run import wave as runner
+from cls_text.tag import frame
 
 if mode == "crash":
-    real_write = pipeline.write_wave_outputs
+    real_finish = runner._finish_tables
 
-    def write_then_hang(tagged, quarantine, staging):
-        (Path(staging) / "tagged.csv").write_text("partial")
+    def finish_then_hang(staged, staging, *args):
+        (Path(staging) / "tagged.xlsx").write_text("partial")
         Path(marker).write_text("tagged")
         time.sleep(600)
-        return real_write(tagged, quarantine, staging)
+        return real_finish(staged, staging, *args)
 
-    pipeline.write_wave_outputs = write_then_hang
+    runner._finish_tables = finish_then_hang
 elif mode == "resume":
     def no_tagging(*args, **kwargs):
-        raise RuntimeError("tag_wave was called: the cached result was not used")
+        raise RuntimeError("tag_table was called: the cached result was not used")
 
-    pipeline.tag_wave = no_tagging
+    frame.tag_table = no_tagging
 
 from flows.wave import process_wave
 
@@ -67,7 +68,7 @@ def _env(tmp: Path, home: str) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "HF_HUB_OFFLINE": "1",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",  # loaded shared machines
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600",  # loaded shared machines
     }
 
 
@@ -92,7 +93,7 @@ def test_killed_run_leaves_nothing_and_resumes_identically(tmp_path):
     crashed = tmp_path / "crashed" / "2026-W1"
 
     proc = _run("crash", crashed, config, marker, _env(tmp_path, "home-crash"))
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 900
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -107,15 +108,15 @@ def test_killed_run_leaves_nothing_and_resumes_identically(tmp_path):
     assert list((tmp_path / "results").iterdir()), "tagging result was not persisted"
 
     resumed = _run("resume", crashed, config, marker, _env(tmp_path, "home-resume"))
-    out, _ = resumed.communicate(timeout=300)
+    out, _ = resumed.communicate(timeout=900)
     assert resumed.returncode == 0 and "DONE" in out, out[-3000:]
 
     plain_env = _env(tmp_path / "fresh", "home-plain")
     plain_out = tmp_path / "plain" / "2026-W1"
     plain = _run("plain", plain_out, config, marker, plain_env)
-    out, _ = plain.communicate(timeout=300)
+    out, _ = plain.communicate(timeout=900)
     assert plain.returncode == 0, out[-3000:]
 
     for name in TABLES[:3]:
         assert (crashed / name).read_bytes() == (plain_out / name).read_bytes(), name
-    assert (crashed / "tagged.csv").read_text(encoding="utf-8-sig") != "partial"
+    assert (crashed / "tagged.xlsx").read_bytes() != b"partial"

@@ -107,7 +107,7 @@ def test_non_substantive_kept_but_not_tagged(runs):
 
 
 def test_no_planted_identifier_reaches_any_output(runs):
-    from cls_text.datasets.synthetic import planted_identifiers
+    from cls_text.datasets.fakes import planted_identifiers
 
     planted = [p for p in planted_identifiers() if len(p) >= 4]
     assert planted

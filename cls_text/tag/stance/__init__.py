@@ -1,1 +1,42 @@
 """Stance of a tagged theme: the polarity model (``model``) and theme-relative cues (``theme``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cls_text.codebook import Codebook
+
+#: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per tag.
+StanceFn = Callable[[list[str], list[str], list[str]], list[str]]
+
+
+def make_stance(
+    codebook: Codebook | None = None, cues_path: str | Path | None = None
+) -> StanceFn | None:
+    """Stance of evidence sentences, relative to each tag's theme.
+
+    With stance cues for the codebook (``cues_path``, else the packaged
+    ``<codebook id>.stance.yaml``), the theme-aware stance of :mod:`cls_text.tag.stance.theme`;
+    without them, the shipped polarity model (else its lexicon fallback), as before.
+
+    Raises:
+        StanceCueError: ``cues_path`` is missing or invalid, or a packaged sidecar is invalid.
+    """
+    try:
+        from cls_text.tag.stance.model import predict_stance
+    except ImportError:
+        return None
+    if codebook is not None:
+        from cls_text.tag.stance.theme import make_theme_stance
+
+        theme_stance = make_theme_stance(codebook, cues_path)
+        if theme_stance is not None:
+            return theme_stance.predict
+
+    def stance(sentences: list[str], questions: list[str], theme_ids: list[str]) -> list[str]:
+        return predict_stance(sentences, questions)
+
+    return stance

@@ -1,4 +1,4 @@
-"""The batched flow gives byte-identical outputs to process-wave, on threads and on Dask."""
+"""Chunks tagged on threads or on a Dask cluster give the bytes of one chunk tagged inline."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def rules_config(tmp_path_factory) -> str:
     cfg = yaml.safe_load(SPRING_CONFIG.read_text())
     cfg["tagger"] = "rules"
-    # pseudonymised placeholders make batch renumbering matter
+    # pseudonymised placeholders make numbering across chunks matter
     cfg.setdefault("redaction", {})["pseudonymise"] = True
     path = tmp_path_factory.mktemp("cfg") / "spring_rules.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -51,37 +51,42 @@ def _assert_same(a: Path, b: Path) -> None:
         assert ma[key] == mb[key], key
 
 
-def test_threads_with_small_batches_match_single_process(reference, rules_config, tmp_path):
-    from flows.scaled import run_scaled
+def test_threads_with_small_chunks_match_one_chunk(reference, rules_config, tmp_path):
+    from flows.runners import run_on_runner
+    from flows.wave import process_wave
 
     out = tmp_path / "2026-W1"
-    run_scaled(
+    run_on_runner(
+        process_wave,
         task_runner="default",
         inputs=[str(SPRING)],
         wave="2026-W1",
         out_dir=str(out),
         config=rules_config,
-        batch_size=97,
+        chunk_rows=97,
         **FAST,
     )
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["parameters"]["batch_size"] == 97
+    assert manifest["parameters"]["chunk_rows"] == 97
+    assert manifest["chunks"] > 1
     assert sum(manifest["redactions"].values()) > 0
     _assert_same(reference, out)
 
 
-def test_dask_local_cluster_matches_single_process(reference, rules_config, tmp_path):
+def test_dask_local_cluster_matches_one_chunk(reference, rules_config, tmp_path):
     pytest.importorskip("prefect_dask")
-    from flows.scaled import run_scaled
+    from flows.runners import run_on_runner
+    from flows.wave import process_wave
 
     out = tmp_path / "2026-W1"
-    run_scaled(
+    run_on_runner(
+        process_wave,
         task_runner="dask",
         inputs=[str(SPRING)],
         wave="2026-W1",
         out_dir=str(out),
         config=rules_config,
-        batch_size=300,
+        chunk_rows=300,
         **FAST,
     )
     _assert_same(reference, out)
@@ -89,7 +94,7 @@ def test_dask_local_cluster_matches_single_process(reference, rules_config, tmp_
 
 
 def test_make_task_runner_rejects_bad_combinations():
-    from flows.scaled import make_task_runner
+    from flows.runners import make_task_runner
 
     with pytest.raises(ValueError, match="needs --task-runner dask"):
         make_task_runner("default", "tcp://127.0.0.1:8786")

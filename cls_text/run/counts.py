@@ -1,0 +1,114 @@
+"""What a wave run counts: the conservation proof (chunk by chunk) and the theme table.
+
+Nothing is lost: for every input file, answers in = tagged + non-substantive + quarantined, for
+every chunk and for the whole file. A mismatch is a bug in cls-text and stops the run before
+anything is published (:class:`~cls_text.errors.ConservationError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from cls_text import schema as S
+from cls_text.codebook import Codebook
+from cls_text.errors import ClsTextError, ConservationError
+from cls_text.ingest.chunks import Chunk
+from cls_text.ingest.files import FileReport
+
+_KEYS = ("respondents_in", "answers_in", "tagged", "non_substantive", "quarantined")
+
+
+def _check(counts: dict[str, int], what: str) -> None:
+    if counts["answers_in"] != counts["tagged"] + counts["non_substantive"] + counts["quarantined"]:
+        raise ConservationError(
+            f"answers from {what} do not add up: {counts}. This is a bug in cls-text; no output "
+            "was written. Please report it with the manifest of the last good run."
+        )
+
+
+class WaveCounts:
+    """Conservation and theme counts, accumulated chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.per_file: dict[str, dict[str, int]] = {}
+        self.waves: set[str] = set()
+
+    def add(self, chunk: Chunk, tagged: pd.DataFrame) -> None:
+        """Count one tagged chunk; raises ConservationError when the chunk does not add up."""
+        non_sub_mask = tagged[S.NON_SUBSTANTIVE].astype(bool)
+        non_sub = int(non_sub_mask.sum())
+        got = {
+            "respondents_in": chunk.respondents_in,
+            "answers_in": chunk.answers_in,
+            "tagged": len(tagged) - non_sub,
+            "non_substantive": non_sub,
+            "quarantined": len(chunk.quarantine),
+        }
+        _check(got, f"a chunk of '{chunk.file}'")
+        acc = self.per_file.setdefault(chunk.file, dict.fromkeys(_KEYS, 0))
+        for k, v in got.items():
+            acc[k] += v
+        self.waves |= set(tagged[S.WAVE]) | set(chunk.quarantine[S.WAVE])
+
+    def conservation(self, files: Sequence[FileReport]) -> dict[str, dict[str, int]]:
+        """The per-file proof for the manifest; raises ConservationError when a file is off."""
+        out: dict[str, dict[str, int]] = {}
+        for f in files:
+            c = dict(self.per_file.get(f.name) or dict.fromkeys(_KEYS, 0))
+            if c["answers_in"] != f.answers_in:
+                raise ConservationError(
+                    f"answers from '{f.name}': {f.answers_in} read but {c['answers_in']} counted. "
+                    "This is a bug in cls-text; no output was written."
+                )
+            _check(c, f"'{f.name}'")
+            out[f.name] = c
+        return out
+
+    def wave_label(self, wave: str | None) -> str:
+        """The run's wave label; one run processes one wave.
+
+        Raises:
+            ClsTextError: when the inputs' wave column holds several waves, or none is known.
+            StoreError: when the label cannot name a wave (checked before anything is published).
+        """
+        from cls_text.io.store import check_wave_label
+
+        found = sorted(self.waves - {""})
+        if wave and found == [wave]:
+            return check_wave_label(wave, what="--wave")
+        if len(found) == 1:
+            return check_wave_label(found[0], what="the wave column holds")
+        if not found and wave:
+            return check_wave_label(wave, what="--wave")
+        raise ClsTextError(
+            f"The inputs hold answers from several waves ({', '.join(found[:5])}); "
+            "process one wave per run (split the file, or pass --wave to label them all as one)."
+        )
+
+
+def theme_counts(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Quotes and respondents per theme over substantive answers (the run's headline table).
+
+    Needs only the id, flag and theme columns, so it runs on a column-pruned read of the
+    staged partition.
+    """
+    sub = tagged[~tagged[S.NON_SUBSTANTIVE].astype(bool)]
+    n_q = len(sub)
+    n_r = sub[S.RESPONDENT_ID].nunique()
+    rows = []
+    for t in codebook.themes:
+        hit = sub[sub[t.id] == 1]
+        n_hit = hit[S.RESPONDENT_ID].nunique()
+        rows.append(
+            {
+                "theme": t.id,
+                "label": t.label,
+                "quotes": len(hit),
+                "share_of_quotes": round(len(hit) / n_q, 4) if n_q else 0.0,
+                "respondents": n_hit,
+                "share_of_respondents": round(n_hit / n_r, 4) if n_r else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)

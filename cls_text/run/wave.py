@@ -1,0 +1,388 @@
+"""The wave runner: one design for every wave, from ten answers to a million.
+
+1. **Chunks.** The inputs are read chunk by chunk (:class:`cls_text.ingest.chunks.WaveReader`);
+   each chunk is redacted in input order by one redactor for the answers and one for the
+   quarantine, kept across chunks, so pseudonym numbers (``[NAME-3]``) never depend on the chunk
+   size; then tagged (:func:`cls_text.tag.frame.tag_table`), inline or through ``submit`` (a
+   Prefect task runner: threads or a Dask cluster), at most ``max_in_flight`` chunks at once.
+2. **Staged partition.** Each tagged chunk is appended, in input order, to ``tagged.parquet``
+   and ``tagged.csv`` in the run's staging folder, and its quarantine to ``quarantine.csv``
+   (:mod:`cls_text.run.partition`): memory stays bounded by a chunk.
+3. **Wave-level steps** read the staged partition back: the conservation proof, the theme
+   table, topics, the report, the review files, the manifest (:class:`WaveSteps`).
+4. **Publish**, in this one place: the staging folder replaces the output folder in one step,
+   or is removed if anything failed, so the previous outputs stay untouched. The wave then
+   replaces its partition of the cumulative store.
+
+A small wave is one chunk, and re-running a wave gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from cls_text import io as cio
+from cls_text import schema as S
+from cls_text.codebook import Codebook
+from cls_text.config import PipelineConfig
+from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS, Chunk, WaveReader
+from cls_text.ingest.files import FileReport, expand_inputs
+from cls_text.ingest.long import QUARANTINE_COLUMNS
+from cls_text.ingest.text import flag_answers
+from cls_text.run import steps as wave_steps
+from cls_text.run.counts import WaveCounts, theme_counts
+from cls_text.run.manifest import build_manifest
+from cls_text.run.partition import TableAppender, read_partition, read_quarantine
+from cls_text.tag.frame import tag_table
+
+#: Excel's sheet limit is 1,048,576 rows including the header row.
+EXCEL_MAX_ROWS = 1_048_575
+
+
+class _Result(Protocol):
+    def result(self) -> pd.DataFrame: ...
+
+
+#: ``submit(frame)`` starts tagging one redacted chunk and returns something with ``.result()``.
+SubmitFn = Callable[[pd.DataFrame], _Result]
+
+
+@dataclass
+class _Done:
+    value: pd.DataFrame
+
+    def result(self) -> pd.DataFrame:
+        return self.value
+
+
+@dataclass(frozen=True)
+class WaveOptions:
+    """What a run is asked to do, beyond the config and codebook.
+
+    Attributes:
+        wave: Wave label (else the mapped wave column).
+        out_dir: Output folder (None: ``data/processed/<wave>/``).
+        store_dir: Cumulative store of all waves (None: no store, no trends).
+        coded_dir: Reviewers' decisions, for agreement figures and re-review.
+        topics: Run emergent-topic discovery.
+        report: Write the report and the review files.
+        chunk_rows: Data rows read per chunk.
+        xlsx_max_rows: Write ``tagged.xlsx`` only up to this many rows.
+        max_in_flight: Chunks being tagged at once (at least the number of workers).
+        parameters: Run parameters for the manifest.
+    """
+
+    wave: str | None = None
+    out_dir: Path | None = None
+    store_dir: Path | None = None
+    coded_dir: Path | None = None
+    topics: bool = True
+    report: bool = True
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    xlsx_max_rows: int = EXCEL_MAX_ROWS
+    max_in_flight: int = 3
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WaveSteps:
+    """The wave-level steps. The Prefect flow passes task-wrapped versions of the same ones."""
+
+    find_topics: Callable[..., Any] = wave_steps.find_topics
+    write_topics: Callable[..., dict[str, Path]] = wave_steps.write_topics
+    load_history: Callable[..., pd.DataFrame | None] = wave_steps.load_history
+    write_report: Callable[..., dict[str, Path]] = wave_steps.write_report
+    write_review: Callable[..., dict[str, Path]] = wave_steps.write_review_files
+    update_store: Callable[..., Path] = wave_steps.update_store
+
+
+@dataclass
+class WaveResult:
+    """What a run produced (the manifest is also written as ``manifest.json``)."""
+
+    out_dir: Path
+    manifest: dict[str, Any]
+    theme_table: pd.DataFrame
+    rows: int
+    chunks: int
+
+
+def default_out_dir(wave: str) -> Path:
+    """``data/processed/<wave>/`` relative to the working directory."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in wave)
+    return Path("data") / "processed" / safe
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _redactor(cfg: PipelineConfig) -> Any:
+    from cls_text.pii import RedactionConfig, Redactor
+
+    rcfg = RedactionConfig.model_validate(cfg.redaction)
+    return Redactor(rcfg) if rcfg.enabled else None
+
+
+def redact_table(frame: pd.DataFrame, cfg: PipelineConfig) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Redact one table's answers with a fresh redactor (ad-hoc files); counts per type."""
+    totals: Counter[str] = Counter()
+    return _redact(_redactor(cfg), frame, totals), dict(totals)
+
+
+def _redact(redactor: Any, frame: pd.DataFrame, totals: Counter[str]) -> pd.DataFrame:
+    if redactor is None or frame.empty:
+        return frame
+    out, counts = redactor.redact_frame(frame, text_col=S.TEXT, key_col=S.RESPONDENT_ID)
+    totals.update(dict(counts))
+    return out
+
+
+def _sort_quarantine(q: pd.DataFrame) -> pd.DataFrame:
+    q = q.sort_values([S.SOURCE_FILE, S.SOURCE_ROW, S.QUESTION], kind="stable")
+    return q.reset_index(drop=True)
+
+
+@dataclass
+class _Staged:
+    """The chunk loop's state and what it found."""
+
+    tagged: TableAppender
+    quarantine: TableAppender
+    counts: WaveCounts = field(default_factory=WaveCounts)
+    redactions: Counter[str] = field(default_factory=Counter)
+    chunks: int = 0
+
+
+def _stage_chunks(
+    paths: Sequence[Path],
+    reports: Sequence[FileReport],
+    cfg: PipelineConfig,
+    tag: SubmitFn,
+    opts: WaveOptions,
+    staging: Path,
+    timings: dict[str, float],
+) -> _Staged:
+    """Read, redact and tag every chunk; append each, in order, to the staged partition."""
+    staged = _Staged(
+        TableAppender(staging / "tagged.parquet", staging / "tagged.csv"),
+        TableAppender(None, staging / "quarantine.csv"),
+    )
+    redact_answers, redact_quarantine = _redactor(cfg), _redactor(cfg)
+    reader = WaveReader(cfg, opts.wave, opts.chunk_rows)
+    pending: deque[tuple[Chunk, _Result]] = deque()
+
+    def drain(keep: int) -> None:
+        while len(pending) > keep:
+            chunk, future = pending.popleft()
+            with _timed(timings, "tag"):
+                tagged = future.result()
+            with _timed(timings, "write"):
+                staged.counts.add(chunk, tagged)
+                staged.tagged.append(tagged)
+                staged.quarantine.append(_sort_quarantine(chunk.quarantine))
+
+    for path, report in zip(paths, reports, strict=True):
+        chunks = reader.chunks(path, report)
+        while True:
+            with _timed(timings, "ingest"):
+                chunk = next(chunks, None)
+            if chunk is None:
+                break
+            with _timed(timings, "redact"):
+                chunk.long = _redact(redact_answers, chunk.long, staged.redactions)
+                chunk.quarantine = _redact(redact_quarantine, chunk.quarantine, staged.redactions)
+            with _timed(timings, "tag"):
+                pending.append((chunk, tag(chunk.long)))
+            staged.chunks += 1
+            drain(max(opts.max_in_flight - 1, 0))
+    drain(0)
+    return staged
+
+
+def _empty_tagged(tagger: object, codebook: Codebook, info: dict[str, Any]) -> pd.DataFrame:
+    """The tagged table of a wave with no usable answer: all columns, no rows."""
+    cols = [c for c in QUARANTINE_COLUMNS if c not in (S.REASON, S.COLUMN)]
+    empty = flag_answers(pd.DataFrame(columns=cols))
+    empty[S.SOURCE_ROW] = empty[S.SOURCE_ROW].astype("int64")
+    return tag_table(empty, tagger, codebook, info)
+
+
+def _finish_tables(
+    staged: _Staged, staging: Path, opts: WaveOptions, empty: Callable[[], pd.DataFrame]
+) -> tuple[dict[str, Path], str | None]:
+    """Close the partition; write ``tagged.xlsx`` when the wave fits a sheet."""
+    staged.tagged.close(empty)
+    staged.quarantine.close(lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    paths = {
+        "tagged_parquet": staging / "tagged.parquet",
+        "tagged_csv": staging / "tagged.csv",
+        "quarantine_csv": staging / "quarantine.csv",
+    }
+    if staged.tagged.rows > opts.xlsx_max_rows:
+        return paths, (
+            f"tagged.xlsx not written: {staged.tagged.rows:,} rows exceed the limit of "
+            f"{opts.xlsx_max_rows:,} (Excel holds at most {EXCEL_MAX_ROWS:,} data rows); "
+            "use tagged.csv or tagged.parquet"
+        )
+    sheets = {
+        "tagged": read_partition(paths["tagged_parquet"]),
+        "quarantine": read_quarantine(paths["quarantine_csv"]),
+    }
+    paths["tagged_xlsx"] = cio.write_xlsx(sheets, staging / "tagged.xlsx")
+    return paths, None
+
+
+@dataclass
+class _Run:
+    """One run's fixed inputs, shared by the wave-level steps below."""
+
+    cfg: PipelineConfig
+    codebook: Codebook
+    tagger: object
+    tagger_info: dict[str, Any]
+    opts: WaveOptions
+    steps: WaveSteps
+    staging: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def tag_inline(self, frame: pd.DataFrame) -> _Result:
+        return _Done(tag_table(frame, self.tagger, self.codebook, self.tagger_info))
+
+    def empty_tagged(self) -> pd.DataFrame:
+        return _empty_tagged(self.tagger, self.codebook, self.tagger_info)
+
+    def topics(self, tagged: pd.DataFrame) -> tuple[Any, dict[str, Path]]:
+        """Emergent topics, when asked for, and their files."""
+        if not self.opts.topics:
+            return None, {}
+        with _timed(self.timings, "topics"):
+            result = self.steps.find_topics(tagged, self.codebook, self.cfg, self.tagger)
+            return result, self.steps.write_topics(result, self.staging)
+
+    def manifest(
+        self,
+        wave_label: str,
+        reports: Sequence[FileReport],
+        staged: _Staged,
+        tagged: pd.DataFrame,
+        topic_result: Any,
+        extra: dict[str, Any],
+        flow_run_id: str | None,
+    ) -> dict[str, Any]:
+        """The run's manifest before its timings and output paths are known."""
+        opts = self.opts
+        return build_manifest(
+            wave=wave_label,
+            files=list(reports),
+            codebook=self.codebook,
+            tagger={k: v for k, v in self.tagger_info.items() if k != "card"},
+            parameters={
+                **opts.parameters,
+                "max_text_chars": self.cfg.max_text_chars,
+                "tagger": self.cfg.tagger,
+                "topics": opts.topics,
+                "report": opts.report,
+                "chunk_rows": opts.chunk_rows,
+            },
+            theme_counts=theme_counts(tagged, self.codebook),
+            conservation=staged.counts.conservation(reports),
+            redactions=dict(staged.redactions),
+            timings={},
+            outputs={},
+            flow_run_id=flow_run_id,
+            extra=wave_steps.manifest_extras(topic_result)
+            | wave_steps.agreement(opts.coded_dir, tagged, self.codebook)
+            | extra
+            | {"chunks": staged.chunks},
+        )
+
+    def report(self, tagged: pd.DataFrame, manifest: dict[str, Any], topics: Any) -> dict:
+        """The report and the review files (when asked for), written into staging."""
+        if not self.opts.report:
+            return {}
+        with _timed(self.timings, "report"):
+            history = self.steps.load_history(self.opts.store_dir, self.codebook)
+            paths = self.steps.write_report(
+                tagged, self.codebook, manifest, history, topics, self.staging
+            )
+            return paths | self.steps.write_review(
+                tagged, self.codebook, self.cfg, topics, self.staging, self.opts.coded_dir
+            )
+
+
+def run_wave(
+    inputs: Sequence[str | Path],
+    cfg: PipelineConfig,
+    codebook: Codebook,
+    tagger: object,
+    tagger_info: dict[str, Any],
+    opts: WaveOptions,
+    *,
+    submit: SubmitFn | None = None,
+    steps: WaveSteps | None = None,
+    flow_run_id: str | None = None,
+) -> WaveResult:
+    """Process one wave into its output folder and the store.
+
+    Args:
+        inputs: Export files or folders of them (one wave).
+        cfg: Pipeline config.
+        codebook: The codebook.
+        tagger: A fitted tagger (:func:`cls_text.tag.select.select_tagger`).
+        tagger_info: Its info dict (``name``, ``kind`` ...).
+        opts: What to run and where to write.
+        submit: Starts tagging a redacted chunk elsewhere; None tags inline.
+        steps: The wave-level steps (None: the library's own).
+        flow_run_id: For the manifest.
+
+    Raises:
+        ClsTextError: bad input (nothing is published).
+        ConservationError: counts do not add up (a bug; nothing is published).
+    """
+    started = time.perf_counter()
+    paths = expand_inputs(inputs)
+    reports = [FileReport.of(p) for p in paths]
+    # Staging sits beside the final folder; the final name may only be known from the data.
+    staging = cio.make_staging(opts.out_dir or default_out_dir(opts.wave or "wave"))
+    run = _Run(cfg, codebook, tagger, tagger_info, opts, steps or WaveSteps(), staging)
+    try:
+        staged = _stage_chunks(
+            paths, reports, cfg, submit or run.tag_inline, opts, staging, run.timings
+        )
+        wave_label = staged.counts.wave_label(opts.wave)
+        out = opts.out_dir or default_out_dir(wave_label)
+        with _timed(run.timings, "write"):
+            outputs, xlsx_note = _finish_tables(staged, staging, opts, run.empty_tagged)
+        tagged = read_partition(outputs["tagged_parquet"])
+        topic_result, topic_files = run.topics(tagged)
+        extra = {"xlsx_skipped": xlsx_note}
+        manifest = run.manifest(
+            wave_label, reports, staged, tagged, topic_result, extra, flow_run_id
+        )
+        outputs |= topic_files | run.report(tagged, manifest, topic_result)
+        run.timings["total"] = time.perf_counter() - started
+        manifest["timings_s"] = {k: round(v, 3) for k, v in run.timings.items()}
+        manifest["outputs"] = {
+            k: wave_steps.relative_output(p, staging, out) for k, p in outputs.items()
+        }
+        cio.write_json_atomic(staging / "manifest.json", manifest)
+        cio.publish_staging(staging, out)
+    except BaseException:
+        cio.discard_staging(staging)
+        raise
+    if opts.store_dir:
+        run.steps.update_store(tagged, opts.store_dir, wave_label, codebook)
+    table = pd.DataFrame(manifest["theme_counts"])
+    return WaveResult(out, manifest, table, staged.tagged.rows, staged.chunks)
