@@ -231,3 +231,18 @@ def test_check_without_config_map_detects_it(tmp_path):
     cfg = parse_config({})
     data, counts = ingest(p, cfg)
     check_against_source(p, cfg, counts)
+
+
+def test_folded_surveymonkey_header_conserves(tmp_path):
+    p = tmp_path / "sm.csv"
+    rows = "".join(
+        f"R{i},The staff at the hub were kind to me {i},The waiting list was far too long {i}\n"
+        for i in range(6)
+    )
+    p.write_text("Respondent ID,Comments,\n,Open-Ended Response,Other (please specify)\n" + rows)
+    cfg = parse_config({})
+    data, counts = ingest(p, cfg)
+    assert counts["respondents_in"] == 6
+    check_against_source(p, cfg, counts)
+    with pytest.raises(ConservationError, match="respondents: 6 in the file, 7 in the outputs"):
+        check_against_source(p, cfg, {**counts, "respondents_in": 7})

@@ -27,6 +27,7 @@ from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import ConservationError
 from cls_text.ingest.columns import norm_header
 from cls_text.ingest.text import normalize_text
+from cls_text.io.readers import RawTable
 from cls_text.io.sniff import utf16_without_bom
 
 
@@ -131,8 +132,11 @@ def _tokenize(text: str, delimiter: str) -> list[tuple[list[str], str]]:
     return records
 
 
-def census_csv(text: str, *, delimiter: str, path: Path) -> SourceCensus:
-    """Count the records and non-empty cells of CSV text (see :class:`SourceCensus`)."""
+def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -> SourceCensus:
+    """Count the records and non-empty cells of CSV text (see :class:`SourceCensus`).
+
+    ``header_rows`` > 1 skips the extra header records a survey tool adds (Qualtrics: 3).
+    """
     records = _tokenize(text, delimiter)
     if not records:
         return SourceCensus(path, 0, (), ())
@@ -140,7 +144,7 @@ def census_csv(text: str, *, delimiter: str, path: Path) -> SourceCensus:
     width = len(header)
     filled = [0] * width
     n = 0
-    for fields, body in records[1:]:
+    for fields, body in records[header_rows:]:
         rows = [[_unquote(f) for f in fields]]
         inner = body.rstrip("\r\n")
         if "\n" in inner or "\r" in inner:
@@ -175,7 +179,7 @@ def _swallowed(body: str, delimiter: str, width: int, n_fields: int) -> list[lis
 
 
 # -- XLSX and JSON -----------------------------------------------------------------------------
-def census_xlsx(path: Path, sheet: str | int | None) -> SourceCensus:
+def census_xlsx(path: Path, sheet: str | int | None, header_rows: int = 1) -> SourceCensus:
     """Count the rows and non-empty cells of the sheet the reader would read."""
     import openpyxl
 
@@ -197,8 +201,12 @@ def census_xlsx(path: Path, sheet: str | int | None) -> SourceCensus:
         width = len(headers)
         filled = [0] * width
         n = 0
+        skip = header_rows - 1
         for values in rows:
             marks = [is_filled(v) for v in values]
+            if skip > 0 and any(marks):
+                skip -= 1
+                continue
             if not any(marks):
                 continue
             n += 1
@@ -235,12 +243,12 @@ def census_json(text: str, *, lines: bool, path: Path) -> SourceCensus:
     return SourceCensus(path, len(records), tuple(keys), tuple(filled))
 
 
-def census_file(path: str | Path, cfg: PipelineConfig) -> SourceCensus:
+def census_file(path: str | Path, cfg: PipelineConfig, *, header_rows: int = 1) -> SourceCensus:
     """Count a survey export as it lies on disk (the sheet and encoding of ``cfg``)."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return census_xlsx(p, cfg.sheet)
+        return census_xlsx(p, cfg.sheet, header_rows)
     text = _decode(p.read_bytes(), cfg.encoding)
     if suffix in (".json", ".jsonl", ".ndjson"):
         return census_json(text, lines=suffix != ".json", path=p)
@@ -248,7 +256,7 @@ def census_file(path: str | Path, cfg: PipelineConfig) -> SourceCensus:
         delimiter = csv.Sniffer().sniff(text[: 64 * 1024], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = "\t" if suffix == ".tsv" else ","
-    return census_csv(text, delimiter=delimiter, path=p)
+    return census_csv(text, delimiter=delimiter, path=p, header_rows=header_rows)
 
 
 # -- the check ---------------------------------------------------------------------------------
@@ -296,23 +304,18 @@ def check_against_source(
         ConservationError: naming the file and both counts when they differ.
     """
     p = Path(path)
-    cm = column_map or cfg.columns
-    if cm is None:
-        from cls_text.ingest.columns import detect_column_map
-        from cls_text.io.readers import read_table
-
-        cm, _ = detect_column_map(read_table(p, sheet=cfg.sheet, encoding=cfg.encoding))
-    census = census_file(p, cfg)
+    header_rows, cm, folded = _layout(p, cfg, column_map or cfg.columns)
+    census = census_file(p, cfg, header_rows=header_rows)
+    positions = folded if folded is not None else census.answer_columns(cm.questions)
     got_answers = int(counts["tagged"]) + int(counts["non_substantive"])
     got_answers += int(counts["quarantined"])
     pairs = [
         ("respondents", census.records, int(counts["respondents_in"])),
-        ("answers", census.answer_slots(cm.questions), got_answers),
+        ("answers", census.records * len(positions), got_answers),
     ]
     if "answers_filled" in counts:
-        pairs.append(
-            ("non-empty answers", census.answers_filled(cm.questions), counts["answers_filled"])
-        )
+        filled = sum(census.filled[j] for j in positions if j < len(census.filled))
+        pairs.append(("non-empty answers", filled, int(counts["answers_filled"])))
     wrong = [f"{what}: {src} in the file, {got} in the outputs" for what, src, got in pairs]
     wrong = [w for w, (_, src, got) in zip(wrong, pairs, strict=True) if src != got]
     if wrong:
@@ -322,3 +325,48 @@ def check_against_source(
             "published. This is a bug in cls-text: please report it with the file's structure "
             "(not its content)."
         )
+
+
+def _layout(
+    path: Path, cfg: PipelineConfig, cm: ColumnMap | None
+) -> tuple[int, ColumnMap, list[int] | None]:
+    """How the reader lays the file out: header rows, the column map, folded answer columns.
+
+    Only the head of the file is read. For an export with one header row the answer columns
+    are then found by name, in :class:`SourceCensus`, independently of the reader; when a
+    survey tool's extra header rows are folded (Qualtrics, SurveyMonkey) the question names are
+    the folded ones, so the positions of the columns the reader melts are returned instead.
+    """
+    from cls_text.ingest.columns import ROW_ID_COLUMN, prepare_export, resolve_columns
+    from cls_text.ingest.long import answer_columns
+    from cls_text.io.readers import read_table
+
+    raw = _head(path, cfg) or read_table(path, sheet=cfg.sheet, encoding=cfg.encoding)
+    prepared = prepare_export(raw)
+    if cm is None:
+        from cls_text.ingest.columns import detect_column_map
+
+        cm, _ = detect_column_map(prepared)
+    folded = len(raw.frame) - len(prepared.frame)
+    if folded == 0 or path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        return 1, cm, None
+    names = list(prepared.frame.columns)
+    offset = 1 if names[:1] == [ROW_ID_COLUMN] and ROW_ID_COLUMN not in raw.frame.columns else 0
+    melted = answer_columns(prepared, cm, resolve_columns(prepared, cm))
+    return 1 + folded, cm, [names.index(name) - offset for name, _ in melted]
+
+
+def _head(path: Path, cfg: PipelineConfig, rows: int = 20) -> RawTable | None:
+    """The first data rows of a CSV export (None for other formats: read whole)."""
+    import io as _io
+
+    from cls_text.io.readers import decode_bytes, iter_csv
+
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    with open(path, "rb") as fh:
+        data = fh.read(1 << 20)
+    _, text = decode_bytes(data, cfg.encoding, path=path)
+    lines = text.splitlines(keepends=True)[:-1] or text.splitlines(keepends=True)
+    head = "".join(lines).replace("\x00", "\ufffe")
+    return next(iter_csv(path, _io.StringIO(head, newline=""), head[: 64 * 1024], chunk_rows=rows))
