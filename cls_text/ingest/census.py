@@ -285,13 +285,18 @@ def check_against_source(
 ) -> None:
     """Prove a file's answers were all accounted for, against the file itself.
 
-    Call it once per input file after tagging and before publishing anything. ``counts`` is
-    that file's entry of the run's conservation counts (``respondents_in``, ``tagged``,
-    ``non_substantive``, ``quarantined``; with ``answers_filled`` too, as
-    :func:`output_counts` gives, non-empty answers are checked as well)::
+    Call it once per input file after the run's own conservation proof and before publishing
+    anything. ``counts`` is that file's entry of the proof (``respondents_in``, ``tagged``,
+    ``non_substantive``, ``quarantined``; with ``answers_filled`` too, as :func:`output_counts`
+    gives, non-empty answers are checked as well). In :func:`cls_text.run.wave.run_wave`::
 
-        for f, report in zip(files, data.files):
-            check_against_source(f, cfg, conservation_counts[report.name], column_map=cm)
+        proof = staged.counts.conservation(reports)
+        for path, report in zip(files, reports, strict=True):
+            check_against_source(path, cfg, proof[report.name])
+
+    Only the head of the file is parsed the reader's way (to learn how many header rows a
+    survey tool added and, without a configured map, to detect the map as the reader does on
+    the first 2,000 rows); every count is taken by this module's own tokenizer.
 
     Args:
         path: The input file as given to the run.
@@ -356,7 +361,7 @@ def _layout(
     return 1 + folded, cm, [names.index(name) - offset for name, _ in melted]
 
 
-def _head(path: Path, cfg: PipelineConfig, rows: int = 20) -> RawTable | None:
+def _head(path: Path, cfg: PipelineConfig, rows: int = 2_005) -> RawTable | None:
     """The first data rows of a CSV export (None for other formats: read whole)."""
     import io as _io
 
@@ -365,7 +370,7 @@ def _head(path: Path, cfg: PipelineConfig, rows: int = 20) -> RawTable | None:
     if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
         return None
     with open(path, "rb") as fh:
-        data = fh.read(1 << 20)
+        data = fh.read(1 << 24)
     _, text = decode_bytes(data, cfg.encoding, path=path)
     lines = text.splitlines(keepends=True)[:-1] or text.splitlines(keepends=True)
     head = "".join(lines).replace("\x00", "\ufffe")
