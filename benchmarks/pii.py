@@ -1,11 +1,19 @@
 """Benchmark the PII redactor: per-type precision/recall, leak rate and throughput.
 
-    python benchmarks/pii.py --out results.json
+    python benchmarks/pii.py --out results.json [--full-run]
 
 Entity-level scoring on benchmarks/data/pii_testset.jsonl: a gold entity is *recalled* when a
 predicted span of the same type overlaps it; a predicted span is *correct* when it overlaps a
 gold entity of its type; a gold entity *leaks* when any of its characters is left outside every
 predicted span (of any type), i.e. part of it would reach the output.
+
+The *ingest leak* part (``benchmarks/data/make_pii_exports.py``) plants identifiers where
+sentences never put them: respondent ids, the site column, quarantined rows, numbers a
+spreadsheet stored as numbers, formulas, long answers and lower-case forms. It ingests, redacts
+and writes the wave tables, then searches every written file for every planted identifier.
+``--full-run`` runs the whole wave (``cls-text run``: tagging, topics, report, review, store) in
+a scratch project folder with Prefect's home and result storage inside it, and searches every
+file written there, caches included.
 """
 
 from __future__ import annotations
@@ -27,6 +35,17 @@ from cls_text.pii import ENTITY_TYPES, RedactionConfig, Redactor  # noqa: E402
 
 DEFAULT_TESTSET = ROOT / "benchmarks" / "data" / "pii_testset.jsonl"
 DEV_QUOTES = ROOT / "benchmarks" / "data" / "cls_dev_quotes.csv"
+
+
+def _load_module(path: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def load(path: Path) -> list[dict]:
@@ -102,6 +121,9 @@ def main() -> None:
     ap.add_argument("--testset", type=Path, default=DEFAULT_TESTSET)
     ap.add_argument("--out", type=Path, required=True, help="JSON file to write")
     ap.add_argument("--min-seconds", type=float, default=3.0, help="timing loop length")
+    ap.add_argument(
+        "--full-run", action="store_true", help="also run a whole wave and search every file"
+    )
     args = ap.parse_args()
 
     rows = load(args.testset)
@@ -133,6 +155,10 @@ def main() -> None:
         for q in dev:
             dev_counts.update(redactor.redact(q).counts)
         result["dev_quotes_redactions"] = dict(dev_counts)
+    exports = _load_module(ROOT / "benchmarks" / "data" / "make_pii_exports.py")
+    result["ingest_leaks"] = exports.ingest_leaks()
+    if args.full_run:
+        result["full_run_leaks"] = exports.full_run_leaks()
     result["load_seconds"] = round(load_s, 3)
     result["python"] = platform.python_version()
     result["cpu_count"] = os.cpu_count()

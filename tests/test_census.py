@@ -10,8 +10,8 @@ import pytest
 from cls_text import schema as S
 from cls_text.config import parse_config
 from cls_text.errors import ConservationError, InputFileError
-from cls_text.ingest import chunks as pipeline
 from cls_text.ingest.census import census_file, check_against_source, output_counts
+from cls_text.ingest.chunks import ingest_wave
 from cls_text.io.readers import read_table
 
 Q1, Q2 = "What worked well?", "What could be better?"
@@ -19,7 +19,7 @@ CFG = parse_config({"columns": {"id": "id", "questions": [Q1, Q2]}})
 
 
 def ingest(path: Path, cfg=CFG):
-    data = pipeline.ingest_wave([path], cfg, wave="W1")
+    data = ingest_wave([path], cfg, wave="W1")
     counts = output_counts(
         data.long, data.quarantine, path.name, respondents_in=data.files[0].respondents_in
     )
@@ -231,3 +231,18 @@ def test_check_without_config_map_detects_it(tmp_path):
     cfg = parse_config({})
     data, counts = ingest(p, cfg)
     check_against_source(p, cfg, counts)
+
+
+def test_folded_surveymonkey_header_conserves(tmp_path):
+    p = tmp_path / "sm.csv"
+    rows = "".join(
+        f"R{i},The staff at the hub were kind to me {i},The waiting list was far too long {i}\n"
+        for i in range(6)
+    )
+    p.write_text("Respondent ID,Comments,\n,Open-Ended Response,Other (please specify)\n" + rows)
+    cfg = parse_config({})
+    data, counts = ingest(p, cfg)
+    assert counts["respondents_in"] == 6
+    check_against_source(p, cfg, counts)
+    with pytest.raises(ConservationError, match="respondents: 6 in the file, 7 in the outputs"):
+        check_against_source(p, cfg, {**counts, "respondents_in": 7})

@@ -8,15 +8,15 @@ import stat
 import pytest
 
 from cls_text import schema as S
-from cls_text.codebook import load_codebook
 from cls_text.config import parse_config
 from cls_text.errors import ConfigError
+from cls_text.ingest.chunks import ingest_wave
 from cls_text.ingest.long import to_long
 from cls_text.io.readers import read_table
+from cls_text.io.writers import write_csv
 from cls_text.pii import Redactor
 from cls_text.pii.pseudonym import PSEUDONYM, load_key, pseudonymise_id
-from cls_text.run.wave import WaveOptions, run_wave
-from cls_text.tag.select import build_rules
+from cls_text.run.wave import redact_table
 
 Q = "Any comments?"
 
@@ -154,12 +154,13 @@ def test_no_planted_identifier_in_written_outputs(tmp_path):
         'R2,North,"' + "y" * 190 + ' thaddeus.vanderbilt@example.org",oops\n'
     )
     cfg = _cfg(tmp_path)
-    cb = load_codebook(None)
-    opts = WaveOptions(wave="W", out_dir=tmp_path / "out", topics=False, report=False)
-    res = run_wave([path], cfg, cb, build_rules(cb), {"kind": "rules", "name": "rules"}, opts)
-    written = {p.name: p for p in res.out_dir.iterdir()}
-    blob = "".join(
-        p.read_text(encoding="utf-8-sig") for k, p in written.items() if k.endswith("csv")
-    )
+    data = ingest_wave([path], cfg, wave="W")
+    long, _ = redact_table(data.long, cfg)
+    quarantine, _ = redact_table(data.quarantine, cfg)
+    out = tmp_path / "out"
+    out.mkdir()
+    write_csv(long, out / "tagged.csv")
+    write_csv(quarantine, out / "quarantine.csv")
+    blob = "".join(p.read_text(encoding="utf-8-sig") for p in out.iterdir())
     for planted in ("siobhan.kerr", "Moira", "Baxter", "07700 900456", "thaddeus", "vanderbilt"):
         assert planted not in blob, planted

@@ -415,6 +415,75 @@ H_NEGATIVE = [
 ]
 
 
+# --- lower-case forms (added with the ingest leak benchmark; appended with their own seed so
+# the rows above stay as they were): full names typed in lower case, NI numbers in lower case
+# with spaces, the QQ specimen prefix and NI-shaped tokens with an unissued prefix after a cue.
+def gen_ni_lower(r: random.Random) -> str:
+    d = "".join(r.choice("0123456789") for _ in range(6))
+    p = r.choice(NI_FIRST) + r.choice(NI_SECOND)
+    return f"{p} {d[:2]} {d[2:4]} {d[4:]} {r.choice('ABCD')}".lower()
+
+
+def gen_ni_specimen(r: random.Random) -> str:
+    d = "".join(r.choice("0123456789") for _ in range(6))
+    return r.choice([f"QQ {d[:2]} {d[2:4]} {d[4:]} C", f"QQ{d}C"])
+
+
+def gen_ni_unissued(r: random.Random) -> str:
+    d = "".join(r.choice("0123456789") for _ in range(6))
+    return f"{r.choice('DFIQUV')}{r.choice('DFIOQUV')} {d[:2]} {d[2:4]} {d[4:]} {r.choice('ABCD')}"
+
+
+LOWER_GEN = {
+    "NI_LOWER": gen_ni_lower,
+    "NI_SPECIMEN": gen_ni_specimen,
+    "NI_UNISSUED": gen_ni_unissued,
+}
+LOWER_POSITIVE = [
+    "i spoke to {LOWER_FULL} yesterday and she sorted it",
+    "{LOWER_FULL} was brilliant with my dad",
+    "please pass my thanks to {LOWER_FULL}",
+    "my ni number is {NI_LOWER}",
+    "ni no {NI_LOWER} for the claim",
+    "NI number {NI_SPECIMEN} was on the letter",
+    "National Insurance number {NI_UNISSUED} was refused",
+    "my NI is {NI_UNISSUED} if that helps",
+]
+LOWER_NEGATIVE = [
+    "the bill was paid in march",
+    "we will hope for the best",
+    "i rang at 12 34 every day",
+    "my mum and dad came along",
+    "grace and faith groups helped",
+    "ni hao from the chinese group",
+]
+
+
+def _lower_rows(r: random.Random, first: list[str], last: list[str], n: int, split: str):
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    while len(rows) < n:
+        template = r.choice(LOWER_POSITIVE)
+        out, ents, pos = "", [], 0
+        for m in re.finditer(r"\{(\w+)\}", template):
+            out += template[pos : m.start()]
+            if m.group(1) == "LOWER_FULL":
+                value, typ = f"{r.choice(first)} {r.choice(last)}".lower(), "NAME"
+            else:
+                value, typ = LOWER_GEN[m.group(1)](r), "NI_NO"
+            ents.append({"start": len(out), "end": len(out) + len(value), "type": typ})
+            out += value
+            pos = m.end()
+        out += template[pos:]
+        if out not in seen:
+            seen.add(out)
+            rows.append({"text": out, "entities": ents, "kind": "positive", "split": split})
+    rows += [
+        {"text": t, "entities": [], "kind": "hard_negative", "split": split} for t in LOWER_NEGATIVE
+    ]
+    return rows
+
+
 def fill(template: str, r: random.Random) -> tuple[str, list[dict[str, object]]]:
     out = ""
     ents: list[dict[str, object]] = []
@@ -469,6 +538,9 @@ def build(n_positive: int = 520, n_heldout: int = 200, seed: int = 0) -> list[di
         rows += _split(r, H_POSITIVE, H_NEGATIVE, n_heldout, "heldout")
     finally:
         GEN.update(saved)
+    lower = random.Random(seed + 1)
+    rows += _lower_rows(lower, FIRST, SURNAMES, 40, "dev")
+    rows += _lower_rows(lower, H_FIRST, H_SURNAMES, 40, "heldout")
     for i, row in enumerate(rows):
         row["id"] = f"pii{i:04d}"
     return rows

@@ -27,6 +27,7 @@ from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import ConservationError
 from cls_text.ingest.columns import norm_header
 from cls_text.ingest.text import normalize_text
+from cls_text.io.readers import RawTable
 from cls_text.io.sniff import utf16_without_bom
 
 
@@ -50,14 +51,6 @@ class SourceCensus:
         """Positions of every column whose header is one of ``questions`` (repeats included)."""
         wanted = {norm_header(q) for q in questions}
         return [j for j, h in enumerate(self.headers) if norm_header(h) in wanted]
-
-    def slots_at(self, positions: Sequence[int]) -> int:
-        """Answers the long table must account for under the columns at ``positions``."""
-        return self.records * len(positions)
-
-    def filled_at(self, positions: Sequence[int]) -> int:
-        """Non-empty cells under the columns at ``positions``."""
-        return sum(self.filled[j] for j in positions)
 
     def answer_slots(self, questions: Sequence[str]) -> int:
         """Answers the long table must account for: records x question columns."""
@@ -142,9 +135,7 @@ def _tokenize(text: str, delimiter: str) -> list[tuple[list[str], str]]:
 def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -> SourceCensus:
     """Count the records and non-empty cells of CSV text (see :class:`SourceCensus`).
 
-    ``header_rows`` > 1 for exports whose tool writes extra header rows (SurveyMonkey,
-    Qualtrics): the header is the first row; the rows after it up to ``header_rows`` are not
-    records.
+    ``header_rows`` > 1 skips the extra header records a survey tool adds (Qualtrics: 3).
     """
     records = _tokenize(text, delimiter)
     if not records:
@@ -153,7 +144,7 @@ def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -
     width = len(header)
     filled = [0] * width
     n = 0
-    for fields, body in records[max(header_rows, 1) :]:
+    for fields, body in records[header_rows:]:
         rows = [[_unquote(f) for f in fields]]
         inner = body.rstrip("\r\n")
         if "\n" in inner or "\r" in inner:
@@ -210,10 +201,12 @@ def census_xlsx(path: Path, sheet: str | int | None, header_rows: int = 1) -> So
         width = len(headers)
         filled = [0] * width
         n = 0
-        for _ in range(max(header_rows, 1) - 1):
-            next(rows, None)
+        skip = header_rows - 1
         for values in rows:
             marks = [is_filled(v) for v in values]
+            if skip > 0 and any(marks):
+                skip -= 1
+                continue
             if not any(marks):
                 continue
             n += 1
@@ -283,34 +276,27 @@ def output_counts(
     }
 
 
-def _questions(path: Path, cfg: PipelineConfig, column_map: ColumnMap | None) -> Sequence[str]:
-    cm = column_map or cfg.columns
-    if cm is None:
-        from cls_text.ingest.columns import detect_column_map
-        from cls_text.io.readers import read_table
-
-        cm, _ = detect_column_map(read_table(path, sheet=cfg.sheet, encoding=cfg.encoding))
-    return cm.questions
-
-
 def check_against_source(
     path: str | Path,
     cfg: PipelineConfig,
     counts: Mapping[str, int],
     *,
     column_map: ColumnMap | None = None,
-    header_rows: int = 1,
-    positions: Sequence[int] | None = None,
 ) -> None:
     """Prove a file's answers were all accounted for, against the file itself.
 
-    Call it once per input file after tagging and before publishing anything. ``counts`` is
-    that file's entry of the run's conservation counts (``respondents_in``, ``tagged``,
-    ``non_substantive``, ``quarantined``; with ``answers_filled`` too, as
-    :func:`output_counts` gives, non-empty answers are checked as well)::
+    Call it once per input file after the run's own conservation proof and before publishing
+    anything. ``counts`` is that file's entry of the proof (``respondents_in``, ``tagged``,
+    ``non_substantive``, ``quarantined``; with ``answers_filled`` too, as :func:`output_counts`
+    gives, non-empty answers are checked as well). In :func:`cls_text.run.wave.run_wave`::
 
-        for f, report in zip(files, data.files):
-            check_against_source(f, cfg, conservation_counts[report.name], column_map=cm)
+        proof = staged.counts.conservation(reports)
+        for path, report in zip(files, reports, strict=True):
+            check_against_source(path, cfg, proof[report.name])
+
+    Only the head of the file is parsed the reader's way (to learn how many header rows a
+    survey tool added and, without a configured map, to detect the map as the reader does on
+    the first 2,000 rows); every count is taken by this module's own tokenizer.
 
     Args:
         path: The input file as given to the run.
@@ -318,26 +304,23 @@ def check_against_source(
         counts: The counts the run took from its own tables.
         column_map: The map the run used; needed when ``cfg`` has none (a detected map:
             pass ``IngestResult.column_map``). Without either the map is detected again.
-        header_rows: Rows at the top that are header, not records (> 1 for exports with
-            extra header rows).
-        positions: The question columns' positions in the file, when the run folded or
-            renamed headers (then names cannot be matched against the file's first row).
 
     Raises:
         ConservationError: naming the file and both counts when they differ.
     """
     p = Path(path)
+    header_rows, cm, folded = _layout(p, cfg, column_map or cfg.columns)
     census = census_file(p, cfg, header_rows=header_rows)
-    if positions is None:
-        positions = census.answer_columns(_questions(p, cfg, column_map))
+    positions = folded if folded is not None else census.answer_columns(cm.questions)
     got_answers = int(counts["tagged"]) + int(counts["non_substantive"])
     got_answers += int(counts["quarantined"])
     pairs = [
         ("respondents", census.records, int(counts["respondents_in"])),
-        ("answers", census.slots_at(positions), got_answers),
+        ("answers", census.records * len(positions), got_answers),
     ]
     if "answers_filled" in counts:
-        pairs.append(("non-empty answers", census.filled_at(positions), counts["answers_filled"]))
+        filled = sum(census.filled[j] for j in positions if j < len(census.filled))
+        pairs.append(("non-empty answers", filled, int(counts["answers_filled"])))
     wrong = [f"{what}: {src} in the file, {got} in the outputs" for what, src, got in pairs]
     wrong = [w for w, (_, src, got) in zip(wrong, pairs, strict=True) if src != got]
     if wrong:
@@ -347,3 +330,48 @@ def check_against_source(
             "published. This is a bug in cls-text: please report it with the file's structure "
             "(not its content)."
         )
+
+
+def _layout(
+    path: Path, cfg: PipelineConfig, cm: ColumnMap | None
+) -> tuple[int, ColumnMap, list[int] | None]:
+    """How the reader lays the file out: header rows, the column map, folded answer columns.
+
+    Only the head of the file is read. For an export with one header row the answer columns
+    are then found by name, in :class:`SourceCensus`, independently of the reader; when a
+    survey tool's extra header rows are folded (Qualtrics, SurveyMonkey) the question names are
+    the folded ones, so the positions of the columns the reader melts are returned instead.
+    """
+    from cls_text.ingest.columns import ROW_ID_COLUMN, prepare_export, resolve_columns
+    from cls_text.ingest.long import answer_columns
+    from cls_text.io.readers import read_table
+
+    raw = _head(path, cfg) or read_table(path, sheet=cfg.sheet, encoding=cfg.encoding)
+    prepared = prepare_export(raw)
+    if cm is None:
+        from cls_text.ingest.columns import detect_column_map
+
+        cm, _ = detect_column_map(prepared)
+    folded = len(raw.frame) - len(prepared.frame)
+    if folded == 0 or path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        return 1, cm, None
+    names = list(prepared.frame.columns)
+    offset = 1 if names[:1] == [ROW_ID_COLUMN] and ROW_ID_COLUMN not in raw.frame.columns else 0
+    melted = answer_columns(prepared, cm, resolve_columns(prepared, cm))
+    return 1 + folded, cm, [names.index(name) - offset for name, _ in melted]
+
+
+def _head(path: Path, cfg: PipelineConfig, rows: int = 2_005) -> RawTable | None:
+    """The first data rows of a CSV export (None for other formats: read whole)."""
+    import io as _io
+
+    from cls_text.io.readers import decode_bytes, iter_csv
+
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    with open(path, "rb") as fh:
+        data = fh.read(1 << 24)
+    _, text = decode_bytes(data, cfg.encoding, path=path)
+    lines = text.splitlines(keepends=True)[:-1] or text.splitlines(keepends=True)
+    head = "".join(lines).replace("\x00", "\ufffe")
+    return next(iter_csv(path, _io.StringIO(head, newline=""), head[: 64 * 1024], chunk_rows=rows))

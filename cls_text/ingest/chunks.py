@@ -30,10 +30,10 @@ from cls_text.ingest.columns import (
     resolve_columns,
 )
 from cls_text.ingest.files import FileReport, expand_inputs
-from cls_text.ingest.long import QUARANTINE_COLUMNS, _as_text, to_long
+from cls_text.ingest.long import QUARANTINE_COLUMNS, as_text, duplicate_id_reason, to_long
 from cls_text.ingest.text import flag_answers
 from cls_text.ingest.validate import validate_long
-from cls_text.io.readers import _NUL_MARK, RawTable, iter_csv, read_table
+from cls_text.io.readers import NUL_MARK, RawTable, iter_csv, read_table
 from cls_text.io.sniff import utf16_without_bom
 
 #: Default data rows per chunk (a chunk's tagged frame takes ~100 MB).
@@ -83,9 +83,9 @@ def _utf8_encoding(path: Path, encoding: str | None) -> str | None:
 def _csv_chunks(path: Path, encoding: str, chunk_rows: int) -> Iterator[RawTable]:
     """Parse a CSV export as :func:`~cls_text.io.readers.read_table` does, in chunks."""
     with open(path, encoding=encoding, newline="") as fh:
-        sample = fh.read(64 * 1024).replace("\x00", _NUL_MARK)
+        sample = fh.read(64 * 1024).replace("\x00", NUL_MARK)
     with open(path, encoding=encoding, newline="") as fh:
-        lines = (line.replace("\x00", _NUL_MARK) for line in fh)
+        lines = (line.replace("\x00", NUL_MARK) for line in fh)
         for table in iter_csv(path, lines, sample, chunk_rows=chunk_rows, encoding=encoding):
             if table.frame.shape[1] == 0:
                 raise InputFileError(
@@ -129,23 +129,6 @@ def raw_chunks(path: str | Path, cfg: PipelineConfig, chunk_rows: int) -> Iterat
         )
 
 
-@dataclass(frozen=True)
-class SourceShape:
-    """How a file was read, for the census that checks it (:mod:`cls_text.ingest.census`).
-
-    Attributes:
-        column_map: The column map used (configured or detected).
-        header_rows: Rows at the top that were header (more than 1 when a tool's extra header
-            rows were folded).
-        positions: The question columns' positions in the file when headers were folded or an
-            id column added (None: match the questions by name).
-    """
-
-    column_map: ColumnMap
-    header_rows: int = 1
-    positions: tuple[int, ...] | None = None
-
-
 @dataclass
 class WaveReader:
     """Reads the files of one wave chunk by chunk, remembering what earlier chunks held.
@@ -159,7 +142,7 @@ class WaveReader:
     cfg: PipelineConfig
     wave: str | None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
-    sources: dict[str, SourceShape] = field(default_factory=dict)  # file name -> how it was read
+    column_maps: dict[str, ColumnMap] = field(default_factory=dict)  # file name -> map used
     _earlier_files: set[str] = field(default_factory=set)  # quote ids of earlier files
 
     def chunks(self, path: Path, report: FileReport) -> Iterator[Chunk]:
@@ -169,14 +152,10 @@ class WaveReader:
         this_file: set[str] = set()
         shape: _Shape | None = None
         for raw in raw_chunks(path, self.cfg, self.chunk_rows):
-            first = shape is None
-            unfolded = raw.row_numbers[0] if raw.row_numbers else 0
             raw, shape = _in_export_shape(raw, shape)
             if column_map is None:
                 column_map, report.detected_map = detect_column_map(raw)
-            if first:
-                folded = (raw.row_numbers[0] - unfolded) if raw.row_numbers else 0
-                self.sources[path.name] = _source_shape(raw, column_map, folded, shape.added_id)
+            self.column_maps[path.name] = column_map
             id_col = resolve_columns(raw, column_map)["id"]
             again = _repeated_ids(raw, id_col, first_row)
             res = to_long(raw, self.cfg, wave=self.wave, column_map=column_map)
@@ -236,17 +215,6 @@ def _in_export_shape(raw: RawTable, shape: _Shape | None) -> tuple[RawTable, _Sh
     return RawTable(raw.path, frame, raw.row_numbers, raw.row_problems, raw.encoding), shape
 
 
-def _source_shape(raw: RawTable, cm: ColumnMap, folded: int, added_id: bool) -> SourceShape:
-    if not folded and not added_id:
-        return SourceShape(cm)
-    cols = resolve_columns(raw, cm)
-    headers = [str(c) for c in raw.frame.columns]
-    positions = tuple(
-        headers.index(cols[f"question:{i}"]) - int(added_id) for i in range(len(cm.questions))
-    )
-    return SourceShape(cm, 1 + folded, positions)
-
-
 def _repeated_ids(raw: RawTable, id_col: str, first_row: dict[str, int]) -> dict[int, str]:
     """Rows of this chunk whose respondent id an earlier chunk of the file already had.
 
@@ -257,7 +225,7 @@ def _repeated_ids(raw: RawTable, id_col: str, first_row: dict[str, int]) -> dict
     for pos, value in enumerate(raw.frame[id_col].to_numpy(dtype=object)):
         if pos in raw.row_problems:
             continue
-        rid = _as_text(value)
+        rid = as_text(value)
         if not rid:
             continue
         if rid in first_row:
@@ -284,9 +252,7 @@ def _mark_repeats(
     hit = quarantine[S.SOURCE_ROW].isin(list(rows))
     quarantine = quarantine.copy()
     quarantine.loc[hit, S.REASON] = [
-        f"respondent id already appears at row {first_row[rows[r]]} of this "
-        "file (duplicated respondent; the first row is kept)"
-        for r in quarantine.loc[hit, S.SOURCE_ROW]
+        duplicate_id_reason(first_row[rows[r]]) for r in quarantine.loc[hit, S.SOURCE_ROW]
     ]
     quarantine.loc[hit, S.COLUMN] = id_col
     return quarantine

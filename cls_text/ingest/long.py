@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -20,6 +20,7 @@ from cls_text import schema as S
 from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import InputFileError
 from cls_text.ingest.columns import (
+    ROW_ID_COLUMN,
     detect_column_map,
     norm_header,
     prepare_export,
@@ -87,7 +88,7 @@ def _mark_surrogates(value: object) -> object:
     return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
     """Metadata cell -> text (12.0 -> '12')."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -100,7 +101,7 @@ def _meta(value: object) -> object:
     """A metadata cell for redaction: numbers stay numbers (redacted as such), text trimmed."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    return _as_text(value)
+    return as_text(value)
 
 
 def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, bool]:
@@ -167,7 +168,9 @@ def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[t
     label, each other one its own internal name (``What worked well? (2)``).
     """
     names = list(raw.frame.columns)
-    headers = raw.source_headers if len(raw.source_headers) == len(names) else names
+    headers = raw.source_headers
+    if len(headers) != len(names):  # a table rebuilt without them: undo the reader's renaming
+        headers = [_written_header(n, names) for n in names]
     mapped = {cols[f"question:{i}"]: q for i, q in enumerate(cm.questions)}
     wanted = {norm_header(q) for q in cm.questions}
     wanted |= {norm_header(headers[names.index(c)]) for c in mapped}
@@ -180,12 +183,21 @@ def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[t
     return out
 
 
+_RENAMED = re.compile(r"^(?P<base>.*) \((?P<n>\d+)\)$")
+
+
+def _written_header(name: str, names: list[str]) -> str:
+    """``X (2)`` -> ``X`` when ``X`` is a column too (the reader's name for a repeated header)."""
+    m = _RENAMED.match(name)
+    return m.group("base") if m and m.group("base") in names else name
+
+
 def _row_id(ctx: _Context, value: object) -> tuple[str, str, str | None]:
     """``(raw id, output id, problem)``: the output id is the pseudonym when that is on."""
     id_col = ctx.cols["id"]
     if isinstance(value, Formula):
         return "", "", f"respondent id in column '{id_col}' is a spreadsheet formula, not an id"
-    rid = clean_id(_as_text(value))
+    rid = clean_id(as_text(value))
     if not rid:
         return "", "", f"missing respondent id in column '{id_col}'"
     out = pseudonymise_id(rid, ctx.id_key) if ctx.id_key is not None else rid
@@ -194,7 +206,7 @@ def _row_id(ctx: _Context, value: object) -> tuple[str, str, str | None]:
 
 def _redacted(ctx: _Context, value: object, max_chars: int | None = None) -> str:
     if ctx.redactor is None:
-        text = _as_text(value) if not isinstance(value, str) else value
+        text = as_text(value) if not isinstance(value, str) else value
         return text[:max_chars] if max_chars is not None else text
     return redact_cell(value, ctx.redactor, max_chars=max_chars)
 
@@ -221,7 +233,7 @@ def to_long(
         InputFileError: mapped columns are missing, or no wave is known.
     """
     detected: list[str] = []
-    raw = prepare_export(raw)
+    raw = _keep_source_headers(raw, prepare_export(raw))
     cm = column_map or cfg.columns
     if cm is None:
         cm, detected = detect_column_map(raw)
@@ -259,6 +271,16 @@ def to_long(
         answers_in=len(raw.frame) * len(ctx.answers),
         answers_filled=n_filled,
     )
+
+
+def _keep_source_headers(before: RawTable, after: RawTable) -> RawTable:
+    """Carry the headers as written across :func:`prepare_export` (an added row-number id)."""
+    cols = list(after.frame.columns)
+    if len(after.source_headers) == len(cols) or not before.source_headers:
+        return after
+    if cols[:1] == [ROW_ID_COLUMN] and len(before.source_headers) + 1 == len(cols):
+        return replace(after, source_headers=[ROW_ID_COLUMN, *before.source_headers])
+    return after  # folded header rows: the folded names stand
 
 
 def duplicate_id_reason(first_row: int) -> str:
@@ -299,15 +321,15 @@ def _row_base(
     cols, raw = ctx.cols, ctx.raw
     row_no = raw.row_numbers[pos]
     rid, out_id, id_problem = _row_id(ctx, row[cols["id"]])
-    rtype_raw = _as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
+    rtype_raw = as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
     rtype, unmapped = _respondent_type(rtype_raw, ctx.cfg.respondent_type_values)
-    row_wave = _as_text(row[cols["wave"]]) if "wave" in cols else ""
+    row_wave = as_text(row[cols["wave"]]) if "wave" in cols else ""
     base: dict[str, object] = {
         S.RESPONDENT_ID: out_id,
         S.RESPONDENT_TYPE: rtype,
         S.SITE: _redacted(ctx, _meta(row[cols["site"]])) if "site" in cols else "",
         S.WAVE: row_wave or ctx.wave or "",
-        S.DATE: _as_text(row[cols["date"]]) if "date" in cols else "",
+        S.DATE: as_text(row[cols["date"]]) if "date" in cols else "",
         S.SOURCE_FILE: raw.path.name,
         S.SOURCE_ROW: row_no,
         S.FLAGS: "unmapped_respondent_type" if unmapped else "",

@@ -28,7 +28,7 @@ SUPPORTED = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjs
 #: Largest cell the CSV reader accepts before it stops parsing (cells over the configured text
 #: limit are quarantined later; this only guards the parser).
 _FIELD_LIMIT = 64 * 1024 * 1024
-_NUL_MARK = "\ufffe"  # a noncharacter standing in for NUL while parsing
+NUL_MARK = "\ufffe"  # a noncharacter standing in for NUL while parsing
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str,
 def _row_problem(values: list[object]) -> str | None:
     for v in values:
         if isinstance(v, str):
-            if _NUL_MARK in v:
+            if NUL_MARK in v:
                 return "row contains NUL bytes (a corrupted or binary export)"
             if any("\udc80" <= ch <= "\udcff" for ch in v):
                 return "row contains bytes that are not valid text in the file's encoding"
@@ -170,7 +170,7 @@ def unique_headers(headers: Sequence[object]) -> list[str]:
     seen: dict[str, int] = {}
     for i, h in enumerate(headers):
         name = str(h).strip() if h is not None else ""
-        name = name.replace(_NUL_MARK, "") or f"column_{i + 1}"
+        name = name.replace(NUL_MARK, "") or f"column_{i + 1}"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -181,7 +181,7 @@ def unique_headers(headers: Sequence[object]) -> list[str]:
 
 
 def _read_csv(path: Path, text: str) -> RawTable:
-    text = text.replace("\x00", _NUL_MARK)
+    text = text.replace("\x00", NUL_MARK)
     return next(iter_csv(path, io.StringIO(text, newline=""), text[: 64 * 1024]))
 
 
@@ -202,7 +202,7 @@ def iter_csv(
 
     Args:
         path: The file (for messages).
-        lines: The text, line by line, NUL bytes already replaced by ``_NUL_MARK``.
+        lines: The text, line by line, NUL bytes already replaced by ``NUL_MARK``.
         sample: The start of the text, for sniffing the delimiter.
         chunk_rows: Rows per table; None yields a single table.
         encoding: Recorded on every table.

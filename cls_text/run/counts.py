@@ -15,10 +15,10 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook import Codebook
-from cls_text.config import PipelineConfig
+from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import ClsTextError, ConservationError
 from cls_text.ingest.census import check_against_source
-from cls_text.ingest.chunks import Chunk, SourceShape
+from cls_text.ingest.chunks import Chunk
 from cls_text.ingest.files import FileReport
 
 _KEYS = ("respondents_in", "answers_in", "tagged", "non_substantive", "quarantined")
@@ -76,7 +76,7 @@ class WaveCounts:
         return out
 
     def check_sources(
-        self, paths: Sequence[Path], cfg: PipelineConfig, sources: dict[str, SourceShape]
+        self, paths: Sequence[Path], cfg: PipelineConfig, column_maps: dict[str, ColumnMap]
     ) -> None:
         """Prove every file's answers were accounted for against the file itself (census).
 
@@ -84,18 +84,10 @@ class WaveCounts:
             ConservationError: naming the file and both counts when they differ.
         """
         for path in paths:
-            shape = sources.get(path.name)
-            if shape is None:  # a file with no data rows: nothing to account for
+            if path.name not in column_maps:  # a file with no data rows: nothing to account for
                 continue
             counts = self.per_file[path.name] | {"answers_filled": self.filled[path.name]}
-            check_against_source(
-                path,
-                cfg,
-                counts,
-                column_map=shape.column_map,
-                header_rows=shape.header_rows,
-                positions=shape.positions,
-            )
+            check_against_source(path, cfg, counts, column_map=column_maps[path.name])
 
     def wave_label(self, wave: str | None) -> str:
         """The run's wave label; one run processes one wave.

@@ -12,8 +12,8 @@ without Prefect:
   time, created with ``O_EXCL``). A lock whose process is gone, or that is older than
   ``stale_after_s``, is stale and is taken over.
 
-Also the serve configuration (:class:`ServeConfig`): the cron schedule of each survey
-programme and the watcher's settings, validated from YAML.
+The serve configuration (cron programmes and the watcher's settings) lives in
+:mod:`cls_text.run.serve_config` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -30,84 +30,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from cls_text.errors import ClsTextError, ConfigError, WaveLockedError
+from cls_text.errors import ClsTextError, WaveLockedError
 from cls_text.io.readers import SUPPORTED
 from cls_text.io.writers import sha256_file, write_json_atomic
+from cls_text.run.serve_config import (  # noqa: F401 - re-exported: the serve config's old home
+    Programme,
+    ServeConfig,
+    WatchSettings,
+    load_serve_config,
+)
 
 LedgerStatus = Literal["started", "completed", "failed"]
-
-
-# -- configuration ----------------------------------------------------------------------------
-class Programme(BaseModel):
-    """One survey programme run on a cron schedule."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="deployment name (kebab-case)")
-    cron: str = Field(description="cron expression, e.g. '0 6 * * 1'")
-    timezone: str = "Europe/London"
-    inputs: list[str] = Field(min_length=1, description="export files or folders")
-    wave: str | None = None
-    config: str | None = None
-    codebook: str | None = None
-    out_dir: str | None = None
-    topics: bool = True
-    report: bool = True
-    store_dir: str | None = "data/store"
-
-
-class WatchSettings(BaseModel):
-    """The incoming-folder watcher."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    incoming: str = Field(description="folder where new waves (files or folders) land")
-    interval_seconds: int = Field(default=60, ge=5)
-    settle_seconds: float = Field(default=10.0, ge=0)
-    state_dir: str = Field(default="data/watch", description="ledger and lock files")
-    out_root: str = "data/processed"
-    config: str | None = None
-    codebook: str | None = None
-    stale_after_s: float = Field(default=6 * 3600, gt=0)
-    topics: bool = True
-    report: bool = True
-    store_dir: str | None = "data/store"
-
-
-class ServeConfig(BaseModel):
-    """What ``cls-text serve`` runs: cron programmes and an optional watcher."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    programmes: list[Programme] = Field(default_factory=list)
-    watch: WatchSettings | None = None
-
-
-def load_serve_config(path: str | Path) -> ServeConfig:
-    """Load and validate a serve YAML file.
-
-    Raises:
-        ConfigError: naming the file and each bad key.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"Serve config '{p}' does not exist.")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        cfg = ServeConfig.model_validate(data)
-    except yaml.YAMLError as err:
-        raise ConfigError(f"Serve config '{p}' is not valid YAML: {err}") from None
-    except ValidationError as err:
-        lines = [f"Serve config '{p}' is not valid:"]
-        lines += [f"  - {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        raise ConfigError("\n".join(lines)) from None
-    names = [pr.name for pr in cfg.programmes]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"Serve config '{p}': programme names must be unique, got {names}.")
-    return cfg
 
 
 # -- scanning ---------------------------------------------------------------------------------

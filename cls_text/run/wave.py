@@ -378,7 +378,7 @@ def run_wave(
         wave_label = staged.counts.wave_label(opts.wave)
         out = opts.out_dir or default_out_dir(wave_label)
         with _timed(run.timings, "census"):
-            staged.counts.check_sources(paths, cfg, staged.reader.sources)
+            staged.counts.check_sources(paths, cfg, staged.reader.column_maps)
         with _timed(run.timings, "write"):
             outputs, xlsx_note = _finish_tables(staged, staging, opts, run.empty_tagged)
         tagged = read_partition(outputs["tagged_parquet"])
