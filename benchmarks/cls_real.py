@@ -257,19 +257,64 @@ def stance_scores(true: list[str], pred: list[str]) -> dict[str, object]:
             "macro_f1": round(float(np.mean(f1)), 4), "support": counts}  # fmt: skip
 
 
-def stance(data: dict, dev: np.ndarray, test: np.ndarray | None) -> dict[str, object]:
-    """The shipped theme-relative stance (sidecar cues + polarity model) on real pairs."""
+def _train_stance_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "train_stance", ROOT / "models" / "train_stance.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> dict[str, object]:
+    """Stance on real pairs both coders tagged: cues + polarity, and the learned classifier.
+
+    The learned classifier's dev figure is grouped CV on the dev pairs (re-trained per fold);
+    its test figure is the shipped model's.
+    """
+    from sklearn.linear_model import LogisticRegression
+
     from cls_text.codebook import load_codebook
     from cls_text.tag.stance.theme import make_theme_stance
 
-    ts = make_theme_stance(load_codebook())
+    book = load_codebook()
+    cues_only = make_theme_stance(book, learned=None)
+    shipped = make_theme_stance(book)
+    ts_mod = _train_stance_module()
     out: dict[str, object] = {}
     for name, rows in (("dev", dev), ("test", test)):
         if rows is None:
             continue
         pairs = stance_pairs(data, rows)
-        pred = ts.predict(pairs["text"].tolist(), None, pairs["theme"].tolist())
-        out[name] = stance_scores(pairs["stance"].tolist(), [_SYMBOL.get(p, p) for p in pred])
+        texts, themes = pairs["text"].tolist(), pairs["theme"].tolist()
+        pred = cues_only.predict(texts, None, themes)
+        gold = pairs["stance"].tolist()
+        out[f"cues_{name}"] = stance_scores(gold, [_SYMBOL[p] for p in pred])
+        if name == "test":
+            pred = shipped.predict(texts, None, themes)
+            out["test"] = stance_scores(gold, [_SYMBOL[p] for p in pred])
+            continue
+        X = ts_mod.design(pairs.assign(stance=pairs["stance"]), data["ids"])
+        y = np.array(gold)
+        urls = data["quotes"].set_index("quote_id").loc[pairs["quote_id"], "source_url"]
+        cue = np.array([cues_only.cue_score(t, th) for t, th in zip(texts, themes, strict=True)])
+        runs, hybrid = [], []
+        for r in range(reps):
+            P = np.empty(len(y), dtype=object)
+            for te in grouped_folds(urls.to_numpy(), 5, r):
+                tr = np.setdiff1d(np.arange(len(y)), te)
+                P[te] = (
+                    LogisticRegression(C=ts_mod.C, max_iter=5000).fit(X[tr], y[tr]).predict(X[te])
+                )
+            runs.append(stance_scores(gold, list(P)))
+            # what ships: a clear theme-relative cue decides, the classifier elsewhere
+            H = np.where(cue >= 1, "positive", np.where(cue <= -1, "negative", P))
+            hybrid.append(stance_scores(gold, list(H)))
+        for key, rs in (("dev_cv_classifier_only", runs), ("dev_cv", hybrid)):
+            out[key] = {k: round(float(np.mean([r[k] for r in rs])), 4)
+                        for k in ("accuracy", "macro_f1")} | {"n": len(y)}  # fmt: skip
     return out
 
 
@@ -321,8 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         default |= {k: default["test"][k] for k in keys}
     res["default"] = default
     res["learning_curve"] = learning_curve(data, dev, args.reps, (0, 10, 25, 50, 100, 200))
-    st = stance(data, dev, test)
-    res["stance"] = st | {k: st.get("test", st["dev"])[k] for k in ("accuracy", "macro_f1")}
+    st = stance(data, dev, test, args.reps)
+    res["stance"] = st | {k: st.get("test", st["dev_cv"])[k] for k in ("accuracy", "macro_f1")}
     res["seconds"] = round(time.time() - t0, 1)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {res['seconds']} s")
