@@ -35,6 +35,7 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         embedder: ``encode(list[str])``; None: the base's ``embedder_`` if it has one.
         C: Inverse regularisation of the heads.
         min_positives: Fewer coded positives than this: the base keeps the theme.
+        min_gain: How much a head's cross-validated F1 must beat the base's F1 by.
         folds: Cross-validation folds for the head-versus-base comparison.
         random_state: Seed of the folds.
     """
@@ -45,7 +46,8 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         base: Any = None,
         embedder: Any = None,
         C: float = 1.0,
-        min_positives: int = 5,
+        min_positives: int = 10,
+        min_gain: float = 0.05,
         folds: int = 5,
         random_state: int = 0,
     ) -> None:
@@ -53,6 +55,7 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         self.embedder = embedder
         self.C = C
         self.min_positives = min_positives
+        self.min_gain = min_gain
         self.folds = folds
         self.random_state = random_state
 
@@ -113,7 +116,7 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
             # slightly optimistic figure and require a clear win over the base.
             head_f1 = _f1((oof >= t).astype(int), yj)
             entry["head_cv_f1"] = round(head_f1, 4)
-            if head_f1 <= base_f1 + 0.02:
+            if head_f1 <= base_f1 + self.min_gain:
                 entry["decision"] = "base (head not better in cross-validation)"
                 continue
             lr = self._lr().fit(D, yj)
