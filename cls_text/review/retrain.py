@@ -328,8 +328,10 @@ def retrain_and_save(
 
 
 def promoted_version(models_dir: str | Path, name: str) -> str | None:
-    """The version runs may use: the ``current`` pointer, else the newest version unless its
-    retrain decision was *not promoted* (a first model worse than the tagger in use).
+    """The version runs may use, or None.
+
+    The ``current`` pointer when there is one; else the newest version, unless its retrain
+    decision was *not promoted* (a first model worse than the tagger in use).
     """
     from cls_text.io import artifacts
 
