@@ -162,8 +162,9 @@ class PipelineConfig(BaseModel):
     max_text_chars: int = Field(default=4000, gt=0)
     #: Settings passed to the personal-data redaction step (see docs/pii.md).
     redaction: dict[str, Any] = Field(default_factory=dict)
-    #: Tagger choice: "auto" = supervised if a model for the codebook exists, else zero-shot+rules.
-    tagger: Literal["auto", "rules", "zeroshot", "supervised"] = "auto"
+    #: Tagger choice: "auto" = supervised if a model for the codebook exists, else the shipped
+    #: default (pre-trained on real CLS quotes) for codebooks sharing its themes, else zero-shot.
+    tagger: Literal["auto", "rules", "default", "zeroshot", "supervised"] = "auto"
     #: Name of the supervised model under models/ to use when tagger is auto or supervised.
     model_name: str | None = None
     #: Folder of the on-disk sentence-embedding cache (None: keep vectors in memory only).

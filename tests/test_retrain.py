@@ -141,7 +141,7 @@ def test_retrain_and_save_versions_and_promotion(tmp_path: Path):
     def good(ids):
         return SupervisedTagger(classes=ids, embedder=None, char_ngrams=False, cv=3)
 
-    res1, v1 = retrain_and_save(store, CB, models, "themes", good, n_boot=20)
+    res1, v1 = retrain_and_save(store, CB, models, "themes", good, in_use=None, n_boot=20)
     assert res1.decision.promote and "no current model" in res1.decision.reason
     assert artifacts.current_version(models, "themes") == "v1"
     res2, v2 = retrain_and_save(store, CB, models, "themes", lambda ids: Never(), n_boot=20)
@@ -159,3 +159,20 @@ def test_retrain_and_save_versions_and_promotion(tmp_path: Path):
     assert artifacts.load_model(models, "themes", version="v1", codebook=CB).predict(
         pd.DataFrame({S.TEXT: ["long wait on the phone"]})
     ).tolist() == [[0, 1]]
+
+
+def test_first_model_worse_than_the_tagger_in_use_is_saved_not_promoted(tmp_path: Path):
+    from cls_text.io import artifacts
+    from cls_text.review.retrain import retrain_and_save
+
+    store = _store(tmp_path / "store")
+    models = tmp_path / "models"
+    good = SupervisedTagger(classes=["trust", "waiting"], embedder=None, char_ngrams=False, cv=3)
+    good.fit(training_data(store, CB)[[S.TEXT]], training_data(store, CB)[["trust", "waiting"]])
+    res, vdir = retrain_and_save(store, CB, models, "themes", lambda ids: Never(), in_use=good,
+                                 n_boot=0)  # fmt: skip
+    assert not res.decision.promote
+    assert "tagger in use" in res.decision.reason and "not promoted" in res.decision.reason
+    assert vdir.is_dir() and artifacts.list_versions(models, "themes") == ["v1"]
+    card = artifacts.read_card(models, "themes", version="v1")
+    assert card["retrain"]["compared_with"] == "SupervisedTagger"

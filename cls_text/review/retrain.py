@@ -12,6 +12,10 @@ data (:class:`PromotionRule`, from config): by default the candidate is promoted
 macro-F1 on the held-out reviewed quotes is not lower than the current model's by more than
 ``max_drop`` (0.02), a margin for noise; the paired bootstrap interval of the difference is
 reported alongside so evaluators can see how noisy the comparison was.
+
+A first model is compared with **the tagger in use** (the shipped default tagger, or zero-shot
+for a user's own codebook) on the same held-out quotes: a first model worse than that is saved
+but not promoted, and the decision's reason says so.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def decide_promotion(
     rule: PromotionRule,
     *,
     delta_ci: tuple[float, float] | None = None,
+    baseline: str | None = None,
 ) -> Decision:
     """Apply the promotion rule to two sets of held-out figures (pure; no models involved).
 
@@ -81,6 +86,8 @@ def decide_promotion(
         candidate_metrics: The same for the candidate.
         rule: The promotion rule.
         delta_ci: Bootstrap interval of candidate minus current, reported only.
+        baseline: Name of the tagger in use that ``current_metrics`` come from when there is
+            no current trained model (e.g. ``"default"``, ``"zeroshot"``); None: a model.
     """
     n = int(candidate_metrics.get("n", 0))
     cand = float(candidate_metrics[rule.metric])
@@ -96,7 +103,9 @@ def decide_promotion(
     cur = float(current_metrics[rule.metric])
     delta = round(cand - cur, 4)
     ok = delta >= -rule.max_drop
-    why = (
+    against = f"no current model; compared with the tagger in use ({baseline}): "
+    against = against if baseline else ""
+    why = against + (
         f"{rule.metric} {cand:.3f} vs {cur:.3f} (change {delta:+.3f}; allowed drop "
         f"{rule.max_drop:.3f}): " + ("promoted" if ok else "not promoted, worse beyond noise")
     )
@@ -170,6 +179,8 @@ def retrain(
     make_candidate: Callable[[list[str]], Any],
     *,
     current: Any | None = None,
+    in_use: Any | None = None,
+    in_use_name: str = "tagger in use",
     rule: PromotionRule | None = None,
     min_support: int = 5,
     n_boot: int = 500,
@@ -183,6 +194,9 @@ def retrain(
         make_candidate: Builds an unfitted estimator for the theme ids, e.g.
             ``lambda ids: SupervisedTagger(classes=ids)``.
         current: The current fitted model, or None.
+        in_use: When there is no current model: the fitted tagger runs use instead (default
+            or zero-shot), which the candidate must then beat (within ``max_drop``).
+        in_use_name: Its name in the decision's reason.
         rule: The promotion rule (default :class:`PromotionRule`).
         min_support: ``min_support`` of :func:`evaluate_tags` (for ``macro_f1_min``).
         n_boot: Paired bootstrap resamples for the interval of the difference (0: none).
@@ -204,6 +218,9 @@ def retrain(
     p_cand = _predict(candidate, test_df[[S.TEXT]], ids)
     cand_m = evaluate_tags(y, p_cand, ids, min_support=min_support)
     cur_m, ci = None, None
+    baseline = None
+    if current is None and in_use is not None:
+        current, baseline = in_use, in_use_name
     if current is not None:
         p_cur = _predict(current, test_df[[S.TEXT]], ids)
         cur_m = evaluate_tags(y, p_cur, ids, min_support=min_support)
@@ -218,7 +235,7 @@ def retrain(
                 )
             lo, hi = np.quantile(deltas, [0.025, 0.975])
             ci = (round(float(lo), 4), round(float(hi), 4))
-    decision = decide_promotion(cur_m, cand_m, rule, delta_ci=ci)
+    decision = decide_promotion(cur_m, cand_m, rule, delta_ci=ci, baseline=baseline)
     return RetrainResult(
         candidate=candidate,
         decision=decision,
@@ -258,6 +275,7 @@ def retrain_and_save(
     make_candidate: Callable[[list[str]], Any],
     *,
     rule: PromotionRule | None = None,
+    in_use: Any | None = "auto",
     n_boot: int = 500,
     seed: int = 0,
 ) -> tuple[RetrainResult, Path]:
@@ -268,6 +286,11 @@ def retrain_and_save(
     as never tagged), which is exactly how it would perform if kept. The candidate is saved
     either way (versions are never lost); ``current`` moves only when the rule says so.
 
+    Args:
+        in_use: With no current version: the tagger runs use instead, to compare a first model
+            with; ``"auto"`` picks it as a run would (:func:`in_use_tagger`); None: no
+            comparison (the rule's ``promote_if_no_current`` decides).
+
     Returns:
         The :class:`RetrainResult` and the candidate's version directory.
     """
@@ -275,14 +298,21 @@ def retrain_and_save(
 
     rule = rule or PromotionRule()
     current, current_version = None, None
-    if artifacts.list_versions(models_dir, name):
-        current_version = artifacts.current_version(models_dir, name)
+    current_version = promoted_version(models_dir, name)
+    if current_version is not None:
         current = artifacts.load_model(models_dir, name, version=current_version)
+    baseline, baseline_name = None, "tagger in use"
+    if current is None and isinstance(in_use, str) and in_use == "auto":
+        baseline, baseline_name = in_use_tagger(codebook)
+    elif current is None and in_use is not None:
+        baseline, baseline_name = in_use, type(in_use).__name__
     result = retrain(
-        store_dir, codebook, make_candidate, current=current, rule=rule, n_boot=n_boot, seed=seed
-    )
+        store_dir, codebook, make_candidate, current=current, in_use=baseline,
+        in_use_name=baseline_name, rule=rule, n_boot=n_boot, seed=seed,
+    )  # fmt: skip
     params = result.candidate.get_params() if hasattr(result.candidate, "get_params") else {}
-    section = card_section(result, rule) | {"compared_with": current_version}
+    compared = current_version or (baseline_name if baseline is not None else None)
+    section = card_section(result, rule) | {"compared_with": compared}
     vdir = artifacts.save_model(
         result.candidate,
         models_dir,
@@ -295,3 +325,32 @@ def retrain_and_save(
         make_current=result.decision.promote,
     )
     return result, vdir
+
+
+def promoted_version(models_dir: str | Path, name: str) -> str | None:
+    """The version runs may use, or None.
+
+    The ``current`` pointer when there is one; else the newest version, unless its retrain
+    decision was *not promoted* (a first model worse than the tagger in use).
+    """
+    from cls_text.io import artifacts
+
+    versions = artifacts.list_versions(models_dir, name)
+    if not versions:
+        return None
+    if (Path(models_dir) / name / artifacts.CURRENT_FILE).is_file():
+        return artifacts.current_version(models_dir, name)
+    card = artifacts.read_card(models_dir, name, version=versions[-1])
+    refused = ((card.get("retrain") or {}).get("decision") or {}).get("promote") is False
+    return None if refused else versions[-1]
+
+
+def in_use_tagger(codebook: Codebook) -> tuple[Any | None, str]:
+    """The tagger a run uses when no trained model exists: default, else zero-shot, else rules."""
+    from cls_text.tag import select
+
+    for build in (select._default, lambda cb: select._zeroshot(cb, None)):
+        found = build(codebook)
+        if found is not None:
+            return found[0], str(found[1]["kind"])
+    return select.build_rules(codebook), "rules"

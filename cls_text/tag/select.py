@@ -1,8 +1,11 @@
 """Choosing the tagger for a run: the best one available for the codebook.
 
 Order of preference: a supervised model trained for this exact codebook (matched by content
-hash) when one exists under ``models/``; otherwise zero-shot scoring combined with the rules;
-otherwise the rules alone. The choice is recorded in the manifest and on every row.
+hash) when one exists under ``models/``; otherwise the shipped default tagger, pre-trained on
+real coded CLS quotes, when the codebook has any of the default codebook's themes (each theme
+it does not know exactly gets the codebook-only generic head, so adding a theme changes no
+other theme's tags); otherwise zero-shot scoring combined with the rules (a user's own
+codebook); otherwise the rules alone. The choice is recorded in the manifest and on every row.
 """
 
 from __future__ import annotations
@@ -53,6 +56,15 @@ def select_tagger(
                 f"was found under '{models_dir}'. Train one with 'cls-text train', or set "
                 "tagger: auto in the config."
             )
+    if kind in ("auto", "default"):
+        found_default = _default(codebook)
+        if found_default is not None:
+            return found_default
+        if kind == "default":
+            raise ClsTextError(
+                f"The shipped default tagger knows none of the themes of codebook "
+                f"'{codebook.id}': use tagger: zeroshot or auto."
+            )
     if kind in ("auto", "zeroshot"):
         zs = _zeroshot(codebook, cache_dir if cache_dir is not None else cfg.embedding_cache)
         if zs is not None:
@@ -79,7 +91,10 @@ def _find_supervised(
         return None
     names = [cfg.model_name] if cfg.model_name else sorted(p.name for p in models_dir.iterdir())
     for name in names:
-        if not (models_dir / name).is_dir() or not artifacts.list_versions(models_dir, name):
+        from cls_text.review.retrain import promoted_version
+
+        usable = (models_dir / name).is_dir() and promoted_version(models_dir, name)
+        if not usable:
             if cfg.model_name:
                 raise ClsTextError(f"No model '{name}' under '{models_dir}'.")
             continue
@@ -110,6 +125,28 @@ def _find_supervised(
         }
         return model, info
     return None
+
+
+def _default(codebook: Codebook) -> tuple[object, dict[str, Any]] | None:
+    """The shipped default tagger when it knows at least one of the codebook's themes."""
+    try:
+        from cls_text.tag.default import load_default_tagger, read_default_card
+    except ImportError:
+        return None
+    tagger = load_default_tagger(codebook)
+    if tagger is None:
+        return None
+    card = read_default_card() or {}
+    known = [str(t) for t, ok in zip(tagger.classes_, tagger.trained_, strict=True) if ok]
+    other = [str(t) for t in tagger.classes_ if str(t) not in known]
+    return tagger, {
+        "kind": "default",
+        "name": "default:cls-default@" + str(card.get("trained", "?")),
+        "card": card,
+        "themes_pretrained": known,
+        "themes_codebook_only": other,
+        "measured_accuracy": card.get("measured", "not measured"),
+    }
 
 
 def _zeroshot(

@@ -240,11 +240,14 @@ class ThemeStance:
             without it only the lexicon fallback and the cues are used).
     """
 
-    def __init__(self, cues: StanceSidecar, model: Any = None) -> None:
+    def __init__(self, cues: StanceSidecar, model: Any = None, learned: Any = None) -> None:
         from cls_text.tag.stance.model import load_stance_model
 
         self.cues = cues
         self.model = model if model is not None else load_stance_model()
+        #: Optional :class:`cls_text.tag.stance.learned.LearnedStance` deciding from the cues,
+        #: the polarity and the sentence embedding (shipped for the default codebook).
+        self.learned = learned
         self._compiled = {t: _merge(cues.common, c) for t, c in cues.themes.items()}
         self._common = _merge(cues.common, ThemeCues())
         self._negator = _alternation(cues.negators)
@@ -294,11 +297,12 @@ class ThemeStance:
             for m in c.burdens.finditer(text):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
-                if self._near(c.intensifiers, text, m.start(), m.end()):
+                # A reducer wins over an intensifier: "no more forms" is fewer forms.
+                if self._near(c.reducers, text, m.start(), m.end()):
+                    score += 1.0
+                elif self._near(c.intensifiers, text, m.start(), m.end()):
                     score -= 1.0
-                elif self._near(c.reducers, text, m.start(), m.end()) or self._negated(
-                    text, m.start()
-                ):
+                elif self._negated(text, m.start()):
                     score += 1.0
                 else:
                     score -= 0.5
@@ -345,6 +349,15 @@ class ThemeStance:
         if not sentences:
             return []
         margin, labels = self._polarity(sentences, qs)
+        if self.learned is not None:
+            cue = np.array([self.cue_score(s, t) if s.strip() else 0.0
+                            for s, t in zip(sentences, theme_ids, strict=True)])  # fmt: skip
+            found = self.learned.predict(sentences, list(theme_ids), cue, margin)
+            # A clear theme-relative cue decides ("cut out a layer of sign-off" is + for
+            # bureaucracy whatever its tone); the classifier decides everywhere else.
+            found = [("+" if q > 0 else "-") if abs(q) >= 1 else lab
+                     for q, lab in zip(cue, found, strict=True)]  # fmt: skip
+            return ["0" if not s.strip() else lab for s, lab in zip(sentences, found, strict=True)]
         out = []
         for s, t, m, lab in zip(sentences, theme_ids, margin, labels, strict=True):
             cue = self.cue_score(s, t) if s.strip() else 0.0
@@ -361,8 +374,23 @@ class ThemeStance:
 
 
 def make_theme_stance(
-    codebook: Codebook, path: str | Path | None = None, *, model: Any = None
+    codebook: Codebook,
+    path: str | Path | None = None,
+    *,
+    model: Any = None,
+    learned: Any = "auto",
 ) -> ThemeStance | None:
-    """A :class:`ThemeStance` for ``codebook``, or None when it has no stance sidecar."""
+    """A :class:`ThemeStance` for ``codebook``, or None when it has no stance sidecar.
+
+    Args:
+        learned: The stance classifier; ``"auto"`` loads the shipped one for the default
+            codebook's sidecar (the cues it was trained with), None uses cues + polarity only.
+    """
     cues = load_stance_cues(codebook, path)
-    return ThemeStance(cues, model=model) if cues is not None else None
+    if cues is None:
+        return None
+    if isinstance(learned, str) and learned == "auto":
+        from cls_text.tag.stance.learned import load_learned_stance
+
+        learned = load_learned_stance() if cues.codebook == "cls_default" else None
+    return ThemeStance(cues, model=model, learned=learned)

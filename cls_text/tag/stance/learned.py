@@ -1,0 +1,107 @@
+"""A stance classifier trained on real coded (quote, theme) pairs, on top of the cues.
+
+The sidecar cues and the general polarity model (:mod:`~cls_text.tag.stance.theme`) read words;
+coders read the sentence *for the theme*. This multinomial logistic model sees the sentence's
+static MiniLM embedding, which theme it is about (one-hot over the default codebook's themes),
+the theme's cue score and the polarity model's P(+) - P(-), and predicts "+", "-" or "0". It is
+trained by ``models/train_stance.py`` on the real dev pairs both coders tagged (adjudicated
+stance) and shipped as plain arrays (``models/stance-cls/weights.npz``, sha256 in its card).
+A theme it was not trained on gets a zero one-hot: the cues and polarity still count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cls_text.errors import ClsTextError
+
+#: Package-data folder of the shipped stance classifier.
+STANCE_CLS = "stance-cls"
+LABELS = ("+", "-", "0")
+#: The cue score is scaled up so that, under one regularisation, the theme-relative cues can
+#: outweigh what the embedding says about a sentence's general tone ("less paperwork").
+CUE_SCALE = 3.0
+
+
+def stance_features(
+    embeddings: np.ndarray,
+    theme_ids: Sequence[str],
+    known: Sequence[str],
+    cue: np.ndarray,
+    margin: np.ndarray,
+) -> np.ndarray:
+    """Design matrix: embedding, theme one-hot (over ``known``), cue score, polarity margin."""
+    onehot = np.zeros((len(theme_ids), len(known)))
+    index = {t: i for i, t in enumerate(known)}
+    for r, t in enumerate(theme_ids):
+        if t in index:
+            onehot[r, index[t]] = 1.0
+    return np.c_[np.asarray(embeddings, dtype=np.float64), onehot, CUE_SCALE * cue, margin]
+
+
+class LearnedStance:
+    """Apply shipped stance weights: ``predict(X) -> ["+", "-", "0", ...]``.
+
+    Args:
+        arrays: ``coef`` (3, d), ``intercept`` (3,), ``classes``, ``theme_ids``.
+        embedder: The embedder the weights were trained with (the static MiniLM).
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], embedder: Any) -> None:
+        self.coef = np.asarray(arrays["coef"], dtype=np.float64)
+        self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.classes = [str(c) for c in arrays["classes"]]
+        self.theme_ids = [str(t) for t in arrays["theme_ids"]]
+        self.embedder = embedder
+
+    def predict(
+        self, sentences: list[str], theme_ids: list[str], cue: np.ndarray, margin: np.ndarray
+    ) -> list[str]:
+        """One stance label per (sentence, theme)."""
+        if not sentences:
+            return []
+        emb = self.embedder.encode(sentences)
+        X = stance_features(emb, theme_ids, self.theme_ids, cue, margin)
+        z = X @ self.coef.T + self.intercept
+        return [self.classes[i] for i in np.argmax(z, axis=1)]
+
+
+def stance_cls_dir() -> Path:
+    """The package-data folder of the shipped stance classifier."""
+    return Path(str(resources.files("cls_text.tag").joinpath("models", STANCE_CLS)))
+
+
+def load_learned_stance(
+    model_dir: str | Path | None = None, *, embedder: Any = None
+) -> LearnedStance | None:
+    """The shipped stance classifier, or None when it is not installed.
+
+    Raises:
+        ClsTextError: when the weights file's sha256 differs from the one in its card.
+    """
+    folder = Path(model_dir or stance_cls_dir())
+    card_path = folder / "card.json"
+    if not card_path.is_file():
+        return None
+    card = json.loads(card_path.read_text("utf-8"))
+    path = folder / card["weights"]["file"]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != card["weights"]["sha256"]:
+        raise ClsTextError(
+            f"'{path}' has sha256 {digest}, expected {card['weights']['sha256']}; rebuild it "
+            "with: python models/train_stance.py"
+        )
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    if embedder is None:
+        from cls_text.tag.embeddings import make_embedder
+
+        embedder = make_embedder("minilm-static")
+    return LearnedStance(arrays, embedder)

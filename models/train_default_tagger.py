@@ -1,0 +1,102 @@
+"""Train the shipped default tagger on the real coded dev quotes and write its package data.
+
+Reads the quotes from ``../shared/data/cls_real/quotes.csv`` (kept outside the repository; no
+quote text is written anywhere) and the adjudicated codes and dev/test split from
+``benchmarks/data/cls_real_codes/``. Only dev quotes are used: the test split stays unseen.
+Writes ``cls_text/tag/models/cls-default/weights.npz`` (plain arrays, words hashed, no
+vocabulary) and ``card.json`` (sha256 of the weights, training data hash, parameters).
+
+Usage:
+    python models/train_default_tagger.py [--shared ../shared]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CODES = ROOT / "benchmarks" / "data" / "cls_real_codes"
+OUT = ROOT / "cls_text" / "tag" / "models" / "cls-default"
+PARAMS = {"C": 1.0, "n_features": 2**18, "min_df": 2, "min_positives": 3, "shrinkage": 0.5}
+
+
+def load_dev(shared: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Dev quotes (text, source_url) and their gold indicator matrix."""
+    from cls_text.codebook import load_codebook
+
+    ids = load_codebook().theme_ids()
+    quotes = pd.read_csv(shared / "data" / "cls_real" / "quotes.csv", dtype=str).fillna("")
+    split = pd.read_csv(CODES / "split.csv", dtype=str)
+    codes = pd.read_csv(CODES / "codes.csv", dtype=str).fillna("")
+    dev = quotes.merge(split, on="quote_id")
+    dev = dev[dev["split"] == "dev"].sort_values("quote_id").reset_index(drop=True)
+    gold = codes[codes["coder"] == "gold"]
+    pos = {q: i for i, q in enumerate(dev["quote_id"])}
+    Y = np.zeros((len(dev), len(ids)), dtype=np.int64)
+    for q, t in zip(gold["quote_id"], gold["theme"], strict=True):
+        if q in pos and t in ids:
+            Y[pos[q], ids.index(t)] = 1
+    return dev, Y, ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train and write the default model."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = ap.parse_args(argv)
+    if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
+        print(f"no real quotes under {args.shared}: nothing trained", file=sys.stderr)
+        return 1
+    from cls_text.codebook import load_codebook
+    from cls_text.tag.default import DefaultTagger
+
+    dev, Y, ids = load_dev(args.shared)
+    book = load_codebook()
+    tagger = DefaultTagger(codebook=book, **PARAMS).fit(
+        dev["text"].tolist(), Y, groups=dev["source_url"].tolist()
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **tagger.to_arrays())
+    (OUT / "weights.npz").write_bytes(buf.getvalue())
+    training = hashlib.sha256(
+        json.dumps([dev["quote_id"].tolist(), Y.tolist()]).encode("utf-8")
+    ).hexdigest()
+    card = {
+        "name": "cls-default",
+        "model_class": "cls_text.tag.default.DefaultTagger",
+        "trained": date.today().isoformat(),
+        "trained_by": "models/train_default_tagger.py",
+        "training_data": {
+            "quotes": "real CLS quotes, dev split only (benchmarks/data/cls_real_codes/split.csv)",
+            "labels": "adjudicated gold codes (benchmarks/data/cls_real_codes/codes.csv)",
+            "n_quotes": len(dev),
+            "positives": {t: int(Y[:, j].sum()) for j, t in enumerate(ids)},
+            "sha256_ids_and_labels": training,
+        },
+        "codebook": {"id": book.id, "version": book.version, "hash": book.content_hash()},
+        "embedder": "minilm-static",
+        "params": PARAMS,
+        "weights": {
+            "file": "weights.npz",
+            "sha256": hashlib.sha256((OUT / "weights.npz").read_bytes()).hexdigest(),
+            "bytes": (OUT / "weights.npz").stat().st_size,
+        },
+        "measured": "see docs/benchmarks.md (real CLS quotes, dev CV and test split)",
+    }
+    (OUT / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT / 'weights.npz'} ({card['weights']['bytes']} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
