@@ -23,7 +23,7 @@ from cls_text.ingest.census import check_against_source, output_counts
 from cls_text.ingest.long import to_long
 from cls_text.ingest.text import flag_answers
 from cls_text.io.readers import read_table
-from cls_text.run.wave import redact_table
+from cls_text.run.chunk_loop import redact_table
 
 Q1, Q2 = "What worked well?", "What could be better?"
 CFG = parse_config({"columns": {"id": "id", "questions": [Q1, Q2], "site": "site"}})

@@ -16,7 +16,7 @@ from cls_text.io.readers import read_table
 from cls_text.io.writers import write_csv
 from cls_text.pii import Redactor
 from cls_text.pii.pseudonym import PSEUDONYM, load_key, pseudonymise_id
-from cls_text.run.wave import redact_table
+from cls_text.run.chunk_loop import redact_table
 
 Q = "Any comments?"
 

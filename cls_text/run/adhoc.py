@@ -57,7 +57,7 @@ def tag_quotes(
     long[S.DUPLICATE_ANSWER] = False
     cfg = parse_config({"tagger": tagger}, source="--tagger")
     if redact:
-        from cls_text.run.wave import redact_table
+        from cls_text.run.chunk_loop import redact_table
 
         long, _ = redact_table(long, cfg)
     model, info = select_tagger(cb, cfg, models_dir=models_dir)

@@ -20,12 +20,10 @@ A small wave is one chunk, and re-running a wave gives the same bytes.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
@@ -33,34 +31,26 @@ from cls_text import io as cio
 from cls_text import schema as S
 from cls_text.codebook import Codebook
 from cls_text.config import PipelineConfig
-from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS, Chunk, WaveReader
+from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS
 from cls_text.ingest.files import FileReport, expand_inputs
 from cls_text.ingest.long import QUARANTINE_COLUMNS
 from cls_text.ingest.text import flag_answers
 from cls_text.run import steps as wave_steps
-from cls_text.run.counts import WaveCounts, theme_counts
+from cls_text.run.chunk_loop import (
+    Done,
+    Result,
+    Staged,
+    SubmitFn,
+    stage_chunks,
+    timed,
+)
+from cls_text.run.counts import theme_counts
 from cls_text.run.manifest import build_manifest
-from cls_text.run.partition import TableAppender, read_partition, read_quarantine
+from cls_text.run.partition import read_partition, read_quarantine
 from cls_text.tag.frame import tag_table
 
 #: Excel's sheet limit is 1,048,576 rows including the header row.
 EXCEL_MAX_ROWS = 1_048_575
-
-
-class _Result(Protocol):
-    def result(self) -> pd.DataFrame: ...
-
-
-#: ``submit(frame)`` starts tagging one redacted chunk and returns something with ``.result()``.
-SubmitFn = Callable[[pd.DataFrame], _Result]
-
-
-@dataclass
-class _Done:
-    value: pd.DataFrame
-
-    def result(self) -> pd.DataFrame:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -126,98 +116,6 @@ def default_out_dir(wave: str) -> Path:
     return Path("data") / "processed" / safe
 
 
-@contextmanager
-def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-
-
-def _redactor(cfg: PipelineConfig) -> Any:
-    from cls_text.pii import RedactionConfig, Redactor
-
-    rcfg = RedactionConfig.model_validate(cfg.redaction)
-    return Redactor(rcfg) if rcfg.enabled else None
-
-
-def redact_table(frame: pd.DataFrame, cfg: PipelineConfig) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Redact one table's answers with a fresh redactor (ad-hoc files); counts per type."""
-    totals: Counter[str] = Counter()
-    return _redact(_redactor(cfg), frame, totals), dict(totals)
-
-
-def _redact(redactor: Any, frame: pd.DataFrame, totals: Counter[str]) -> pd.DataFrame:
-    if redactor is None or frame.empty:
-        return frame
-    out, counts = redactor.redact_frame(frame, text_col=S.TEXT, key_col=S.RESPONDENT_ID)
-    totals.update(dict(counts))
-    return out
-
-
-def _sort_quarantine(q: pd.DataFrame) -> pd.DataFrame:
-    q = q.sort_values([S.SOURCE_FILE, S.SOURCE_ROW, S.QUESTION], kind="stable")
-    return q.reset_index(drop=True)
-
-
-@dataclass
-class _Staged:
-    """The chunk loop's state and what it found."""
-
-    tagged: TableAppender
-    quarantine: TableAppender
-    reader: WaveReader
-    counts: WaveCounts = field(default_factory=WaveCounts)
-    redactions: Counter[str] = field(default_factory=Counter)
-    chunks: int = 0
-
-
-def _stage_chunks(
-    paths: Sequence[Path],
-    reports: Sequence[FileReport],
-    cfg: PipelineConfig,
-    tag: SubmitFn,
-    opts: WaveOptions,
-    staging: Path,
-    timings: dict[str, float],
-) -> _Staged:
-    """Read, redact and tag every chunk; append each, in order, to the staged partition."""
-    reader = WaveReader(cfg, opts.wave, opts.chunk_rows)
-    staged = _Staged(
-        TableAppender(staging / "tagged.parquet", staging / "tagged.csv"),
-        TableAppender(None, staging / "quarantine.csv"),
-        reader,
-    )
-    redact_answers, redact_quarantine = _redactor(cfg), _redactor(cfg)
-    pending: deque[tuple[Chunk, _Result]] = deque()
-
-    def drain(keep: int) -> None:
-        while len(pending) > keep:
-            chunk, future = pending.popleft()
-            with _timed(timings, "tag"):
-                tagged = future.result()
-            with _timed(timings, "write"):
-                staged.counts.add(chunk, tagged)
-                staged.tagged.append(tagged)
-                staged.quarantine.append(_sort_quarantine(chunk.quarantine))
-
-    for path, report in zip(paths, reports, strict=True):
-        chunks = reader.chunks(path, report)
-        while True:
-            with _timed(timings, "ingest"):
-                chunk = next(chunks, None)
-            if chunk is None:
-                break
-            with _timed(timings, "redact"):
-                chunk.long = _redact(redact_answers, chunk.long, staged.redactions)
-                chunk.quarantine = _redact(redact_quarantine, chunk.quarantine, staged.redactions)
-            with _timed(timings, "tag"):
-                pending.append((chunk, tag(chunk.long)))
-            staged.chunks += 1
-            drain(max(opts.max_in_flight - 1, 0))
-    drain(0)
-    return staged
-
-
 def _empty_tagged(tagger: object, codebook: Codebook, info: dict[str, Any]) -> pd.DataFrame:
     """The tagged table of a wave with no usable answer: all columns, no rows."""
     cols = [c for c in QUARANTINE_COLUMNS if c not in (S.REASON, S.COLUMN)]
@@ -227,7 +125,7 @@ def _empty_tagged(tagger: object, codebook: Codebook, info: dict[str, Any]) -> p
 
 
 def _finish_tables(
-    staged: _Staged, staging: Path, opts: WaveOptions, empty: Callable[[], pd.DataFrame]
+    staged: Staged, staging: Path, opts: WaveOptions, empty: Callable[[], pd.DataFrame]
 ) -> tuple[dict[str, Path], str | None]:
     """Close the partition; write ``tagged.xlsx`` when the wave fits a sheet."""
     staged.tagged.close(empty)
@@ -265,8 +163,8 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     history: pd.DataFrame | None = None
 
-    def tag_inline(self, frame: pd.DataFrame) -> _Result:
-        return _Done(tag_table(frame, self.tagger, self.codebook, self.tagger_info))
+    def tag_inline(self, frame: pd.DataFrame) -> Result:
+        return Done(tag_table(frame, self.tagger, self.codebook, self.tagger_info))
 
     def empty_tagged(self) -> pd.DataFrame:
         return _empty_tagged(self.tagger, self.codebook, self.tagger_info)
@@ -275,7 +173,7 @@ class _Run:
         """Emergent topics, when asked for, and their files."""
         if not self.opts.topics:
             return None, {}
-        with _timed(self.timings, "topics"):
+        with timed(self.timings, "topics"):
             result = self.steps.find_topics(tagged, self.codebook, self.cfg, self.tagger)
             return result, self.steps.write_topics(result, self.staging)
 
@@ -283,7 +181,7 @@ class _Run:
         self,
         wave_label: str,
         reports: Sequence[FileReport],
-        staged: _Staged,
+        staged: Staged,
         tagged: pd.DataFrame,
         topic_result: Any,
         extra: dict[str, Any],
@@ -320,7 +218,7 @@ class _Run:
         """The report and the review files (when asked for), written into staging."""
         if not self.opts.report:
             return {}
-        with _timed(self.timings, "report"):
+        with timed(self.timings, "report"):
             self.history = self.steps.load_history(
                 self.opts.store_dir,
                 self.codebook,
@@ -372,14 +270,22 @@ def run_wave(
     staging = cio.make_staging(opts.out_dir or default_out_dir(opts.wave or "wave"))
     run = _Run(cfg, codebook, tagger, tagger_info, opts, steps or WaveSteps(), staging)
     try:
-        staged = _stage_chunks(
-            paths, reports, cfg, submit or run.tag_inline, opts, staging, run.timings
+        staged = stage_chunks(
+            paths,
+            reports,
+            cfg,
+            submit or run.tag_inline,
+            staging,
+            run.timings,
+            wave=opts.wave,
+            chunk_rows=opts.chunk_rows,
+            max_in_flight=opts.max_in_flight,
         )
         wave_label = staged.counts.wave_label(opts.wave)
         out = opts.out_dir or default_out_dir(wave_label)
-        with _timed(run.timings, "census"):
+        with timed(run.timings, "census"):
             staged.counts.check_sources(paths, cfg, staged.reader.column_maps)
-        with _timed(run.timings, "write"):
+        with timed(run.timings, "write"):
             outputs, xlsx_note = _finish_tables(staged, staging, opts, run.empty_tagged)
         tagged = read_partition(outputs["tagged_parquet"])
         topic_result, topic_files = run.topics(tagged)
