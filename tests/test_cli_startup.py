@@ -130,3 +130,36 @@ def test_run_stops_on_bad_options_before_prefect(args, expected, tmp_path):
     res = CliRunner().invoke(cli.app, ["run", str(export), "--store-dir", str(tmp_path), *args])
     assert res.exit_code == 2
     assert expected in res.output
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "microsoft_forms.xlsx",
+        "smartsurvey.csv",
+        "surveymonkey.csv",
+        "qualtrics.csv",
+        "google_forms.csv",
+        "citizen_space.csv",
+    ],
+)
+def test_run_reports_the_detected_columns_of_every_export_layout(monkeypatch, tmp_path, name):
+    import flows.cli as cli
+
+    seen: dict[str, object] = {}
+
+    def fake_wave(pf: object, inputs: list[str], *args: object, **kwargs: object) -> Path:
+        seen.update(inputs=inputs, store=getattr(pf, "store_dir", None))
+        (tmp_path / "out").mkdir(exist_ok=True)
+        (tmp_path / "out" / "manifest.json").write_text("{}", encoding="utf-8")
+        return tmp_path / "out"
+
+    monkeypatch.setattr(cli, "_run_wave", fake_wave)
+    export = ROOT / "tests" / "data" / "exports" / name
+    args = ["run", str(export), "--wave", "W1", "--store-dir", str(tmp_path / "s")]
+    res = CliRunner().invoke(cli.app, [*args, "--programme", "trial"])
+    assert res.exit_code == 0, res.output
+    assert f"{name}: respondent id column:" in res.output
+    assert f"{name}: open-question columns:" in res.output
+    assert f"{name}: respondent type column:" in res.output
+    assert seen["store"] == tmp_path / "s" / "trial"

@@ -15,5 +15,5 @@ def prefect_harness(tmp_path_factory):
 
     storage = tmp_path_factory.mktemp("prefect-results")
     with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
-        with prefect_test_harness(server_startup_timeout=120):
+        with prefect_test_harness(server_startup_timeout=600):  # busy machines are slow
             yield
