@@ -296,10 +296,10 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
         texts, themes = pairs["text"].tolist(), pairs["theme"].tolist()
         pred = cues_only.predict(texts, None, themes)
         gold = pairs["stance"].tolist()
-        out[f"cues_{name}"] = stance_scores(gold, [_SYMBOL[p] for p in pred])
+        out[f"cues_{name}"] = stance_scores(gold, [_SYMBOL.get(p, p) for p in pred])
         if name == "test":
             pred = shipped.predict(texts, None, themes)
-            out["test"] = stance_scores(gold, [_SYMBOL[p] for p in pred])
+            out["test"] = stance_scores(gold, [_SYMBOL.get(p, p) for p in pred])
             continue
         X = ts_mod.design(pairs.assign(stance=pairs["stance"]), data["ids"])
         y = np.array(gold)

@@ -8,7 +8,7 @@ adds theme columns to it. For a codebook with theme ``trust`` the tagged table h
 
 - ``trust``           0/1 tag
 - ``trust_score``     float in [0, 1], the tagger's confidence
-- ``trust_stance``    "+", "-", "0" or "" (no tag)
+- ``trust_stance``    "positive", "negative", "neutral" or "" (no tag)
 - ``trust_evidence``  JSON list of evidence objects (see :class:`Evidence`)
 """
 

@@ -62,8 +62,18 @@ def scheduled_wave(
             codebook=codebook,
             topics=topics,
             report=report,
-            store_dir=store_dir,
+            store_dir=_programme_store(store_dir, config),
         )
+
+
+def _programme_store(store_root: str | None, config: str | None) -> str | None:
+    """The programme's own store under ``store_root`` (the config's ``programme:``)."""
+    if not store_root:
+        return None
+    from cls_text.config import load_config
+    from cls_text.io.store import programme_store
+
+    return str(programme_store(store_root, load_config(config).programme_id))
 
 
 @flow(name="watch-incoming")
@@ -101,7 +111,7 @@ def watch_incoming(
             codebook=codebook,
             topics=topics,
             report=report,
-            store_dir=store_dir,
+            store_dir=_programme_store(store_dir, config),
         )
 
     outcomes = watch.process_ready(

@@ -25,6 +25,7 @@ from cls_text.tag.select import build_rules
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = json.loads((REPO / "tests" / "data" / "golden" / "sample_waves_rules.json").read_text())
+GOLDEN_KEY = REPO / "tests" / "data" / "golden" / "id.key"  # test-only key
 WAVES = {
     "2026-W1": ("data/raw/2026-spring", "data/configs/spring_2026.yaml"),
     "2026-W2": ("data/raw/2026-autumn", "data/configs/autumn_2026.yaml"),
@@ -37,6 +38,8 @@ pytestmark = pytest.mark.slow
 def test_sample_wave_tables_equal_the_golden_outputs(wave, tmp_path):
     folder, config = WAVES[wave]
     raw = yaml.safe_load((REPO / config).read_text()) | {"tagger": "rules"}
+    # A fixed test key, so the pseudonymised ids are the same in every session.
+    raw["redaction"] = (raw.get("redaction") or {}) | {"id_key_file": str(GOLDEN_KEY)}
     cfg = parse_config(raw, source=config)
     cb = load_codebook(None)
     opts = WaveOptions(wave=wave, out_dir=tmp_path / wave, topics=False, report=False)

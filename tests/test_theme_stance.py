@@ -156,21 +156,23 @@ def test_codebook_without_sidecar_falls_back_to_todays_stance(tiny_codebook):
     assert stance is not None
     sents = ["Less paperwork now.", "Staff were rude and unhelpful."]
     qs = ["What worked well?", "What could be better?"]
-    assert stance(sents, qs, ["bureaucracy", "trust"]) == predict_stance(sents, qs)
+    words = {"+": "positive", "-": "negative", "0": "neutral"}
+    assert stance(sents, qs, ["bureaucracy", "trust"]) == [
+        words[s] for s in predict_stance(sents, qs)
+    ]
 
 
 def test_make_stance_uses_theme_cues(tmp_path, tiny_codebook):
     # Default codebook: its packaged sidecar is used.
     stance = make_stance(load_codebook())
-    assert isinstance(getattr(stance, "__self__", None), ThemeStance)
     assert stance is not None
-    assert stance(["Less paperwork now."], [""], ["bureaucracy"]) == ["+"]
+    assert stance(["Less paperwork now."], [""], ["bureaucracy"]) == ["positive"]
     # A user's codebook with its own sidecar.
     cues = {"codebook": "tiny", "themes": {"trust": {"negative": ["panel"]}}}
     path = _write(tmp_path, yaml.safe_dump(cues))
     stance = make_stance(tiny_codebook, path)
     assert stance is not None
-    assert stance(["It went to panel."], ["What worked well?"], ["trust"]) == ["-"]
+    assert stance(["It went to panel."], ["What worked well?"], ["trust"]) == ["negative"]
 
 
 def test_parse_accepts_a_minimal_sidecar(tiny_codebook):
@@ -197,7 +199,7 @@ def test_tagged_table_gets_theme_relative_stance():
     tagger = RulesTagger(codebook=codebook).fit()
     tagged = tag_frame(long, tagger, codebook, tagger_name="rules", stance=make_stance(codebook))
     assert tagged["bureaucracy"].tolist() == [1, 1]
-    assert tagged[S.stance_col("bureaucracy")].tolist() == ["+", "-"]
+    assert tagged[S.stance_col("bureaucracy")].tolist() == ["positive", "negative"]
 
 
 def test_packaged_sidecar_tolerates_a_changed_codebook(tiny_codebook):

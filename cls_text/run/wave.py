@@ -226,6 +226,9 @@ class _Run:
                 compare=self.opts.compare,
                 compare_with=self.opts.compare_with,
             )
+            from cls_text.io.store import describe_comparison
+
+            manifest["comparison"] = describe_comparison(self.history, self.codebook)
             paths = self.steps.write_report(
                 tagged, self.codebook, manifest, self.history, topics, self.staging
             )

@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cls_text.codebook import Codebook
 
-#: ``f(sentences, questions, theme_ids) -> ["+", "-", "0", ...]``, one label per tag.
+#: ``f(sentences, questions, theme_ids) -> ["positive", "negative", "neutral", ...]``, one label
+#: per tag.
 StanceFn = Callable[[list[str], list[str], list[str]], list[str]]
+#: The stance values outputs carry: words a spreadsheet filter or COUNTIF finds (a cell "+" is
+#: read as a formula and needed a guard that made it "'+"). The models keep their symbols.
+STANCE_WORDS = {"+": "positive", "-": "negative", "0": "neutral"}
+
+
+def _in_words(fn: Callable[[list[str], list[str], list[str]], list[str]]) -> StanceFn:
+    def stance(sentences: list[str], questions: list[str], theme_ids: list[str]) -> list[str]:
+        return [STANCE_WORDS.get(s, s) for s in fn(sentences, questions, theme_ids)]
+
+    return stance
 
 
 def make_stance(
@@ -34,9 +45,9 @@ def make_stance(
 
         theme_stance = make_theme_stance(codebook, cues_path)
         if theme_stance is not None:
-            return theme_stance.predict
+            return _in_words(theme_stance.predict)
 
     def stance(sentences: list[str], questions: list[str], theme_ids: list[str]) -> list[str]:
         return predict_stance(sentences, questions)
 
-    return stance
+    return _in_words(stance)
