@@ -214,6 +214,15 @@ class _Run:
             | {"chunks": staged.chunks},
         )
 
+    def publish(self, manifest: dict[str, Any], outputs: dict[str, Path], out: Path) -> None:
+        """Write the manifest (timings, final output paths) and publish staging as ``out``."""
+        manifest["timings_s"] = {k: round(v, 3) for k, v in self.timings.items()}
+        manifest["outputs"] = {
+            k: wave_steps.relative_output(p, self.staging, out) for k, p in outputs.items()
+        }
+        cio.write_json_atomic(self.staging / "manifest.json", manifest)
+        cio.publish_staging(self.staging, out)
+
     def report(self, tagged: pd.DataFrame, manifest: dict[str, Any], topics: Any) -> dict:
         """The report and the review files (when asked for), written into staging."""
         if not self.opts.report:
@@ -298,12 +307,7 @@ def run_wave(
         )
         outputs |= topic_files | run.report(tagged, manifest, topic_result)
         run.timings["total"] = time.perf_counter() - started
-        manifest["timings_s"] = {k: round(v, 3) for k, v in run.timings.items()}
-        manifest["outputs"] = {
-            k: wave_steps.relative_output(p, staging, out) for k, p in outputs.items()
-        }
-        cio.write_json_atomic(staging / "manifest.json", manifest)
-        cio.publish_staging(staging, out)
+        run.publish(manifest, outputs, out)
     except BaseException:
         cio.discard_staging(staging)
         raise
