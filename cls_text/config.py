@@ -169,7 +169,7 @@ class PipelineConfig(BaseModel):
     model_name: str | None = None
     #: Folder of the on-disk sentence-embedding cache (None: keep vectors in memory only).
     #: Re-running a wave, and the topics step after tagging, then reuse every vector.
-    embedding_cache: str | None = ".cache/embeddings"
+    embedding_cache: str | None = "data/cache/embeddings"
     #: Settings of the topic step (see docs/topics.md).
     topics: dict[str, Any] = Field(default_factory=dict)
     #: Settings of the review step (see docs/review.md).

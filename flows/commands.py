@@ -21,6 +21,8 @@ qda_app = typer.Typer(
     no_args_is_help=True,
 )
 
+cache_app = typer.Typer(help="The run caches kept under data/cache/.", no_args_is_help=True)
+
 CodebookOpt = Annotated[Path | None, typer.Option(help="Codebook YAML; default: the CLS codebook.")]
 ModelsOpt = Annotated[Path, typer.Option(help="Where trained models live.")]
 CodedOpt = Annotated[Path, typer.Option(help="The coded-examples store (reviewers' decisions).")]
@@ -202,6 +204,17 @@ def retrain(
     typer.echo(json.dumps(summary, indent=2, default=str))
 
 
+@cache_app.command("clear")
+def cache_clear(
+    root: Annotated[Path, typer.Option(help="The cache folder.")] = Path("data/cache"),
+) -> None:
+    """Remove resumable step results and cached sentence vectors (both hold redacted answers)."""
+    from cls_text.run.cache import clear_caches
+
+    removed = clear_caches(root)
+    typer.echo("\n".join(f"removed {p}" for p in removed) or f"nothing to remove under {root}")
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the main ``cls-text`` app."""
     app.command()(train)
@@ -210,3 +223,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(review_app, name="review")
     app.add_typer(codebook_app, name="codebook")
     app.add_typer(qda_app, name="qda")
+    app.add_typer(cache_app, name="cache")

@@ -238,3 +238,36 @@ def test_exports_with_extra_header_rows_read_the_same_in_small_chunks(name, tmp_
         assert res.manifest["conservation"]["total"]["quarantined"] == 0
         outs.append((res.out_dir / "tagged.csv").read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_cache_clear_removes_only_the_run_caches(tmp_path):
+    from cls_text.run.cache import clear_caches
+
+    for name in ("prefect-results", "embeddings", "store"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x").write_text("redacted answer")
+    removed = clear_caches(tmp_path)
+    assert sorted(p.name for p in removed) == ["embeddings", "prefect-results"]
+    assert [p.name for p in tmp_path.iterdir()] == ["store"]
+    assert clear_caches(tmp_path) == []
+
+
+def test_a_dead_runs_staging_is_removed_by_the_next_run(tmp_path):
+    import subprocess
+    import sys
+
+    from cls_text import io as cio
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    left = tmp_path / f".2026-W1.staging-{dead.stdout.strip()}-abc"
+    left.mkdir()
+    (left / "tagged.csv").write_text("partial")
+    mine = cio.make_staging(tmp_path / "2026-W1")  # this process's staging: alive
+    again = cio.make_staging(tmp_path / "2026-W1")
+    assert not left.exists()
+    assert mine.exists() and again.exists()

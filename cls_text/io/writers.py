@@ -226,11 +226,45 @@ def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_dead_staging(parent: Path) -> list[Path]:
+    """Remove staging and old-output folders that a killed run left in ``parent``.
+
+    Their names carry the pid of the run that made them; a folder whose run is gone holds
+    partial data nobody will publish. Live runs' folders are left alone.
+    """
+    import shutil
+
+    removed = []
+    for mark in (".staging-", ".old-"):
+        for folder in parent.glob(f".*{mark}*") if parent.is_dir() else ():
+            pid = folder.name.rsplit(mark, 1)[1].split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
 def make_staging(final: str | Path) -> Path:
-    """Create an empty staging folder beside ``final`` (hidden, same file system)."""
+    """Create an empty staging folder beside ``final`` (hidden, same file system).
+
+    What a killed run left beside it is removed first (:func:`remove_dead_staging`).
+    """
     target = Path(final)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    remove_dead_staging(target.parent)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent)
+    )
     os.chmod(staging, 0o777 & ~_umask())
     return staging
 

@@ -72,3 +72,23 @@ def content_key(*values: object) -> str:
             h.update(b"type:" + f"{type(value).__module__}.{type(value).__qualname__}".encode())
         h.update(b"\0")
     return h.hexdigest()
+
+
+#: The run caches under a project's data folder: resumable step results and sentence vectors.
+CACHE_DIRS = ("prefect-results", "embeddings")
+
+
+def clear_caches(root: str | Path = "data/cache") -> list[Path]:
+    """Remove the run caches under ``root`` (both hold redacted answers); return what was removed.
+
+    Outputs, the store, reviewers' decisions and the pseudonym key are never touched.
+    """
+    import shutil
+
+    removed = []
+    for name in CACHE_DIRS:
+        folder = Path(root) / name
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
