@@ -84,10 +84,7 @@ def build_report(
     data = compute_report_data(tagged, codebook, history, min_base=min_base)
     topic_frame = topic_table(topics)
     figures = report_figures(data, topics, candidates)
-    examples = {
-        t: attribute_quotes(example_quotes(tagged, t, quotes), tagged, min_base=min_base)
-        for t in data.labels
-    }
+    examples = _theme_examples(tagged, data, quotes, min_base)
     definitions = {t.id: t.definition for t in codebook.themes}
     out = Path(out_dir)
     page = render_html(
@@ -116,3 +113,16 @@ def build_report(
         ),
     }
     return paths
+
+
+def _theme_examples(
+    tagged: pd.DataFrame,
+    data: ReportData,
+    quotes: dict[str, pd.DataFrame] | None,
+    min_base: int,
+) -> dict[str, pd.DataFrame]:
+    """Example quotes per theme, each attributed only where its group is large enough."""
+    return {
+        t: attribute_quotes(example_quotes(tagged, t, quotes), tagged, min_base=min_base)
+        for t in data.labels
+    }

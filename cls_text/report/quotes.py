@@ -114,11 +114,33 @@ def select_quotes(
     Examples:
         >>> select_quotes(tagged, "trust", n=2, stance="positive")  # doctest: +SKIP
     """
-    score_col, stance_col = schema.score_col(theme_id), schema.stance_col(theme_id)
-    evidence_col = schema.evidence_col(theme_id)
-    needed = [theme_id, score_col, *QUOTE_COLUMNS, schema.RESPONDENT_ID]
+    stance = _check_arguments(tagged, theme_id, n, stance, min_group, min_words, max_words)
+    out_cols = [*QUOTE_COLUMNS, "score", "stance", "rank"]
+    cand = _theme_rows(tagged, theme_id, stance, respondent_type, min_group)
+    if cand.empty:
+        return pd.DataFrame(columns=out_cols)
+    cand = _publishable(cand, min_words, max_words, max_placeholder_share)
+    if cand.empty:
+        return pd.DataFrame(columns=out_cols)
+
+    pool, rel = _ranked_pool(cand, theme_id, seed)
+    chosen = _mmr(pool[schema.TEXT].astype(str).tolist(), rel, pool[schema.SITE].tolist(), n)
+    return _quote_frame(pool.iloc[chosen], theme_id, out_cols)
+
+
+def _check_arguments(
+    tagged: pd.DataFrame,
+    theme_id: str,
+    n: int,
+    stance: str | None,
+    min_group: int,
+    min_words: int,
+    max_words: int,
+) -> str | None:
+    """Fail early on a missing column or an out-of-range argument; return the stance word."""
+    needed = [theme_id, schema.score_col(theme_id), *QUOTE_COLUMNS, schema.RESPONDENT_ID]
     if stance is not None:
-        needed.append(stance_col)
+        needed.append(schema.stance_col(theme_id))
     missing = [c for c in needed if c not in tagged.columns]
     if missing:
         raise ValueError(
@@ -130,44 +152,61 @@ def select_quotes(
             f"select_quotes: need n >= 1, min_group >= 1 and 0 < min_words <= max_words; got "
             f"n={n}, min_group={min_group}, min_words={min_words}, max_words={max_words}"
         )
-    if stance is not None:
-        stance = _stance_filter(stance)
+    return _stance_filter(stance) if stance is not None else None
 
-    out_cols = [*QUOTE_COLUMNS, "score", "stance", "rank"]
+
+def _theme_rows(
+    tagged: pd.DataFrame,
+    theme_id: str,
+    stance: str | None,
+    respondent_type: str | None,
+    min_group: int,
+) -> pd.DataFrame:
+    """Substantive rows tagged with the theme (and stance, type), from large enough groups."""
     keys = _group_keys(tagged)
     sizes = tagged.groupby(keys, dropna=False)[schema.RESPONDENT_ID].transform("nunique")
     mask = (tagged[theme_id] == 1) & (sizes >= min_group)
     if stance is not None:
-        mask &= normalize_stance_series(tagged[stance_col]) == stance
+        mask &= normalize_stance_series(tagged[schema.stance_col(theme_id)]) == stance
     if respondent_type is not None:
         mask &= tagged[schema.RESPONDENT_TYPE] == respondent_type
     if schema.NON_SUBSTANTIVE in tagged.columns:
         mask &= ~tagged[schema.NON_SUBSTANTIVE].fillna(False).astype(bool)
-    cand = tagged.loc[mask].copy()
-    if cand.empty:
-        return pd.DataFrame(columns=out_cols)
+    return tagged.loc[mask].copy()
 
+
+def _publishable(
+    cand: pd.DataFrame, min_words: int, max_words: int, max_placeholder_share: float
+) -> pd.DataFrame:
+    """Candidates of a readable length, with few placeholders and nothing left to redact."""
     texts = cand[schema.TEXT].fillna("").astype(str)
     words = texts.str.split().str.len()
     n_ph = texts.map(lambda t: len(PLACEHOLDER.findall(t)))
     keep = (words >= min_words) & (words <= max_words) & (n_ph <= max_placeholder_share * words)
     checker = Redactor()  # defence in depth: drop anything the redactor would still change
     keep &= texts.map(lambda t: not checker.find(t)).astype(bool)
-    cand = cand.loc[keep]
-    if cand.empty:
-        return pd.DataFrame(columns=out_cols)
+    return cand.loc[keep]
 
-    rel = cand[score_col].astype(float).fillna(0.0).to_numpy()
+
+def _ranked_pool(cand: pd.DataFrame, theme_id: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The ``_POOL`` most relevant candidates, best first, and their relevance.
+
+    Relevance is the theme score plus a bonus for non-negated rules evidence; a seeded jitter
+    breaks ties, then the quote id.
+    """
+    rel = cand[schema.score_col(theme_id)].astype(float).fillna(0.0).to_numpy()
+    evidence_col = schema.evidence_col(theme_id)
     if evidence_col in cand.columns:
         rel = rel + 0.25 * cand[evidence_col].map(_has_evidence).to_numpy(dtype=float)
     jitter = np.random.default_rng(seed).random(len(cand)) * 1e-6
     order = np.lexsort((cand[schema.QUOTE_ID].astype(str).to_numpy(), -(rel + jitter)))
     order = order[:_POOL]
-    pool = cand.iloc[order]
-    rel = rel[order]
+    return cand.iloc[order], rel[order]
 
-    chosen = _mmr(pool[schema.TEXT].astype(str).tolist(), rel, pool[schema.SITE].tolist(), n)
-    result = pool.iloc[chosen]
+
+def _quote_frame(result: pd.DataFrame, theme_id: str, out_cols: list[str]) -> pd.DataFrame:
+    """The chosen rows in the returned shape: quote columns, score, stance word and rank."""
+    stance_col = schema.stance_col(theme_id)
     stances = (
         normalize_stance_series(result[stance_col]).to_numpy()
         if stance_col in result.columns
@@ -176,7 +215,7 @@ def select_quotes(
     return pd.DataFrame(
         {
             **{c: result[c].to_numpy() for c in QUOTE_COLUMNS},
-            "score": result[score_col].astype(float).to_numpy(),
+            "score": result[schema.score_col(theme_id)].astype(float).to_numpy(),
             "stance": stances,
             "rank": np.arange(1, len(result) + 1),
         },

@@ -190,6 +190,85 @@ def _repeated_answers(tagged: pd.DataFrame) -> int:
     return int(dup.sum())
 
 
+def _changes_into(
+    combined: pd.DataFrame, ids: list[str], order: list[str], wave: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Changes into ``wave`` from the wave before it: overall, and by respondent type."""
+    changes = trends.wave_changes(combined, ids, waves=order)
+    changes_by_type = trends.wave_changes(combined, ids, by=[RESPONDENT_TYPE], waves=order)
+    changes = changes.loc[changes[WAVE] == wave] if not changes.empty else changes
+    if not changes_by_type.empty:
+        changes_by_type = changes_by_type.loc[changes_by_type[WAVE] == wave]
+    return changes, changes_by_type
+
+
+def _group_sentences(
+    label: str, theme: str, by_type: pd.DataFrame, changes_by_type: pd.DataFrame, min_base: int
+) -> list[str]:
+    """One sentence per respondent type about a theme, each with that group's own change."""
+    lines = []
+    for group_row in by_type.loc[by_type["theme"] == theme].itertuples(index=False):
+        group = str(getattr(group_row, RESPONDENT_TYPE))
+        g_change = (
+            _lookup(changes_by_type, theme, **{RESPONDENT_TYPE: group})
+            if not changes_by_type.empty
+            else None
+        )
+        row_g = pd.Series(group_row._asdict())
+        lines.append(_sentence_for(label, row_g, g_change, group, min_base))
+    return lines
+
+
+def _headline_row(
+    theme: str, label: str, row: pd.Series, change: pd.Series | None, st: pd.Series | None
+) -> dict[str, object]:
+    """A theme's row of the summary table, in the words and formats readers see."""
+    return {
+        "theme": theme,
+        "label": label,
+        "respondents": f"{row['k_resp']} of {row['n_resp']}",
+        "share of respondents": pct(row["share_resp"]),
+        "95% CI": f"{pct(row['ci_low'])}–{pct(row['ci_high'])}",
+        "share of answers": pct(row["share_quotes"]),
+        "change since previous wave": (
+            ""
+            if change is None
+            else f"{100 * float(change['change']):+.0f} pts vs {change['previous_wave']}"
+        ),
+        "significant": "" if change is None else ("yes" if change["significant"] else "no"),
+        "stance (positive / negative / other)": (
+            ""
+            if st is None
+            else f"{st['n_positive']} / {st['n_negative']} / "
+            f"{int(st['n_tagged']) - int(st['n_positive']) - int(st['n_negative'])}"
+        ),
+    }
+
+
+def _wave_counts(tagged: pd.DataFrame) -> dict[str, int]:
+    """Respondents and answers in the wave, all and substantive, and repeated answers."""
+    sub = trends.substantive_rows(tagged)
+    return {
+        "respondents": int(tagged[RESPONDENT_ID].nunique()),
+        "answers": len(tagged),
+        "substantive_answers": len(sub),
+        "substantive_respondents": int(sub[RESPONDENT_ID].nunique()),
+        # tagged, but the same respondent repeating an earlier answer: counted once
+        "repeated_answers": _repeated_answers(tagged),
+    }
+
+
+def _codebook_versions(combined: pd.DataFrame) -> dict[str, str]:
+    """Wave -> codebook version it was tagged with, where the table records one."""
+    codebook_by_wave: dict[str, str] = {}
+    if "codebook_version" in combined.columns:
+        known = combined.dropna(subset=["codebook_version"])
+        codebook_by_wave = dict(
+            zip(known[WAVE].astype(str), known["codebook_version"].astype(str), strict=True)
+        )
+    return codebook_by_wave
+
+
 def compute_report_data(
     tagged: pd.DataFrame,
     codebook: Codebook,
@@ -219,11 +298,7 @@ def compute_report_data(
             combined[t] = pd.NA
     order = trends.wave_order(combined)
     overall = trends.prevalence(tagged, ids)
-    changes = trends.wave_changes(combined, ids, waves=order)
-    changes_by_type = trends.wave_changes(combined, ids, by=[RESPONDENT_TYPE], waves=order)
-    changes = changes.loc[changes[WAVE] == wave] if not changes.empty else changes
-    if not changes_by_type.empty:
-        changes_by_type = changes_by_type.loc[changes_by_type[WAVE] == wave]
+    changes, changes_by_type = _changes_into(combined, ids, order, wave)
     by_type = trends.prevalence(tagged, ids, by=[RESPONDENT_TYPE])
     stance = trends.stance_balance(tagged, ids)
 
@@ -234,55 +309,14 @@ def compute_report_data(
         if row is None:
             continue
         change = _lookup(changes, t) if not changes.empty else None
-        lines = [_sentence_for(labels[t], row, change, "", min_base)]
-        for group_row in by_type.loc[by_type["theme"] == t].itertuples(index=False):
-            group = str(getattr(group_row, RESPONDENT_TYPE))
-            g_change = (
-                _lookup(changes_by_type, t, **{RESPONDENT_TYPE: group})
-                if not changes_by_type.empty
-                else None
-            )
-            row_g = pd.Series(group_row._asdict())
-            lines.append(_sentence_for(labels[t], row_g, g_change, group, min_base))
-        sentences[t] = lines
+        sentences[t] = [
+            _sentence_for(labels[t], row, change, "", min_base),
+            *_group_sentences(labels[t], t, by_type, changes_by_type, min_base),
+        ]
         st = _lookup(stance, t) if not stance.empty else None
-        head_rows.append(
-            {
-                "theme": t,
-                "label": labels[t],
-                "respondents": f"{row['k_resp']} of {row['n_resp']}",
-                "share of respondents": pct(row["share_resp"]),
-                "95% CI": f"{pct(row['ci_low'])}–{pct(row['ci_high'])}",
-                "share of answers": pct(row["share_quotes"]),
-                "change since previous wave": (
-                    ""
-                    if change is None
-                    else f"{100 * float(change['change']):+.0f} pts vs {change['previous_wave']}"
-                ),
-                "significant": "" if change is None else ("yes" if change["significant"] else "no"),
-                "stance (positive / negative / other)": (
-                    ""
-                    if st is None
-                    else f"{st['n_positive']} / {st['n_negative']} / "
-                    f"{int(st['n_tagged']) - int(st['n_positive']) - int(st['n_negative'])}"
-                ),
-            }
-        )
-    sub = trends.substantive_rows(tagged)
-    counts = {
-        "respondents": int(tagged[RESPONDENT_ID].nunique()),
-        "answers": len(tagged),
-        "substantive_answers": len(sub),
-        "substantive_respondents": int(sub[RESPONDENT_ID].nunique()),
-        # tagged, but the same respondent repeating an earlier answer: counted once
-        "repeated_answers": _repeated_answers(tagged),
-    }
-    codebook_by_wave: dict[str, str] = {}
-    if "codebook_version" in combined.columns:
-        known = combined.dropna(subset=["codebook_version"])
-        codebook_by_wave = dict(
-            zip(known[WAVE].astype(str), known["codebook_version"].astype(str), strict=True)
-        )
+        head_rows.append(_headline_row(t, labels[t], row, change, st))
+    counts = _wave_counts(tagged)
+    codebook_by_wave = _codebook_versions(combined)
     codebook_by_wave[wave] = codebook.version
     return ReportData(
         wave=wave,

@@ -26,6 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cls_text.report.proportions import Z95 as Z95
+from cls_text.report.proportions import two_proportion_test, wilson_arrays
+from cls_text.report.proportions import wilson_interval as wilson_interval
 from cls_text.report.stance import NEGATIVE, NEUTRAL, POSITIVE, normalize_stance_series
 from cls_text.schema import (
     DATE,
@@ -35,9 +38,6 @@ from cls_text.schema import (
     WAVE,
     stance_col,
 )
-
-#: z for a two-sided 95% interval.
-Z95 = 1.959963984540054
 
 PREVALENCE_COLUMNS = (
     "n_quotes",
@@ -51,51 +51,6 @@ PREVALENCE_COLUMNS = (
     "ci_low_quotes",
     "ci_high_quotes",
 )
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``k / n``.
-
-    Wilson rather than the textbook normal interval because survey groups are often small
-    and shares often near 0%: the normal interval then runs below zero or collapses to a point.
-
-    Args:
-        k: Successes (0 <= k <= n).
-        n: Trials; ``n == 0`` gives ``(nan, nan)`` (no base, no interval).
-        z: Normal quantile; 1.96 for 95%.
-
-    Returns:
-        ``(low, high)`` as fractions in [0, 1].
-
-    Raises:
-        ValueError: ``k`` or ``n`` is negative or ``k > n``.
-
-    Examples:
-        >>> [round(x, 4) for x in wilson_interval(31, 100)]
-        [0.2278, 0.4063]
-    """
-    if n < 0 or k < 0 or k > n:
-        raise ValueError(f"wilson_interval: need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return (math.nan, math.nan)
-    low, high = _wilson_arrays(np.array([k], dtype=float), np.array([n], dtype=float), z)
-    return (float(low[0]), float(high[0]))
-
-
-def _wilson_arrays(k: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised Wilson interval; entries with ``n == 0`` are NaN."""
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1.0 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    low[n == 0] = np.nan
-    high[n == 0] = np.nan
-    return low, high
 
 
 def substantive_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -153,7 +108,19 @@ def prevalence(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = (
     # Integer codes once (respondents, groups), then plain numpy counting per theme: the
     # report calls this for every grouping, and a pandas groupby per theme was the bottleneck.
     resp = pd.factorize(_respondent_key(sub))[0].astype(np.int64)
-    n_r_all = int(resp.max()) + 1 if len(resp) else 1
+    group, labels = _group_codes(sub, by)
+    frames = [_theme_counts(sub[theme], theme, group, labels, resp) for theme in theme_ids]
+    cols = ["theme", *by, "n_quotes", "k_quotes", "n_resp", "k_resp"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    out = out[cols]
+    for c in ("n_quotes", "k_quotes", "n_resp", "k_resp"):
+        out[c] = out[c].astype(int)
+    _add_shares(out)
+    return out[["theme", *by, *PREVALENCE_COLUMNS]]
+
+
+def _group_codes(sub: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number per row and one row of ``by`` values per group (one group when no ``by``)."""
     if by:
         keyed = sub[by].astype(str)
         grouped = keyed.groupby(by, sort=True)
@@ -162,36 +129,40 @@ def prevalence(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str] = (
     else:
         group = np.zeros(len(sub), dtype=np.int64)
         labels = pd.DataFrame(index=[0])
+    return group, labels
+
+
+def _theme_counts(
+    column: pd.Series, theme: str, group: np.ndarray, labels: pd.DataFrame, resp: np.ndarray
+) -> pd.DataFrame:
+    """Coded and tagged answers and respondents of one theme per group (groups with none out)."""
     n_groups = len(labels)
-    frames = []
-    for theme in theme_ids:
-        values = pd.to_numeric(sub[theme]).to_numpy(dtype=float, na_value=np.nan)
-        coded = ~np.isnan(values)
-        g, r, t = group[coded], resp[coded], values[coded] == 1
-        n_quotes = np.bincount(g, minlength=n_groups)
-        k_quotes = np.bincount(g[t], minlength=n_groups)
-        pairs = np.unique(g * n_r_all + r)
-        n_resp = np.bincount(pairs // n_r_all, minlength=n_groups)
-        pairs_t = np.unique(g[t] * n_r_all + r[t])
-        k_resp = np.bincount(pairs_t // n_r_all, minlength=n_groups)
-        part = labels.assign(
-            n_quotes=n_quotes, k_quotes=k_quotes, n_resp=n_resp, k_resp=k_resp
-        ).loc[n_quotes > 0]
-        part.insert(0, "theme", theme)
-        frames.append(part)
-    cols = ["theme", *by, "n_quotes", "k_quotes", "n_resp", "k_resp"]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    out = out[cols]
-    for c in ("n_quotes", "k_quotes", "n_resp", "k_resp"):
-        out[c] = out[c].astype(int)
+    n_r_all = int(resp.max()) + 1 if len(resp) else 1
+    values = pd.to_numeric(column).to_numpy(dtype=float, na_value=np.nan)
+    coded = ~np.isnan(values)
+    g, r, t = group[coded], resp[coded], values[coded] == 1
+    n_quotes = np.bincount(g, minlength=n_groups)
+    k_quotes = np.bincount(g[t], minlength=n_groups)
+    pairs = np.unique(g * n_r_all + r)
+    n_resp = np.bincount(pairs // n_r_all, minlength=n_groups)
+    pairs_t = np.unique(g[t] * n_r_all + r[t])
+    k_resp = np.bincount(pairs_t // n_r_all, minlength=n_groups)
+    part = labels.assign(n_quotes=n_quotes, k_quotes=k_quotes, n_resp=n_resp, k_resp=k_resp).loc[
+        n_quotes > 0
+    ]
+    part.insert(0, "theme", theme)
+    return part
+
+
+def _add_shares(out: pd.DataFrame) -> None:
+    """Add both shares and their Wilson intervals to a table of counts, in place."""
     n_q, k_q = out["n_quotes"].to_numpy(), out["k_quotes"].to_numpy()
     n_r, k_r = out["n_resp"].to_numpy(), out["k_resp"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share_quotes"] = np.where(n_q > 0, k_q / np.maximum(n_q, 1), np.nan)
         out["share_resp"] = np.where(n_r > 0, k_r / np.maximum(n_r, 1), np.nan)
-    out["ci_low"], out["ci_high"] = _wilson_arrays(k_r, n_r)
-    out["ci_low_quotes"], out["ci_high_quotes"] = _wilson_arrays(k_q, n_q)
-    return out[["theme", *by, *PREVALENCE_COLUMNS]]
+    out["ci_low"], out["ci_high"] = wilson_arrays(k_r, n_r)
+    out["ci_low_quotes"], out["ci_high_quotes"] = wilson_arrays(k_q, n_q)
 
 
 def wave_order(df: pd.DataFrame) -> list[str]:
@@ -206,20 +177,6 @@ def wave_order(df: pd.DataFrame) -> list[str]:
         first = pd.Series(dtype=object)
     labels = sorted(waves.unique())
     return sorted(labels, key=lambda w: (str(first.get(w, "")) or "9999", w))
-
-
-def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
-    """Return z and two-sided p of a pooled two-proportion test; (0, 1) if nothing varies."""
-    from statsmodels.stats.proportion import proportions_ztest
-
-    if n1 == 0 or n2 == 0:
-        return (math.nan, math.nan)
-    pooled = (k1 + k2) / (n1 + n2)
-    if pooled in (0.0, 1.0):
-        # Both waves at 0% (or 100%): no evidence of change, and the test statistic is 0/0.
-        return (0.0, 1.0)
-    z, p = proportions_ztest(np.array([k2, k1]), np.array([n2, n1]))
-    return (float(z), float(p))
 
 
 def wave_changes(
@@ -251,30 +208,46 @@ def wave_changes(
         ``previous_n``, ``z``, ``p_value``, ``p_adjusted``, ``significant``. Empty with these
         columns when there are fewer than two waves.
     """
-    from statsmodels.stats.multitest import multipletests
-
     by = list(by)
-    cols = [
-        "theme",
-        *by,
-        WAVE,
-        "previous_wave",
-        "share",
-        "previous_share",
-        "change",
-        "k",
-        "n",
-        "previous_k",
-        "previous_n",
-        "z",
-        "p_value",
-        "p_adjusted",
-        "significant",
-    ]
+    cols = ["theme", *by, WAVE, *_CHANGE_COLUMNS]
     order = list(waves) if waves is not None else wave_order(df)
     if len(order) < 2:
         return pd.DataFrame(columns=cols)
-    prev = prevalence(df, theme_ids, by=[WAVE, *by])
+    pairs = _consecutive_pairs(prevalence(df, theme_ids, by=[WAVE, *by]), by, order)
+    tests = [
+        two_proportion_test(int(k0), int(n0), int(k1), int(n1))
+        for k0, n0, k1, n1 in zip(
+            pairs["previous_k"], pairs["previous_n"], pairs["k_resp"], pairs["n_resp"], strict=True
+        )
+    ]
+    pairs = pairs.rename(columns={"share_resp": "share", "k_resp": "k", "n_resp": "n"})
+    pairs["change"] = pairs["share"] - pairs["previous_share"]
+    pairs["z"] = [z for z, _ in tests]
+    pairs["p_value"] = [p for _, p in tests]
+    out = pairs[cols[:-2]].reset_index(drop=True)
+    _flag_significant(out, alpha)
+    return out[cols]
+
+
+#: Columns of :func:`wave_changes` after the theme, grouping and wave columns.
+_CHANGE_COLUMNS = (
+    "previous_wave",
+    "share",
+    "previous_share",
+    "change",
+    "k",
+    "n",
+    "previous_k",
+    "previous_n",
+    "z",
+    "p_value",
+    "p_adjusted",
+    "significant",
+)
+
+
+def _consecutive_pairs(prev: pd.DataFrame, by: list[str], order: list[str]) -> pd.DataFrame:
+    """Each wave's prevalence row joined to the previous wave's counts for the same group."""
     previous_of = dict(zip(order[1:], order[:-1], strict=True))
     now = prev.loc[prev[WAVE].isin(list(previous_of))].copy()
     now["previous_wave"] = now[WAVE].map(previous_of)
@@ -286,18 +259,13 @@ def wave_changes(
             "share_resp": "previous_share",
         }
     )
-    pairs = now.merge(before, on=["theme", *by, "previous_wave"], how="inner")
-    tests = [
-        _two_proportion_p(int(k0), int(n0), int(k1), int(n1))
-        for k0, n0, k1, n1 in zip(
-            pairs["previous_k"], pairs["previous_n"], pairs["k_resp"], pairs["n_resp"], strict=True
-        )
-    ]
-    pairs = pairs.rename(columns={"share_resp": "share", "k_resp": "k", "n_resp": "n"})
-    pairs["change"] = pairs["share"] - pairs["previous_share"]
-    pairs["z"] = [z for z, _ in tests]
-    pairs["p_value"] = [p for _, p in tests]
-    out = pairs[cols[:-2]].reset_index(drop=True)
+    return now.merge(before, on=["theme", *by, "previous_wave"], how="inner")
+
+
+def _flag_significant(out: pd.DataFrame, alpha: float) -> None:
+    """Add Benjamini-Hochberg adjusted p-values and the FDR flag across all rows, in place."""
+    from statsmodels.stats.multitest import multipletests
+
     out["p_adjusted"] = np.nan
     out["significant"] = False
     ok = out["p_value"].notna().to_numpy()
@@ -306,7 +274,6 @@ def wave_changes(
         out.loc[ok, "p_adjusted"] = p_adj
         out.loc[ok, "significant"] = reject
     out["significant"] = out["significant"].astype(bool)
-    return out[cols]
 
 
 def stance_balance(

@@ -20,8 +20,9 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.topics.config import TopicConfig
-from cls_text.topics.discover import TopicResult, _unit, discover_topics
+from cls_text.topics.discover import TopicResult, discover_topics
 from cls_text.topics.model import Encoder
+from cls_text.topics.vectors import unit_rows
 
 #: Columns of the candidate-themes table.
 CANDIDATE_COLUMNS = (
@@ -65,7 +66,7 @@ def theme_prototypes(
     vecs = np.asarray(encode(texts), dtype=np.float32)  # one call: one batch for the model
     out: dict[str, np.ndarray] = {}
     for theme_id, a, b in bounds:
-        out[theme_id] = _unit(vecs[a:b].mean(axis=0, keepdims=True))[0]
+        out[theme_id] = unit_rows(vecs[a:b].mean(axis=0, keepdims=True))[0]
     return out
 
 
@@ -180,19 +181,7 @@ def candidate_themes(
     """
     cfg = cfg or TopicConfig()
     emb = np.asarray(embeddings, dtype=np.float32)
-    n = len(tagged)
-    embedded = np.arange(n) if embedded_index is None else np.asarray(embedded_index, dtype=int)
-    if emb.ndim != 2 or emb.shape[0] != len(embedded):
-        raise ValueError(
-            f"embeddings must have one row per embedded tagged row: got {emb.shape} "
-            f"for {len(embedded)} rows"
-        )
-    if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
-        raise ValueError(f"embedded_index must hold row positions in 0..{n - 1}")
-    if S.QUOTE_ID not in tagged.columns:
-        raise ValueError(f"tagged table has no '{S.QUOTE_ID}' column")
-    row = np.full(n, -1, dtype=int)
-    row[embedded] = np.arange(len(embedded))
+    row = _embedding_rows(tagged, emb, embedded_index)
     mask = residual_mask(tagged, list(prototypes), threshold=cfg.residual_score)
     resid_pos = np.flatnonzero(mask)
     resid = tagged.iloc[resid_pos].reset_index(drop=True)
@@ -216,12 +205,32 @@ def candidate_themes(
         return out
 
     unit = np.zeros((len(resid), emb.shape[1]), dtype=np.float32)
-    unit[has_emb] = _unit(r_emb)
+    unit[has_emb] = unit_rows(r_emb)
     shown = np.zeros(len(resid), dtype=bool)
     shown[has_emb] = True
     table = describe_candidates(result, resid, unit, shown, prototypes, cfg=cfg)
     table.attrs = dict(out.attrs)
     return table
+
+
+def _embedding_rows(
+    tagged: pd.DataFrame, emb: np.ndarray, embedded_index: Sequence[int] | np.ndarray | None
+) -> np.ndarray:
+    """Row of ``emb`` per row of ``tagged`` (-1: not embedded), after checking they align."""
+    n = len(tagged)
+    embedded = np.arange(n) if embedded_index is None else np.asarray(embedded_index, dtype=int)
+    if emb.ndim != 2 or emb.shape[0] != len(embedded):
+        raise ValueError(
+            f"embeddings must have one row per embedded tagged row: got {emb.shape} "
+            f"for {len(embedded)} rows"
+        )
+    if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
+        raise ValueError(f"embedded_index must hold row positions in 0..{n - 1}")
+    if S.QUOTE_ID not in tagged.columns:
+        raise ValueError(f"tagged table has no '{S.QUOTE_ID}' column")
+    row = np.full(n, -1, dtype=int)
+    row[embedded] = np.arange(len(embedded))
+    return row
 
 
 def _candidate_row(
@@ -276,7 +285,7 @@ def describe_candidates(
         cfg: Topic settings.
     """
     theme_ids = list(prototypes)
-    proto = _unit(np.vstack([prototypes[t] for t in theme_ids])) if theme_ids else None
+    proto = unit_rows(np.vstack([prototypes[t] for t in theme_ids])) if theme_ids else None
     rows = []
     for topic, centre in zip(result.topics.itertuples(index=False), result.centroids, strict=True):
         if topic.size < cfg.min_candidate_size or not topic.coherence >= cfg.min_coherence:

@@ -17,9 +17,9 @@ import pandas as pd
 
 from cls_text.topics.coherence import npmi_coherence, supported_keywords
 from cls_text.topics.config import TopicConfig, stop_word_list
+from cls_text.topics.labels import phrase_label
 from cls_text.topics.model import Encoder, build_topic_model, quiet_bertopic
-
-OUTLIER = -1
+from cls_text.topics.vectors import OUTLIER, nearest_centroid, topic_centroids, unit_rows
 
 #: Columns of :attr:`TopicResult.topics`.
 TOPIC_COLUMNS = (
@@ -71,11 +71,6 @@ class TopicResult:
         return pd.DataFrame({id_column: list(self.ids), "topic": self.assignments.astype(int)})
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
-
-
 def _empty(ids: tuple[str, ...], d: int, params: dict[str, Any], message: str) -> TopicResult:
     return TopicResult(
         ids=ids,
@@ -99,28 +94,6 @@ def _check_inputs(n_rows: int, embeddings: np.ndarray, ids: Sequence[str] | None
             raise ValueError(f"ids has {len(ids)} entries but there are {n} texts")
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique (one per document)")
-
-
-def _centroids(emb: np.ndarray, labels: np.ndarray, topic_ids: list[int]) -> np.ndarray:
-    unit = _unit(emb)
-    rows = [unit[labels == t].mean(axis=0) for t in topic_ids]
-    return _unit(np.vstack(rows)) if rows else np.zeros((0, emb.shape[1]), dtype=np.float32)
-
-
-def _nearest(
-    emb: np.ndarray, centroids: np.ndarray, topic_ids: list[int], threshold: float
-) -> np.ndarray:
-    """Topic of the nearest centroid per row, or OUTLIER when below ``threshold``."""
-    out = np.full(emb.shape[0], OUTLIER, dtype=int)
-    if not topic_ids:
-        return out
-    ids = np.asarray(topic_ids, dtype=int)
-    for start in range(0, emb.shape[0], 20_000):  # bounded memory on 100k-row waves
-        sims = _unit(emb[start : start + 20_000]) @ centroids.T
-        best = sims.argmax(axis=1)
-        ok = sims[np.arange(len(best)), best] >= threshold
-        out[start : start + 20_000] = np.where(ok, ids[best], OUTLIER)
-    return out
 
 
 def _fit(
@@ -225,15 +198,7 @@ def discover_topics(
     if isinstance(texts, str):
         raise ValueError("expected an iterable of texts, got str")
     n = len(texts)
-    if embedded_index is None:
-        embedded = np.arange(n)
-    else:
-        embedded = np.asarray(embedded_index, dtype=int)
-        if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
-            raise ValueError(f"embedded_index must hold positions in 0..{n - 1}")
-    _check_inputs(len(embedded), emb, ids, n)
-    row = np.full(n, -1, dtype=int)  # position -> row of ``emb`` (-1: not embedded)
-    row[embedded] = np.arange(len(embedded))
+    row = _embedding_rows(n, emb, ids, embedded_index)
     doc_ids = tuple(str(i) for i in ids) if ids is not None else tuple(map(str, range(n)))
     params: dict[str, Any] = {"config": cfg.model_dump(), "n_docs": n}
     usable = np.array([bool(t and str(t).strip()) for t in texts], dtype=bool)
@@ -246,14 +211,42 @@ def discover_topics(
         )
         return _empty(doc_ids, emb.shape[1], params, msg)
 
-    rng = np.random.default_rng(cfg.seed)
-    fit_idx = (
-        np.sort(rng.choice(fit_pool, size=cfg.max_fit_docs, replace=False))
-        if len(fit_pool) > cfg.max_fit_docs
-        else fit_pool
+    return _fit_topics(
+        texts,
+        emb,
+        row=row,
+        usable=usable,
+        fit_pool=fit_pool,
+        doc_ids=doc_ids,
+        params=params,
+        cfg=cfg,
+        stop_words=stop_words,
+        embedding_model=embedding_model,
     )
+
+
+def _fit_topics(
+    texts: Sequence[str],
+    emb: np.ndarray,
+    *,
+    row: np.ndarray,
+    usable: np.ndarray,
+    fit_pool: np.ndarray,
+    doc_ids: tuple[str, ...],
+    params: dict[str, Any],
+    cfg: TopicConfig,
+    stop_words: Sequence[str],
+    embedding_model: Encoder | None,
+) -> TopicResult:
+    """Fit on (a sample of) ``fit_pool``, the usable embedded texts; give every usable text a topic.
+
+    Texts left out of the sample join the nearest centroid; texts without an embedding join
+    the topic with the most similar c-TF-IDF.
+    """
+    n = len(texts)
+    fit_idx = _fit_sample(fit_pool, cfg)
     fit_texts = [str(texts[int(i)]) for i in fit_idx]
-    fit_emb = _unit(emb[row[fit_idx]])
+    fit_emb = unit_rows(emb[row[fit_idx]])
     try:
         model, fit_labels = _fit(fit_texts, fit_emb, cfg, embedding_model, stop_words)
     except ValueError as err:
@@ -267,18 +260,66 @@ def discover_topics(
     if not topic_ids:
         msg = "No topics found: every answer looked like noise to the clusterer."
         return _empty(doc_ids, emb.shape[1], params | {"n_fit": len(fit_idx)}, msg)
-    centroids = _centroids(fit_emb, fit_labels, topic_ids)
+    centroids = topic_centroids(fit_emb, fit_labels, topic_ids)
     assignments = np.full(n, OUTLIER, dtype=int)
     assignments[fit_idx] = fit_labels
     rest = np.setdiff1d(fit_pool, fit_idx, assume_unique=True)
     if len(rest):
-        assignments[rest] = _nearest(emb[row[rest]], centroids, topic_ids, cfg.outlier_threshold)
+        threshold = cfg.outlier_threshold
+        assignments[rest] = nearest_centroid(emb[row[rest]], centroids, topic_ids, threshold)
     no_emb = np.flatnonzero(usable & (row < 0))
     if len(no_emb):
         rest_texts = [str(texts[int(i)]) for i in no_emb]
         assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
     table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
+    table = _describe_topics(table, texts, assignments, usable, stop_words)
+    params |= _fit_params(model, table, assignments[usable], len(fit_idx), len(no_emb))
+    return TopicResult(
+        ids=doc_ids,
+        assignments=assignments,
+        topics=table,
+        centroids=centroids,
+        params=params,
+        model=model,
+    )
+
+
+def _embedding_rows(
+    n: int,
+    emb: np.ndarray,
+    ids: Sequence[str] | None,
+    embedded_index: Sequence[int] | np.ndarray | None,
+) -> np.ndarray:
+    """Row of ``emb`` per text position (-1: not embedded), after checking that inputs align."""
+    if embedded_index is None:
+        embedded = np.arange(n)
+    else:
+        embedded = np.asarray(embedded_index, dtype=int)
+        if len(embedded) and (embedded.min() < 0 or embedded.max() >= n):
+            raise ValueError(f"embedded_index must hold positions in 0..{n - 1}")
+    _check_inputs(len(embedded), emb, ids, n)
+    row = np.full(n, -1, dtype=int)
+    row[embedded] = np.arange(len(embedded))
+    return row
+
+
+def _fit_sample(fit_pool: np.ndarray, cfg: TopicConfig) -> np.ndarray:
+    """Positions to fit on: all of ``fit_pool``, or a seeded sample when it is too large."""
+    rng = np.random.default_rng(cfg.seed)
+    if len(fit_pool) > cfg.max_fit_docs:
+        return np.sort(rng.choice(fit_pool, size=cfg.max_fit_docs, replace=False))
+    return fit_pool
+
+
+def _describe_topics(
+    table: pd.DataFrame,
+    texts: Sequence[str],
+    assignments: np.ndarray,
+    usable: np.ndarray,
+    stop_words: Sequence[str],
+) -> pd.DataFrame:
+    """Keep only keywords the members' texts support, then relabel and score coherence."""
     stop = stop_word_list(stop_words)
     table["keywords"] = [
         ", ".join(
@@ -296,50 +337,24 @@ def discover_topics(
         [str(texts[int(i)]) for i in np.flatnonzero(usable)],
         stop_words=stop,
     )
-    params |= {
-        "n_fit": len(fit_idx),
-        "n_by_ctfidf": len(no_emb),
+    return table
+
+
+def _fit_params(
+    model: Any, table: pd.DataFrame, usable_assignments: np.ndarray, n_fit: int, n_by_ctfidf: int
+) -> dict[str, Any]:
+    """Facts of a successful fit for :attr:`TopicResult.params` (sizes, sub-models, outliers)."""
+    params: dict[str, Any] = {
+        "n_fit": n_fit,
+        "n_by_ctfidf": n_by_ctfidf,
         "clusterer": type(model.hdbscan_model).__name__,
         "reducer": type(model.umap_model).__name__,
         "n_topics": len(table),
-        "outlier_share": float(np.mean(assignments[usable] == OUTLIER)),
+        "outlier_share": float(np.mean(usable_assignments == OUTLIER)),
     }
     if hasattr(model.hdbscan_model, "k_"):
         params["k_silhouettes"] = {str(k): v for k, v in model.hdbscan_model.silhouettes_.items()}
-    return TopicResult(
-        ids=doc_ids,
-        assignments=assignments,
-        topics=table,
-        centroids=centroids,
-        params=params,
-        model=model,
-    )
-
-
-def phrase_label(keywords: Sequence[str]) -> str:
-    """A readable topic label from its keywords: its best phrase, plus a second unlike it.
-
-    Phrases (two or more words) are preferred to single words, and the second part is added
-    only when it shares no word with the first, so a label reads "damp housing · energy bills",
-    never a list of unigrams such as "work / feels / managers".
-
-    Examples:
-        >>> phrase_label(["housing", "damp housing", "housing damp", "energy bills"])
-        'Damp housing · energy bills'
-        >>> phrase_label(["transport"])
-        'Transport'
-    """
-    words = [k for k in keywords if k]
-    if not words:
-        return ""
-    phrases = [k for k in words if " " in k]
-    if not phrases:
-        return words[0][:1].upper() + words[0][1:]  # one word, never a list of them
-    first = phrases[0]
-    seen = set(first.split())
-    second = next((p for p in phrases[1:] if not seen & set(p.split())), "")
-    label = f"{first} · {second}" if second else first
-    return label[:1].upper() + label[1:]
+    return params
 
 
 def _topic_table(
@@ -356,7 +371,7 @@ def _topic_table(
     ``share`` is the topic's share of all documents given (blank ones included), so shares of a
     wave's topics add up to the assigned share.
     """
-    unit = _unit(emb)
+    unit = unit_rows(emb)
     records = []
     for t, centre in zip(topic_ids, centroids, strict=True):
         members = np.flatnonzero(assignments == t)

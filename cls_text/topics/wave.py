@@ -23,9 +23,10 @@ from cls_text.codebook.model import Codebook
 from cls_text.io.writers import write_csv, write_json_atomic
 from cls_text.topics.candidates import describe_candidates, theme_prototypes
 from cls_text.topics.config import TopicConfig
-from cls_text.topics.discover import TopicResult, _unit, discover_topics
+from cls_text.topics.discover import TopicResult, discover_topics
 from cls_text.topics.model import Encoder
 from cls_text.topics.residual import codebook_stop_words, residual_sentences
+from cls_text.topics.vectors import unit_rows
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -66,7 +67,7 @@ def embed_quotes(texts: list[str], encode: Callable[[list[str]], np.ndarray]) ->
     vecs = np.asarray(encode(pieces), dtype=np.float32)
     out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
     np.add.at(out, np.asarray(owner), vecs)
-    return _unit(out)
+    return unit_rows(out)
 
 
 def tagger_embedder(tagger: object) -> Encoder | None:
@@ -135,18 +136,10 @@ def wave_topics(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     units = _residual_units(tagged, codebook)
-    rng = np.random.default_rng(cfg.seed)
-    chosen = np.arange(len(units))
-    if len(units) > cfg.max_embed_docs:
-        chosen = np.sort(rng.choice(len(units), size=cfg.max_embed_docs, replace=False))
+    chosen = _embed_sample(len(units), cfg)
     sentences = units["sentence"].astype(str).tolist()
     protos = theme_prototypes(codebook, embedder.encode)
-    dim = len(next(iter(protos.values()))) if protos else 1
-    emb = (
-        np.asarray(embedder.encode([sentences[int(i)] for i in chosen]), dtype=np.float32)
-        if len(chosen)
-        else np.zeros((0, dim), dtype=np.float32)
-    )
+    emb = _embed_chosen(sentences, chosen, embedder, protos)
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -165,20 +158,48 @@ def wave_topics(
     shown[chosen] = True
     unit = np.zeros((len(units), emb.shape[1]), dtype=np.float32)
     if len(chosen):
-        unit[chosen] = _unit(emb)
+        unit[chosen] = unit_rows(emb)
     cands = describe_candidates(result, units, unit, shown, protos, cfg=cfg)
     cands.attrs = {"n_residual": len(units), "message": result.message}
     timings["candidates"] = time.perf_counter() - t0
-    params = {
+    params = _wave_params(tagged, units, len(chosen), timings)
+    return WaveTopics(topics=result, candidates=cands, params=params, units=units)
+
+
+def _embed_sample(n_units: int, cfg: TopicConfig) -> np.ndarray:
+    """Positions of the units to embed: all of them, or a seeded sample in a large wave."""
+    rng = np.random.default_rng(cfg.seed)
+    chosen = np.arange(n_units)
+    if n_units > cfg.max_embed_docs:
+        chosen = np.sort(rng.choice(n_units, size=cfg.max_embed_docs, replace=False))
+    return chosen
+
+
+def _embed_chosen(
+    sentences: list[str], chosen: np.ndarray, embedder: Encoder, protos: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Embed the chosen sentences in one call; with none, an empty array of the themes' width."""
+    dim = len(next(iter(protos.values()))) if protos else 1
+    return (
+        np.asarray(embedder.encode([sentences[int(i)] for i in chosen]), dtype=np.float32)
+        if len(chosen)
+        else np.zeros((0, dim), dtype=np.float32)
+    )
+
+
+def _wave_params(
+    tagged: pd.DataFrame, units: pd.DataFrame, n_embedded: int, timings: dict[str, float]
+) -> dict[str, Any]:
+    """Counts and timings of the step, for :attr:`WaveTopics.params` and ``topics.json``."""
+    return {
         "n_quotes": len(tagged),
         "n_substantive": int(_substantive(tagged).sum()),
         "n_residual_sentences": len(units),
         "n_residual_answers": int(units[S.QUOTE_ID].nunique()) if len(units) else 0,
-        "n_embedded": len(chosen),
+        "n_embedded": n_embedded,
         "fitted_on": "sentences no theme explains",
         "timings": timings,
     }
-    return WaveTopics(topics=result, candidates=cands, params=params, units=units)
 
 
 def write_topic_outputs(
