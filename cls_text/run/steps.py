@@ -32,20 +32,6 @@ def write_topics(result: Any, out_dir: Path) -> dict[str, Path]:
     return write_topic_outputs(result, out_dir)
 
 
-def load_history(
-    store_dir: str | Path | None,
-    cb: Codebook,
-    *,
-    wave: str,
-    compare: bool = True,
-    compare_with: str | None = None,
-) -> pd.DataFrame | None:
-    """The earlier waves of the programme's store this wave is compared with (None: none)."""
-    from cls_text.io.store import comparison_history
-
-    return comparison_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
-
-
 def candidate_quotes(topics: Any) -> pd.DataFrame | None:
     """Quote ids of candidate new themes' examples, for the review queue."""
     cands = getattr(topics, "candidates", None)

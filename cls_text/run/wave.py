@@ -35,6 +35,7 @@ from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS
 from cls_text.ingest.files import FileReport, expand_inputs
 from cls_text.ingest.long import QUARANTINE_COLUMNS
 from cls_text.ingest.text import flag_answers
+from cls_text.io.store import comparison_history, describe_comparison
 from cls_text.run import steps as wave_steps
 from cls_text.run.chunk_loop import (
     Done,
@@ -92,7 +93,7 @@ class WaveSteps:
 
     find_topics: Callable[..., Any] = wave_steps.find_topics
     write_topics: Callable[..., dict[str, Path]] = wave_steps.write_topics
-    load_history: Callable[..., pd.DataFrame | None] = wave_steps.load_history
+    load_history: Callable[..., pd.DataFrame | None] = comparison_history
     write_report: Callable[..., dict[str, Path]] = wave_steps.write_report
     write_review: Callable[..., dict[str, Path]] = wave_steps.write_review_files
     update_store: Callable[..., Path] = wave_steps.update_store
@@ -235,8 +236,6 @@ class _Run:
                 compare=self.opts.compare,
                 compare_with=self.opts.compare_with,
             )
-            from cls_text.io.store import describe_comparison
-
             manifest["comparison"] = describe_comparison(self.history, self.codebook)
             paths = self.steps.write_report(
                 tagged, self.codebook, manifest, self.history, topics, self.staging
