@@ -105,31 +105,8 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
         InputFileError: when no free-text column or no id column can be told apart.
     """
     df = raw.frame.iloc[:2000]
-    why: list[str] = []
-    id_col = None
-    for col in df.columns:
-        if _ID_NAME.search(col.strip()):
-            # object dtype: a cell may hold a lone surrogate (undecodable bytes), which the
-            # Arrow-backed text dtype cannot store
-            vals = pd.Series([str(v).strip() for v in df[col]], dtype=object)
-            filled = vals[vals != ""]
-            # Real exports hold the odd blank or duplicated id; those rows go to quarantine.
-            if len(filled) >= 0.8 * len(vals) and (
-                len(filled) - filled.nunique() <= max(1, 0.05 * len(filled))
-            ):
-                id_col = col
-                break
-    texty: list[tuple[float, str]] = []
-    cells = df.to_numpy(dtype=object)
-    for j, col in enumerate(df.columns):
-        if col == id_col or _DATE_NAME.search(col) or _ID_NAME.search(col.strip()):
-            continue
-        if not _may_be_text(cells[:, j]):
-            continue  # cheap necessary test first: exports can have 10,000 columns
-        mean_len, spaced, filled = _text_stats(df[col])
-        distinct = df[col].astype(str).nunique() / max(len(df), 1)
-        if mean_len >= 25 and spaced >= 0.5 and distinct >= 0.3 and filled >= 0.2:
-            texty.append((mean_len, col))
+    id_col = _find_id_column(df)
+    texty = _free_text_columns(df, id_col)
     if not texty:
         raise InputFileError(
             raw.path,
@@ -145,17 +122,61 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
             "'Response ID' or 'Unique Response Number' with a unique value per row).",
             "write a config naming it under 'columns: id:' (see docs/user-guide.md).",
         )
-    questions = [c for c in df.columns if c in {name for _, name in texty}]
-    why += header_notes(raw)
+    questions = [c for c in df.columns if c in set(texty)]
+    why = header_notes(raw)
     why.append(f"respondent id column: '{id_col}'")
     why.append("open-question columns: " + ", ".join(f"'{q}'" for q in questions))
+    meta = _find_metadata(df, {id_col, *questions}, why)
+    cm = ColumnMap(id=id_col, questions=tuple(questions), **meta)
+    return cm, why
+
+
+def _find_id_column(df: pd.DataFrame) -> str | None:
+    """The first column named like an id whose values are (nearly all) filled and unique."""
+    for col in df.columns:
+        if _ID_NAME.search(col.strip()):
+            # object dtype: a cell may hold a lone surrogate (undecodable bytes), which the
+            # Arrow-backed text dtype cannot store
+            vals = pd.Series([str(v).strip() for v in df[col]], dtype=object)
+            filled = vals[vals != ""]
+            # Real exports hold the odd blank or duplicated id; those rows go to quarantine.
+            if len(filled) >= 0.8 * len(vals) and (
+                len(filled) - filled.nunique() <= max(1, 0.05 * len(filled))
+            ):
+                return col
+    return None
+
+
+def _free_text_columns(df: pd.DataFrame, id_col: str | None) -> list[str]:
+    """Columns of long, mostly multi-word, varied text (never id or date ones), in file order."""
+    texty: list[str] = []
+    cells = df.to_numpy(dtype=object)
+    for j, col in enumerate(df.columns):
+        if col == id_col or _DATE_NAME.search(col) or _ID_NAME.search(col.strip()):
+            continue
+        if not _may_be_text(cells[:, j]):
+            continue  # cheap necessary test first: exports can have 10,000 columns
+        mean_len, spaced, filled = _text_stats(df[col])
+        distinct = df[col].astype(str).nunique() / max(len(df), 1)
+        if mean_len >= 25 and spaced >= 0.5 and distinct >= 0.3 and filled >= 0.2:
+            texty.append(col)
+    return texty
+
+
+def _find_metadata(
+    df: pd.DataFrame, taken: set[str | None], why: list[str]
+) -> dict[str, str | None]:
+    """The respondent type, site, date and wave columns found by name, noted in ``why``.
+
+    Each role takes the first column not already taken (``taken`` grows as roles are filled),
+    so one column never serves two roles.
+    """
     meta: dict[str, str | None] = {
         "respondent_type": None,
         "site": None,
         "date": None,
         "wave": None,
     }
-    taken = {id_col, *questions}
     for role, patterns in (
         ("respondent_type", (_TYPE_NAME,)),
         ("site", (_SITE_NAME,)),
@@ -169,8 +190,7 @@ def detect_column_map(raw: RawTable) -> tuple[ColumnMap, list[str]]:
             why.append(f"{role.replace('_', ' ')} column: '{col}'")
     if meta["respondent_type"] is None:
         why.append(NO_RESPONDENT_TYPE)
-    cm = ColumnMap(id=id_col, questions=tuple(questions), **meta)
-    return cm, why
+    return meta
 
 
 #: The detection note when no column says who answered.

@@ -15,50 +15,24 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from cls_text.errors import InputFileError
 from cls_text.io.sniff import sniff_binary, utf16_without_bom
+from cls_text.io.table import (  # noqa: F401 - re-exported: callers import them from here
+    NUL_MARK,
+    Formula,
+    RawTable,
+    unique_headers,
+)
 
 SUPPORTED = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 #: Largest cell the CSV reader accepts before it stops parsing (cells over the configured text
 #: limit are quarantined later; this only guards the parser).
 _FIELD_LIMIT = 64 * 1024 * 1024
-NUL_MARK = "\ufffe"  # a noncharacter standing in for NUL while parsing
-
-
-@dataclass(frozen=True, slots=True)
-class Formula:
-    """A spreadsheet cell that holds a formula rather than a value."""
-
-    text: str
-
-
-@dataclass
-class RawTable:
-    """A file's rows as read, before any mapping.
-
-    Attributes:
-        path: The file.
-        frame: One row per data row, one column per header (object dtype, values as read).
-        row_numbers: Row number a person would look up (spreadsheet row, header = 1; for JSON
-            the 1-based record number).
-        row_problems: Data-row position -> reason the whole row cannot be used.
-        encoding: The text encoding used (CSV/JSON only).
-        source_headers: The header of each column of ``frame`` as the file writes it (two
-            columns may share one; ``frame`` names the second ``X (2)``).
-    """
-
-    path: Path
-    frame: pd.DataFrame
-    row_numbers: list[int]
-    row_problems: dict[int, str] = field(default_factory=dict)
-    encoding: str | None = None
-    source_headers: list[str] = field(default_factory=list)
 
 
 def read_table(
@@ -164,22 +138,6 @@ def _row_problem(values: list[object]) -> str | None:
     return None
 
 
-def unique_headers(headers: Sequence[object]) -> list[str]:
-    """Column names for a header row: blanks become ``column_N``, repeats ``X (2)``."""
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, h in enumerate(headers):
-        name = str(h).strip() if h is not None else ""
-        name = name.replace(NUL_MARK, "") or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
-
-
 def _read_csv(path: Path, text: str) -> RawTable:
     text = text.replace("\x00", NUL_MARK)
     return next(iter_csv(path, io.StringIO(text, newline=""), text[: 64 * 1024]))
@@ -214,30 +172,12 @@ def iter_csv(
     Raises:
         InputFileError: an unparsable or undecodable header, or unparsable CSV.
     """
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+    dialect = _sniff_dialect(path, sample)
     csv.field_size_limit(_FIELD_LIMIT)
     consumed: list[str] = []  # the physical lines of the record being parsed
     reader = csv.reader(_tee_lines(lines, consumed), dialect)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputFileError(path, "the file holds no rows.", "re-export the survey.") from None
-    except csv.Error as err:
-        raise InputFileError(
-            path, f"the header cannot be parsed ({err}).", "re-export as CSV."
-        ) from None
+    header = _read_header(path, reader)
     consumed.clear()
-    for col_no, name in enumerate(header, start=1):
-        if _has_surrogates(name):
-            raise InputFileError(
-                path,
-                f"the header row (row 1, column {col_no}) holds bytes that are not valid text "
-                "in UTF-8 or Windows-1252.",
-                "re-export the survey as CSV UTF-8.",
-            )
     names = unique_headers(list(header))
     sources = [str(h).strip() for h in header]
     width = len(names)
@@ -245,26 +185,15 @@ def iter_csv(
     numbers: list[int] = []
     problems: dict[int, str] = {}
     done = 0  # rows already yielded in earlier tables
-
-    def table() -> RawTable:
-        frame = (
-            pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
-        )
-        return RawTable(path, frame, numbers, problems, encoding, sources)
-
     try:
         for record_no, row, why in _records(reader, consumed, dialect, width):
-            pos = len(rows)
             numbers.append(record_no)  # the row number a spreadsheet shows (header = 1)
-            if why is None and len(row) != width:
-                why = f"row has {len(row)} fields but the header has {width}"
-            rows.append((list[object](row) + [""] * width)[:width])
-            if why is None:
-                why = _row_problem(rows[-1])
+            cells, why = _fit_row(row, why, width)
             if why is not None:
-                problems[pos] = why
+                problems[len(rows)] = why
+            rows.append(cells)
             if chunk_rows is not None and len(rows) == chunk_rows:
-                yield table()
+                yield _csv_table(path, names, rows, numbers, problems, encoding, sources)
                 done += len(rows)
                 rows, numbers, problems = [], [], {}
     except csv.Error as err:
@@ -274,7 +203,68 @@ def iter_csv(
             "re-export.",
         ) from None
     if rows or done == 0:
-        yield table()
+        yield _csv_table(path, names, rows, numbers, problems, encoding, sources)
+
+
+def _sniff_dialect(path: Path, sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The CSV dialect of ``sample``; when sniffing fails, the suffix's usual one (tab or comma)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+
+
+def _read_header(path: Path, reader: Iterator[list[str]]) -> list[str]:
+    """The header row, refused when missing, unparsable or holding undecodable bytes.
+
+    Raises:
+        InputFileError: no rows, an unparsable header or one with undecodable bytes.
+    """
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputFileError(path, "the file holds no rows.", "re-export the survey.") from None
+    except csv.Error as err:
+        raise InputFileError(
+            path, f"the header cannot be parsed ({err}).", "re-export as CSV."
+        ) from None
+    for col_no, name in enumerate(header, start=1):
+        if _has_surrogates(name):
+            raise InputFileError(
+                path,
+                f"the header row (row 1, column {col_no}) holds bytes that are not valid text "
+                "in UTF-8 or Windows-1252.",
+                "re-export the survey as CSV UTF-8.",
+            )
+    return header
+
+
+def _fit_row(row: list[str], why: str | None, width: int) -> tuple[list[object], str | None]:
+    """A record padded or cut to the header's width, and why the row cannot be used (or None).
+
+    A reason found while splitting the record stands; else a wrong field count is the reason,
+    else NUL bytes or undecodable text in its cells.
+    """
+    if why is None and len(row) != width:
+        why = f"row has {len(row)} fields but the header has {width}"
+    cells = (list[object](row) + [""] * width)[:width]
+    if why is None:
+        why = _row_problem(cells)
+    return cells, why
+
+
+def _csv_table(
+    path: Path,
+    names: list[str],
+    rows: list[list[object]],
+    numbers: list[int],
+    problems: dict[int, str],
+    encoding: str | None,
+    sources: list[str],
+) -> RawTable:
+    """One table of parsed rows (a header-only file gives an empty frame with the columns)."""
+    frame = pd.DataFrame(rows, columns=names, dtype=object) if rows else pd.DataFrame(columns=names)
+    return RawTable(path, frame, numbers, problems, encoding, sources)
 
 
 def _tee_lines(lines: Iterable[str], consumed: list[str]) -> Iterator[str]:

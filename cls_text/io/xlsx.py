@@ -10,11 +10,12 @@ import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cls_text.errors import InputFileError
-from cls_text.io.readers import Formula, RawTable, unique_headers
+from cls_text.io.table import Formula, RawTable, unique_headers
 
 #: An XLSX whose parts unpack to more than this is refused (zip bombs).
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024
@@ -61,6 +62,30 @@ def _cell_value(cell: object) -> object:
     return value
 
 
+def _pick_sheet(path: Path, wb: Any, sheet: str | int | None) -> Any:
+    """The worksheet asked for: by name, by 0-based index, or (None) the first visible one.
+
+    Raises:
+        InputFileError: no visible sheet, or no sheet of that index or name.
+    """
+    if sheet is None:
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        if not visible:
+            raise InputFileError(path, "it has no visible sheet.", "unhide the data sheet.")
+        return visible[0]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(wb.worksheets):
+            raise InputFileError(
+                path,
+                f"sheet index {sheet} does not exist.",
+                f"use 0..{len(wb.worksheets) - 1}.",
+            )
+        return wb.worksheets[sheet]
+    if sheet not in wb.sheetnames:
+        raise InputFileError(path, f"it has no sheet '{sheet}'.", f"use one of {wb.sheetnames}.")
+    return wb[sheet]
+
+
 def read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
     """Read one sheet (None: the first visible one) as a :class:`RawTable`.
 
@@ -77,25 +102,7 @@ def read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
             path, f"the workbook cannot be opened ({err}).", "re-save it."
         ) from None
     try:
-        if sheet is None:
-            visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-            if not visible:
-                raise InputFileError(path, "it has no visible sheet.", "unhide the data sheet.")
-            ws = visible[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(wb.worksheets):
-                raise InputFileError(
-                    path,
-                    f"sheet index {sheet} does not exist.",
-                    f"use 0..{len(wb.worksheets) - 1}.",
-                )
-            ws = wb.worksheets[sheet]
-        else:
-            if sheet not in wb.sheetnames:
-                raise InputFileError(
-                    path, f"it has no sheet '{sheet}'.", f"use one of {wb.sheetnames}."
-                )
-            ws = wb[sheet]
+        ws = _pick_sheet(path, wb, sheet)
         rows_iter = ws.iter_rows()
         header_cells = next(rows_iter, None)
         if header_cells is None:

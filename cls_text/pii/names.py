@@ -105,21 +105,52 @@ def find_names(
         Spans of type ``NAME``; titles stay outside the span ("Mrs [NAME]"), adjacent name
         words form one span.
     """
-    toks = [_Tok(m) for m in _WORD.finditer(text)]
-    if not toks:
+    quote = _Quote(text, gaz, protected)
+    if not quote.toks:
         return []
+    for i, tok in enumerate(quote.toks):
+        if tok.cap:
+            quote.mark_capitalised(i)
+        else:
+            quote.mark_lower(i)
+    quote.extend_to_neighbours()
+    quote.extend_over_and()
+    quote.unmark_places()
+    return quote.spans()
 
-    def gap(i: int) -> str:  # text between token i-1 and token i
-        return text[toks[i - 1].end : toks[i].start] if i > 0 else ""
 
-    def joined(i: int) -> bool:  # token i directly follows token i-1 in the same clause
-        return i > 0 and not _BOUNDARY.search(gap(i))
+class _Quote:
+    """One quote's word tokens and which of them are name words, as the rules mark them.
 
-    def is_protected(tok: _Tok) -> bool:
-        return any(s < tok.end and tok.start < e for s, e in protected)
+    The rules run in order (single words, then neighbours, then words joined by "and", then
+    places named after people), each reading what the earlier ones marked.
+    """
 
-    def title_before(i: int) -> int | None:
+    def __init__(self, text: str, gaz: Gazetteer, protected: Sequence[tuple[int, int]]) -> None:
+        self.text = text
+        self.gaz = gaz
+        self.protected = protected
+        self.toks = [_Tok(m) for m in _WORD.finditer(text)]
+        self.marked = [False] * len(self.toks)
+
+    # --- context of a token ---------------------------------------------------------------
+
+    def gap(self, i: int) -> str:
+        """The text between token i-1 and token i."""
+        toks = self.toks
+        return self.text[toks[i - 1].end : toks[i].start] if i > 0 else ""
+
+    def joined(self, i: int) -> bool:
+        """Token i directly follows token i-1 in the same clause."""
+        return i > 0 and not _BOUNDARY.search(self.gap(i))
+
+    def is_protected(self, tok: _Tok) -> bool:
+        """The token overlaps a range never to mark."""
+        return any(s < tok.end and tok.start < e for s, e in self.protected)
+
+    def title_before(self, i: int) -> int | None:
         """Index of the first name token if a title (and initials) precede token i."""
+        text, toks = self.text, self.toks
         j = i - 1
         while j >= 0 and len(toks[j].word) == 1 and toks[j].word.isupper() and j < i:
             if text[toks[j].end : toks[j + 1].start].strip() not in ("", "."):
@@ -136,38 +167,42 @@ def find_names(
             return None
         return j + 1
 
-    def cue_before(i: int) -> bool:
+    def cue_before(self, i: int) -> bool:
+        """A cue phrase ends right before token i, in the same clause ("my carer Jenny")."""
         words: list[str] = []
         j = i
         while j > 0 and len(words) < _MAX_CUE_WORDS:
-            g = gap(j)
+            g = self.gap(j)
             if _BOUNDARY.search(g):
                 break
-            words.insert(0, toks[j - 1].key)
+            words.insert(0, self.toks[j - 1].key)
             if " ".join(words) in _CUES:
                 return True
             j -= 1
         return False
 
-    def cue_after(i: int, cues: frozenset[str]) -> bool:
+    def cue_after(self, i: int, cues: frozenset[str]) -> bool:
+        """One of ``cues`` starts right after token i ("Sue was lovely")."""
         words: list[str] = []
-        for j in range(i + 1, min(len(toks), i + 1 + _MAX_CUE_WORDS)):
-            if gap(j).strip():
+        for j in range(i + 1, min(len(self.toks), i + 1 + _MAX_CUE_WORDS)):
+            if self.gap(j).strip():
                 break
-            words.append(toks[j].key)
+            words.append(self.toks[j].key)
             if " ".join(words) in cues:
                 return True
         return False
 
-    def plain_word(key: str) -> bool:
-        return _is_common(gaz, key) or key in PLACES or key in NOT_NAMES
+    def plain_word(self, key: str) -> bool:
+        """A common word, a place or a word that is never a name."""
+        return _is_common(self.gaz, key) or key in PLACES or key in NOT_NAMES
 
-    def lower_full_name(i: int) -> bool:
+    def lower_full_name(self, i: int) -> bool:
         """A first name then a surname, both lower case, neither a word: jamie mcgregor."""
-        if i + 1 >= len(toks) or text[toks[i].end : toks[i + 1].start] != " ":
+        toks, gaz = self.toks, self.gaz
+        if i + 1 >= len(toks) or self.text[toks[i].end : toks[i + 1].start] != " ":
             return False
         tok, nxt = toks[i], toks[i + 1]
-        if not nxt.word.islower() or len(nxt.word) < 3 or is_protected(nxt):
+        if not nxt.word.islower() or len(nxt.word) < 3 or self.is_protected(nxt):
             return False
         first, last = gaz.names.get(tok.key), _info(gaz, nxt.key)
         return (
@@ -176,131 +211,159 @@ def find_names(
             and not first.ambiguous
             and last is not None
             and last.surname
-            and not plain_word(tok.key)
-            and not plain_word(nxt.key)
+            and not self.plain_word(tok.key)
+            and not self.plain_word(nxt.key)
         )
 
-    marked = [False] * len(toks)
-    for i, tok in enumerate(toks):
-        if not tok.cap:
-            # "thanks to jamie": a lower-case first name right after a cue, when the name is
-            # not also a word
-            if tok.word.islower() and len(tok.word) > 2 and not is_protected(tok):
-                if lower_full_name(i):
-                    marked[i] = marked[i + 1] = True
-                    continue
-                info = gaz.names.get(tok.key)
-                if (
-                    info is not None
-                    and info.first
-                    and not info.ambiguous
-                    and not _is_common(gaz, tok.key)
-                    and tok.key not in PLACES
-                    and tok.key not in NOT_NAMES
-                    and cue_before(i)
-                ):
-                    marked[i] = True
-            continue
-        if is_protected(tok):
-            continue
+    def titled_run(self, k: int) -> bool:
+        """The marked words ending at k follow a title ("Dr Moira Baxter [Surgery]")."""
+        text, toks, marked = self.text, self.toks, self.marked
+        while k > 0 and marked[k - 1] and text[toks[k - 1].end : toks[k].start] == " ":
+            k -= 1
+        return self.title_before(k) is not None
+
+    # --- the rules, in the order they run --------------------------------------------------
+
+    def mark_lower(self, i: int) -> None:
+        """Mark a lower-case word: a first name after a cue, or a lower-case full name.
+
+        "thanks to jamie": a lower-case first name right after a cue, when the name is not also
+        a word; "jamie mcgregor": a first name and a surname, neither a word.
+        """
+        tok, gaz = self.toks[i], self.gaz
+        if not tok.word.islower() or len(tok.word) <= 2 or self.is_protected(tok):
+            return
+        if self.lower_full_name(i):
+            self.marked[i] = self.marked[i + 1] = True
+            return
+        info = gaz.names.get(tok.key)
+        if (
+            info is not None
+            and info.first
+            and not info.ambiguous
+            and not _is_common(gaz, tok.key)
+            and tok.key not in PLACES
+            and tok.key not in NOT_NAMES
+            and self.cue_before(i)
+        ):
+            self.marked[i] = True
+
+    def mark_capitalised(self, i: int) -> None:
+        """Mark a capitalised word by rules 1-4: after a title or a cue, or a clear first name."""
+        tok, gaz, marked = self.toks[i], self.gaz, self.marked
+        if self.is_protected(tok):
+            return
         head = tok.key.split("-", 1)[0]
         if tok.key in TITLES or head in PLACES or (head != tok.key and head in NOT_NAMES):
-            continue  # "Lady was lovely", "Chester-le-Street", "Jan-June"
+            return  # "Lady was lovely", "Chester-le-Street", "Jan-June"
         if tok.key in NOT_NAMES:
             # "my carer May" / "called June": a cue outweighs the month
-            if tok.key in NAME_MONTHS and (title_before(i) is not None or cue_before(i)):
+            if tok.key in NAME_MONTHS and (self.title_before(i) is not None or self.cue_before(i)):
                 marked[i] = True
-            continue
+            return
         info = _info(gaz, tok.key)
         blocked = tok.key in PLACES or tok.key in FACILITY_WORDS
         rare = info is None and not blocked and not _is_common(gaz, tok.key)
-        first_idx = title_before(i)
+        first_idx = self.title_before(i)
         if first_idx is not None and (info is not None or not _is_common(gaz, tok.key)):
             for k in range(first_idx, i + 1):
                 marked[k] = True
-            continue
+            return
         if blocked:
-            continue
+            return
         if info is not None and info.first and not info.ambiguous:
-            place_like = (joined(i) and toks[i - 1].key in _PLACE_PREPS) or _ACRONYM.match(
-                text, tok.end + 1
-            ) is not None
-            marked[i] = not place_like or cue_after(i, _AFTER) or cue_before(i)
-        elif cue_before(i) and (rare or (info is not None and (info.first or not info.ambiguous))):
+            place_like = (
+                self.joined(i) and self.toks[i - 1].key in _PLACE_PREPS
+            ) or _ACRONYM.match(self.text, tok.end + 1) is not None
+            marked[i] = not place_like or self.cue_after(i, _AFTER) or self.cue_before(i)
+        elif self.cue_before(i) and (
+            rare or (info is not None and (info.first or not info.ambiguous))
+        ):
             marked[i] = True
-        elif info is not None and info.first and cue_after(i, _AFTER):
+        elif info is not None and info.first and self.cue_after(i, _AFTER):
             marked[i] = True
-        elif rare and (cue_after(i, _AFTER) or cue_after(i, _AFTER_VERBS)):
+        elif rare and (self.cue_after(i, _AFTER) or self.cue_after(i, _AFTER_VERBS)):
             marked[i] = True
 
-    # rule 5: extend to neighbouring name words ("Jenny McAllister", "Rose Patel", "Rajesh
-    # Docherty") and to names joined by "and" ("Jenny and Sue")
-    for i in range(1, len(toks)):
-        tok, prev = toks[i], toks[i - 1]
-        if text[prev.end : tok.start] not in (" ", "\u00a0") or not (tok.cap and prev.cap):
-            continue
-        if is_protected(tok) or is_protected(prev) or tok.key in NOT_NAMES:
-            continue
-        if tok.key in TITLES or prev.key in TITLES:
-            continue
-        info, pinfo = _info(gaz, tok.key), _info(gaz, prev.key)
-        if marked[i - 1] and not marked[i] and tok.key not in PLACES:
-            if tok.key not in FACILITY_WORDS and (info is not None or not _is_common(gaz, tok.key)):
+    def extend_to_neighbours(self) -> None:
+        """Rule 5: extend to neighbouring name words ("Jenny McAllister", "Rose Patel")."""
+        text, toks, gaz, marked = self.text, self.toks, self.gaz, self.marked
+        for i in range(1, len(toks)):
+            tok, prev = toks[i], toks[i - 1]
+            if text[prev.end : tok.start] not in (" ", "\u00a0") or not (tok.cap and prev.cap):
+                continue
+            if self.is_protected(tok) or self.is_protected(prev) or tok.key in NOT_NAMES:
+                continue
+            if tok.key in TITLES or prev.key in TITLES:
+                continue
+            info, pinfo = _info(gaz, tok.key), _info(gaz, prev.key)
+            if marked[i - 1] and not marked[i] and tok.key not in PLACES:
+                if tok.key not in FACILITY_WORDS and (
+                    info is not None or not _is_common(gaz, tok.key)
+                ):
+                    marked[i] = True
+            elif (
+                not marked[i - 1]
+                and info is not None
+                and info.surname
+                and (not info.ambiguous or not _is_common(gaz, tok.key))
+                and tok.key not in PLACES
+                and (
+                    (pinfo is not None and pinfo.first)
+                    or (pinfo is None and not _is_common(gaz, prev.key))
+                )
+                and prev.key not in PLACES
+                and prev.key not in NOT_NAMES
+            ):
+                marked[i - 1] = marked[i] = True
+
+    def extend_over_and(self) -> None:
+        """Rule 5 across "and"/"or": a name word joined to a marked one ("Jenny and Sue")."""
+        toks, gaz, marked = self.toks, self.gaz, self.marked
+        for i in range(2, len(toks)):
+            tok = toks[i]
+            if marked[i] or not marked[i - 2] or toks[i - 1].key not in _AND or not tok.cap:
+                continue
+            if self.gap(i - 1).strip() or self.gap(i).strip() or self.is_protected(tok):
+                continue
+            info = _info(gaz, tok.key)
+            if (
+                tok.key not in PLACES
+                and tok.key not in NOT_NAMES
+                and ((info is not None and info.first) or not _is_common(gaz, tok.key))
+            ):
                 marked[i] = True
-        elif (
-            not marked[i - 1]
-            and info is not None
-            and info.surname
-            and (not info.ambiguous or not _is_common(gaz, tok.key))
-            and tok.key not in PLACES
-            and (
-                (pinfo is not None and pinfo.first)
-                or (pinfo is None and not _is_common(gaz, prev.key))
-            )
-            and prev.key not in PLACES
-            and prev.key not in NOT_NAMES
-        ):
-            marked[i - 1] = marked[i] = True
 
-    for i in range(2, len(toks)):
-        tok = toks[i]
-        if marked[i] or not marked[i - 2] or toks[i - 1].key not in _AND or not tok.cap:
-            continue
-        if gap(i - 1).strip() or gap(i).strip() or is_protected(tok):
-            continue
-        info = _info(gaz, tok.key)
-        if (
-            tok.key not in PLACES
-            and tok.key not in NOT_NAMES
-            and ((info is not None and info.first) or not _is_common(gaz, tok.key))
-        ):
-            marked[i] = True
+    def unmark_places(self) -> None:
+        """Unmark a "name" followed by a facility word: a place ("Byron House", "Clifton Lane").
 
-    def titled_run(k: int) -> bool:
-        """The marked words ending at k follow a title ("Dr Moira Baxter [Surgery]")."""
-        while k > 0 and marked[k - 1] and text[toks[k - 1].end : toks[k].start] == " ":
-            k -= 1
-        return title_before(k) is not None
+        Unless a title says it is a person's ("Dr Moira Baxter Surgery").
+        """
+        text, toks, marked = self.text, self.toks, self.marked
+        for i in range(len(toks) - 1, 0, -1):
+            nxt = toks[i]
+            if marked[i - 1] and not marked[i] and nxt.key in FACILITY_WORDS:
+                if text[toks[i - 1].end : nxt.start] == " " and not self.titled_run(i - 1):
+                    k = i - 1
+                    while k >= 0 and marked[k] and self.title_before(k) is None:
+                        marked[k] = False
+                        if k == 0 or text[toks[k - 1].end : toks[k].start] != " ":
+                            break
+                        k -= 1
 
-    # a "name" followed by a facility word is a place ("Byron House", "Clifton Lane"), unless
-    # a title says it is a person's ("Dr Moira Baxter Surgery")
-    for i in range(len(toks) - 1, 0, -1):
-        nxt = toks[i]
-        if marked[i - 1] and not marked[i] and nxt.key in FACILITY_WORDS:
-            if text[toks[i - 1].end : nxt.start] == " " and not titled_run(i - 1):
-                k = i - 1
-                while k >= 0 and marked[k] and title_before(k) is None:
-                    marked[k] = False
-                    if k == 0 or text[toks[k - 1].end : toks[k].start] != " ":
-                        break
-                    k -= 1
-
-    spans: list[Span] = []
-    for i, tok in enumerate(toks):
-        if not marked[i]:
-            continue
-        if spans and marked[i - 1] and text[toks[i - 1].end : tok.start] in (" ", ". ", "\u00a0"):
-            spans[-1] = Span(spans[-1].start, tok.end, "NAME")
-        else:
-            spans.append(Span(tok.start, tok.end, "NAME"))
-    return spans
+    def spans(self) -> list[Span]:
+        """The marked words as ``NAME`` spans, adjacent ones (and initials) merged into one."""
+        text, toks, marked = self.text, self.toks, self.marked
+        spans: list[Span] = []
+        for i, tok in enumerate(toks):
+            if not marked[i]:
+                continue
+            if (
+                spans
+                and marked[i - 1]
+                and text[toks[i - 1].end : tok.start] in (" ", ". ", "\u00a0")
+            ):
+                spans[-1] = Span(spans[-1].start, tok.end, "NAME")
+            else:
+                spans.append(Span(tok.start, tok.end, "NAME"))
+        return spans

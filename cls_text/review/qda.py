@@ -34,7 +34,7 @@ from cls_text.codebook.model import Codebook
 from cls_text.errors import QdaError
 from cls_text.io import coded as cs
 from cls_text.io.writers import atomic_path, sha256_file
-from cls_text.review.queue import ImportResult
+from cls_text.review.reviewed import ImportResult
 
 NS = "urn:QDA-XML:project:1.0"
 _Q = f"{{{NS}}}"
@@ -42,6 +42,8 @@ MACHINE_USER = "cls-text tagger"
 _NAMESPACE = uuid.UUID("6f1c3c1e-5d2a-4c41-9a57-2d1f0b7e9c10")
 _ID_IN_DESCRIPTION = re.compile(r"^\[([a-z][a-z0-9_]*)\]")
 _FIXED_TIME = "2000-01-01T00:00:00Z"  # the XML carries no run time: bytes depend on inputs
+#: The variables of every source (the respondent's type and site are also on their case).
+_VAR_NAMES = (S.RESPONDENT_ID, S.RESPONDENT_TYPE, S.SITE, S.WAVE, S.QUESTION)
 
 
 def _guid(kind: str, key: str) -> str:
@@ -80,32 +82,49 @@ def build_project(
     for theme in codebook.themes:
         code = _el(codes, "Code", guid=_guid("code", theme.id), name=theme.label, isCodable="true")
         _el(code, "Description").text = f"[{theme.id}] {theme.definition}"
-    var_names = [S.RESPONDENT_ID, S.RESPONDENT_TYPE, S.SITE, S.WAVE, S.QUESTION]
     variables = _el(root, "Variables")
-    for v in var_names:
+    for v in _VAR_NAMES:
         _el(variables, "Variable", guid=_guid("var", v), name=v, typeOfVariable="Text")
-
-    def value(parent: etree._Element, var: str, val: object) -> None:
-        vv = _el(parent, "VariableValue")
-        _el(vv, "VariableRef", targetGUID=_guid("var", var))
-        _el(vv, "TextValue").text = "" if pd.isna(val) else str(val)  # type: ignore[arg-type]
-
-    cases = _el(root, "Cases")
     records = rows.to_dict("records")
-    if S.RESPONDENT_ID in rows:
-        by_resp: dict[str, list[dict[str, object]]] = {}
-        for rec in records:
-            by_resp.setdefault(str(rec[S.RESPONDENT_ID]), []).append(rec)
-        for rid in sorted(by_resp):
-            group = by_resp[rid]
-            case = _el(cases, "Case", guid=_guid("case", rid), name=rid)
-            for v in (S.RESPONDENT_TYPE, S.SITE):
-                if v in group[0]:
-                    value(case, v, group[0][v])
-            for rec in group:
-                _el(case, "SourceRef", targetGUID=_guid("source", str(rec[S.QUOTE_ID])))
+    _add_cases(root, records if S.RESPONDENT_ID in rows else [])
+    files = _add_sources(root, records, ids, machine)
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return xml, files
+
+
+def _add_value(parent: etree._Element, var: str, val: object) -> None:
+    """Give ``parent`` (a case or a source) the value of one text variable."""
+    vv = _el(parent, "VariableValue")
+    _el(vv, "VariableRef", targetGUID=_guid("var", var))
+    _el(vv, "TextValue").text = "" if pd.isna(val) else str(val)  # type: ignore[arg-type]
+
+
+def _add_cases(root: etree._Element, records: list[dict[str, object]]) -> None:
+    """One case per respondent, with their type and site and their sources (none: no element)."""
+    cases = _el(root, "Cases")
+    by_resp: dict[str, list[dict[str, object]]] = {}
+    for rec in records:
+        by_resp.setdefault(str(rec[S.RESPONDENT_ID]), []).append(rec)
+    for rid in sorted(by_resp):
+        group = by_resp[rid]
+        case = _el(cases, "Case", guid=_guid("case", rid), name=rid)
+        for v in (S.RESPONDENT_TYPE, S.SITE):
+            if v in group[0]:
+                _add_value(case, v, group[0][v])
+        for rec in group:
+            _el(case, "SourceRef", targetGUID=_guid("source", str(rec[S.QUOTE_ID])))
     if not len(cases):
         root.remove(cases)
+
+
+def _add_sources(
+    root: etree._Element, records: list[dict[str, object]], ids: list[str], machine: str
+) -> dict[str, str]:
+    """One text source per quote, with its machine codings and variables (none: no element).
+
+    Returns:
+        ``{zip path: text}`` of the sources' texts.
+    """
     sources = _el(root, "Sources")
     files: dict[str, str] = {}
     for row in records:
@@ -115,27 +134,32 @@ def build_project(
                   plainTextPath=f"internal://{sguid}.txt", creatingUser=machine,
                   creationDateTime=_FIXED_TIME)  # fmt: skip
         files[f"sources/{sguid}.txt"] = text
-        for t in ids:
-            if not int(row.get(t) or 0):  # type: ignore[call-overload]
-                continue
-            for start, end in _spans(row, t, text):
-                key = f"{qid}:{t}:{start}:{end}"
-                sel = _el(src, "PlainTextSelection", guid=_guid("sel", key), name=t,
-                          startPosition=str(start), endPosition=str(end), creatingUser=machine,
-                          creationDateTime=_FIXED_TIME)  # fmt: skip
-                coding = _el(sel, "Coding", guid=_guid("coding", key), creatingUser=machine,
-                             creationDateTime=_FIXED_TIME)  # fmt: skip
-                _el(coding, "CodeRef", targetGUID=_guid("code", t))
+        _add_codings(src, row, ids, machine)
         # Respondent attributes on every source too: QualCoder links no case to its sources
         # (it ignores SourceRef), but it reads per-source variables, so a writer can still
         # filter by respondent type or site there.
-        for v in var_names:
+        for v in _VAR_NAMES:
             if v in row:
-                value(src, v, row[v])
+                _add_value(src, v, row[v])
     if not len(sources):
         root.remove(sources)
-    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    return xml, files
+    return files
+
+
+def _add_codings(src: etree._Element, row: dict[str, object], ids: list[str], machine: str) -> None:
+    """A selection coded by the tagger for each theme tag of the quote, per evidence sentence."""
+    qid, text = str(row[S.QUOTE_ID]), str(row[S.TEXT])
+    for t in ids:
+        if not int(row.get(t) or 0):  # type: ignore[call-overload]
+            continue
+        for start, end in _spans(row, t, text):
+            key = f"{qid}:{t}:{start}:{end}"
+            sel = _el(src, "PlainTextSelection", guid=_guid("sel", key), name=t,
+                      startPosition=str(start), endPosition=str(end), creatingUser=machine,
+                      creationDateTime=_FIXED_TIME)  # fmt: skip
+            coding = _el(sel, "Coding", guid=_guid("coding", key), creatingUser=machine,
+                         creationDateTime=_FIXED_TIME)  # fmt: skip
+            _el(coding, "CodeRef", targetGUID=_guid("code", t))
 
 
 def export_qdpx(
@@ -209,46 +233,17 @@ def read_qdpx(path: str | Path, codebook: Codebook) -> pd.DataFrame:
     root, zf = _parse(p)
     with zf:
         users = {u.get("guid"): u.get("name") or u.get("id") or "" for u in root.iter(_Q + "User")}
-        by_label = {t.label: t.id for t in codebook.themes}
-        ids = set(codebook.theme_ids())
-        code_theme: dict[str, str] = {}
-        unknown: list[str] = []
-        for code in root.iter(_Q + "Code"):
-            desc = code.find(_Q + "Description")
-            m = _ID_IN_DESCRIPTION.match((desc.text or "") if desc is not None else "")
-            name = code.get("name", "")
-            tid = m.group(1) if m else (name if name in ids else by_label.get(name, ""))
-            if tid in ids:
-                code_theme[code.get("guid", "")] = tid
-            else:
-                unknown.append(name)
+        code_theme, unknown = _code_themes(root, codebook)
         var_names = {v.get("guid"): v.get("name") for v in root.iter(_Q + "Variable")}
         names = {n.lower(): n for n in zf.namelist()}
         rows = []
         for src in root.iter(_Q + "TextSource"):
             text = _source_text(src, zf, names, p)
-            wave = ""
-            for vv in src.findall(_Q + "VariableValue"):
-                ref = vv.find(_Q + "VariableRef")
-                if ref is not None and var_names.get(ref.get("targetGUID")) == S.WAVE:
-                    wave = vv.findtext(_Q + "TextValue") or ""
-            spans = [(sel, int(sel.get("startPosition", 0)), int(sel.get("endPosition", 0)))
-                     for sel in src.findall(_Q + "PlainTextSelection")]  # fmt: skip
-            spans.append((src, 0, len(text)))  # codings on the whole source
-            for holder, start, end in spans:
-                for coding in holder.findall(_Q + "Coding"):
-                    ref = coding.find(_Q + "CodeRef")
-                    target = ref.get("targetGUID", "") if ref is not None else ""
-                    if target not in code_theme:
-                        continue
-                    who = coding.get("creatingUser") or holder.get("creatingUser")
-                    rows.append({
-                        S.QUOTE_ID: src.get("name") or src.get("guid"), "theme": code_theme[target],
-                        "start": start, "end": end, S.TEXT: text, S.WAVE: wave,
-                        "user": users.get(who, ""),
-                    })  # fmt: skip
+            wave = _source_wave(src, var_names)
+            rows += _source_codings(src, text, wave, code_theme, users)
     used_unknown = sorted(set(unknown))
     if used_unknown:
+        ids = set(codebook.theme_ids())
         raise QdaError(
             f"'{p.name}': code(s) {used_unknown} match no theme of codebook "
             f"{codebook.id}@{codebook.version} (valid ids: {', '.join(sorted(ids))}). "
@@ -257,6 +252,68 @@ def read_qdpx(path: str | Path, codebook: Codebook) -> pd.DataFrame:
         )
     cols = [S.QUOTE_ID, "theme", "start", "end", "user", S.TEXT, S.WAVE]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _code_themes(root: etree._Element, codebook: Codebook) -> tuple[dict[str, str], list[str]]:
+    """Map code GUIDs to theme ids: ``[id]`` in the description, else the name as id or label.
+
+    Returns:
+        ``{code guid: theme id}`` and the names of the codes that match no theme.
+    """
+    by_label = {t.label: t.id for t in codebook.themes}
+    ids = set(codebook.theme_ids())
+    code_theme: dict[str, str] = {}
+    unknown: list[str] = []
+    for code in root.iter(_Q + "Code"):
+        desc = code.find(_Q + "Description")
+        m = _ID_IN_DESCRIPTION.match((desc.text or "") if desc is not None else "")
+        name = code.get("name", "")
+        tid = m.group(1) if m else (name if name in ids else by_label.get(name, ""))
+        if tid in ids:
+            code_theme[code.get("guid", "")] = tid
+        else:
+            unknown.append(name)
+    return code_theme, unknown
+
+
+def _source_wave(src: etree._Element, var_names: dict[str | None, str | None]) -> str:
+    """The source's value of the ``wave`` variable ("" when it has none)."""
+    wave = ""
+    for vv in src.findall(_Q + "VariableValue"):
+        ref = vv.find(_Q + "VariableRef")
+        if ref is not None and var_names.get(ref.get("targetGUID")) == S.WAVE:
+            wave = vv.findtext(_Q + "TextValue") or ""
+    return wave
+
+
+def _source_codings(
+    src: etree._Element,
+    text: str,
+    wave: str,
+    code_theme: dict[str, str],
+    users: dict[str | None, str],
+) -> list[dict[str, object]]:
+    """Rows for the codings of one source on its selections and on the whole source.
+
+    Codings whose code matches no theme are skipped (those codes are reported by the caller).
+    """
+    rows: list[dict[str, object]] = []
+    spans = [(sel, int(sel.get("startPosition", 0)), int(sel.get("endPosition", 0)))
+             for sel in src.findall(_Q + "PlainTextSelection")]  # fmt: skip
+    spans.append((src, 0, len(text)))  # codings on the whole source
+    for holder, start, end in spans:
+        for coding in holder.findall(_Q + "Coding"):
+            ref = coding.find(_Q + "CodeRef")
+            target = ref.get("targetGUID", "") if ref is not None else ""
+            if target not in code_theme:
+                continue
+            who = coding.get("creatingUser") or holder.get("creatingUser")
+            rows.append({
+                S.QUOTE_ID: src.get("name") or src.get("guid"), "theme": code_theme[target],
+                "start": start, "end": end, S.TEXT: text, S.WAVE: wave,
+                "user": users.get(who, ""),
+            })  # fmt: skip
+    return rows
 
 
 def import_qdpx(

@@ -14,13 +14,13 @@ Each wave writes ``review.xlsx`` (sheets ``queue``, ``audit``, ``instructions``)
 Reviewers tick theme columns (``x`` or ``1``), pick a stance and write their name. A hidden,
 locked column holds the sha256 of each quote's text, so :func:`import_review` can tell when a
 quote was edited. Import validates everything first and reports every problem with the row
-number the reviewer sees in Excel, then appends to :mod:`cls_text.io.coded` (idempotently).
+number the reviewer sees in Excel, then appends to :mod:`cls_text.io.coded` (idempotently);
+it lives in :mod:`cls_text.review.reviewed` and is re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,31 +28,25 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
-from cls_text.errors import ReviewImportError
+from cls_text.errors import ReviewImportError  # noqa: F401 - re-exported with the import
 from cls_text.io import coded as cs
-from cls_text.io.writers import atomic_path, neutralise_formula, sha256_file, write_csv
-from cls_text.report.stance import STANCE_VALUES, normalize_stance
-
-QUEUE, AUDIT, INSTRUCTIONS = "queue", "audit", "instructions"
-MACHINE_THEMES, REASON, SHEET, CODEBOOK = "machine_themes", "reason", "sheet", "codebook"
-TICKS = ("x", "1", "0")
-STANCES = STANCE_VALUES
-_TRUE, _FALSE = {"x", "1", "1.0", "true", "yes", "y"}, {"", "0", "0.0", "false", "no", "n"}
-_MAX_ERRORS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    """What an import did."""
-
-    path: Path
-    sha256: str
-    n_reviewed: int
-    n_added: int
-    already_imported: bool
-    reviewers: tuple[str, ...]
-    wave: str
-
+from cls_text.io.writers import atomic_path, neutralise_formula, write_csv
+from cls_text.review.layout import (
+    AUDIT,
+    CODEBOOK,
+    INSTRUCTIONS,
+    MACHINE_THEMES,
+    QUEUE,
+    REASON,
+    SHEET,
+    STANCES,
+    TICKS,
+)
+from cls_text.review.reviewed import (  # noqa: F401 - re-exported: importing lives there
+    ImportResult,
+    import_review,
+    read_review,
+)
 
 # --- selection -----------------------------------------------------------------------------
 
@@ -303,178 +297,3 @@ def write_review(
     both = both[[SHEET, *[c for c in both.columns if c != SHEET]]].fillna("")
     csv = write_csv(both, out / "review.csv")
     return {"review_xlsx": xlsx, "review_csv": csv}
-
-
-# --- importing -----------------------------------------------------------------------------
-
-
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _unneutralise(text: str) -> str:
-    if text.startswith("'") and text[1:].startswith(("=", "+", "-", "@", "\t", "\r")):
-        return text[1:]
-    return text
-
-
-def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        book = pd.read_excel(path, sheet_name=None, dtype=object, keep_default_na=False)
-        return {k: v for k, v in book.items() if k in (QUEUE, AUDIT)}
-    if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if SHEET not in df:
-            raise ReviewImportError(f"'{path.name}': no '{SHEET}' column; is it a review.csv?")
-        # Row numbers must stay those of the CSV file, so keep the original index.
-        return {str(k): g.drop(columns=[SHEET]) for k, g in df.groupby(SHEET, sort=False)}
-    raise ReviewImportError(f"'{path.name}': expected a .xlsx or .csv review file")
-
-
-def _validate_sheet(
-    name: str, df: pd.DataFrame, codebook: Codebook, fname: str, errors: list[str]
-) -> list[dict[str, object]]:
-    theme_ids = codebook.theme_ids()
-    known = {
-        S.QUOTE_ID, S.WAVE, S.RESPONDENT_TYPE, S.SITE, S.QUESTION, S.TEXT, MACHINE_THEMES,
-        REASON, cs.STANCE, cs.NOTE, cs.REVIEWER, cs.TEXT_SHA, CODEBOOK, *theme_ids,
-    }  # fmt: skip
-    where = f"'{fname}', sheet '{name}'"
-    for col in df.columns:
-        if str(col) not in known:
-            errors.append(
-                f"{where}: column '{col}' is not a theme id of codebook "
-                f"{codebook.id}@{codebook.version} (valid: {', '.join(theme_ids)})"
-            )
-    missing = [c for c in (S.QUOTE_ID, S.TEXT, cs.TEXT_SHA, cs.REVIEWER, *theme_ids) if c not in df]
-    if missing:
-        errors.append(f"{where}: missing column(s) {missing}; was it made for this codebook?")
-        return []
-    expected = f"{codebook.id}@{codebook.version}"
-    seen: dict[str, int] = {}
-    records: list[dict[str, object]] = []
-    for idx, row in df.iterrows():
-        # Index 0 is the first data row: row 2 in Excel and line 2 of the CSV (header is 1).
-        excel_row = int(idx) + 2  # type: ignore[call-overload]
-        qid = _cell(row[S.QUOTE_ID])
-        at = f"{where}, row {excel_row}" + (f" (quote {qid})" if qid else "")
-        ticks = {t: _cell(row[t]).lower() for t in theme_ids}
-        stance = _cell(row.get(cs.STANCE, ""))
-        note = _cell(row.get(cs.NOTE, ""))
-        reviewer = _cell(row[cs.REVIEWER])
-        if not reviewer and not note and not stance and all(v in _FALSE for v in ticks.values()):
-            continue  # not reviewed: never counted, in particular never as agreement
-        if not reviewer:
-            errors.append(f"{at}: has ticks, a stance or a note but no reviewer name")
-        if not qid:
-            errors.append(f"{at}: quote_id is empty")
-        elif qid in seen:
-            errors.append(f"{at}: quote id also on row {seen[qid]}; keep one row per quote")
-        else:
-            seen[qid] = excel_row
-        bad = {t: v for t, v in ticks.items() if v not in _TRUE | _FALSE}
-        for t, v in bad.items():
-            errors.append(f"{at}: column '{t}' has '{v}'; expected x, 1, 0 or blank")
-        try:
-            stance = normalize_stance(stance)  # the words, or the older +, - and 0
-        except ValueError:
-            errors.append(f"{at}: stance '{stance}'; expected one of {list(STANCES)} or blank")
-        cb = _cell(row.get(CODEBOOK, expected)) or expected
-        if cb != expected:
-            errors.append(
-                f"{at}: reviewed with codebook {cb}, importing with {expected}; "
-                "import with the codebook version the file was made with"
-            )
-        raw = _cell(row[S.TEXT]) if not isinstance(row[S.TEXT], str) else row[S.TEXT]
-        text = raw if cs.text_sha256(raw) == _cell(row[cs.TEXT_SHA]) else _unneutralise(raw)
-        if cs.text_sha256(text) != _cell(row[cs.TEXT_SHA]):
-            errors.append(f"{at}: the quote text was edited; restore the original text")
-        records.append(
-            {
-                S.QUOTE_ID: qid,
-                cs.REVIEWER: reviewer,
-                S.THEMES: S.THEME_SEP.join(t for t in theme_ids if ticks[t] in _TRUE),
-                cs.STANCE: stance,
-                cs.NOTE: note,
-                cs.ORIGIN: name,
-                S.WAVE: _cell(row.get(S.WAVE, "")),
-                cs.CODEBOOK_ID: codebook.id,
-                cs.CODEBOOK_VERSION: codebook.version,
-                S.TEXT: text,
-                cs.TEXT_SHA: cs.text_sha256(text),
-            }
-        )
-    return records
-
-
-def read_review(path: str | Path, codebook: Codebook) -> list[dict[str, object]]:
-    """Validate a filled-in review file and return its reviewed rows as decision records.
-
-    Raises:
-        ReviewImportError: listing every problem (file, sheet, Excel row, quote id, fix).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise ReviewImportError(f"Review file '{p}' does not exist.")
-    sheets = _read_sheets(p)
-    if not sheets:
-        raise ReviewImportError(f"'{p.name}': no '{QUEUE}' or '{AUDIT}' sheet found")
-    errors: list[str] = []
-    records: list[dict[str, object]] = []
-    for name, df in sheets.items():
-        records += _validate_sheet(name, df, codebook, p.name, errors)
-    both: dict[tuple[object, object], str] = {}
-    for rec in records:
-        key = (rec[S.QUOTE_ID], rec[cs.REVIEWER])
-        if key in both and both[key] != rec[cs.ORIGIN]:
-            errors.append(
-                f"'{p.name}': quote {key[0]} reviewed by {key[1]} on both sheets; keep one"
-            )
-        both[key] = str(rec[cs.ORIGIN])
-    if errors:
-        shown = errors[:_MAX_ERRORS]
-        more = len(errors) - len(shown)
-        tail = [f"... and {more} more"] if more else []
-        raise ReviewImportError("Review file not imported:\n  - " + "\n  - ".join(shown + tail))
-    return records
-
-
-def import_review(
-    path: str | Path, codebook: Codebook, store_dir: str | Path, *, wave: str | None = None
-) -> ImportResult:
-    """Validate a filled-in review and append its decisions to the coded-examples store.
-
-    Importing the same file (same bytes) twice adds nothing. A re-edited file is a new file:
-    its decisions supersede the earlier ones per (quote, reviewer), and history keeps both.
-
-    Args:
-        path: ``review.xlsx`` or ``review.csv``.
-        codebook: The codebook version the review was made with.
-        store_dir: The coded-examples store folder.
-        wave: Wave label to record when the file's rows have none.
-
-    Raises:
-        ReviewImportError: see :func:`read_review`.
-    """
-    p = Path(path)
-    records = read_review(p, codebook)
-    for rec in records:
-        if wave and not rec[S.WAVE]:
-            rec[S.WAVE] = wave
-    digest = sha256_file(p)
-    res = cs.append_decisions(store_dir, records, source_file=p.name, source_sha256=digest)
-    waves = sorted({str(r[S.WAVE]) for r in records if r[S.WAVE]})
-    return ImportResult(
-        path=p,
-        sha256=digest,
-        n_reviewed=len(records),
-        n_added=res.n_added,
-        already_imported=res.already_present,
-        reviewers=tuple(sorted({str(r[cs.REVIEWER]) for r in records})),
-        wave=wave or ";".join(waves),
-    )
