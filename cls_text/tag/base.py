@@ -22,8 +22,11 @@ def reject_bare_str(X: object) -> None:
         raise ValueError("expected an iterable of texts, got str")
 
 
-def check_iterable(X: object) -> None:
+def check_iterable(X: object) -> Iterable[object]:
     """Refuse a bare string or a non-iterable where an iterable of texts is expected.
+
+    Returns:
+        ``X`` itself, typed as the iterable it was checked to be.
 
     Raises:
         ValueError: naming the type of ``X``.
@@ -31,6 +34,7 @@ def check_iterable(X: object) -> None:
     reject_bare_str(X)
     if not isinstance(X, Iterable):
         raise ValueError(f"expected an iterable of texts, got {type(X).__name__}")
+    return X
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

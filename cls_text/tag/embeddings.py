@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -35,6 +35,7 @@ import numpy as np
 
 from cls_text.errors import EmbeddingModelError
 from cls_text.io.writers import atomic_path
+from cls_text.tag.base import check_iterable
 
 #: sha256 of all-MiniLM-L6-v2's ``model.safetensors`` (the value public projects pin upstream).
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -77,12 +78,8 @@ def text_key(text: str) -> str:
 
 
 def _check_texts(texts: object) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("expected an iterable of texts, got str")
-    if not isinstance(texts, Iterable):
-        raise ValueError(f"expected an iterable of texts, got {type(texts).__name__}")
     out = []
-    for i, t in enumerate(texts):
+    for i, t in enumerate(check_iterable(texts)):
         if t is None or (isinstance(t, float) and np.isnan(t)):
             out.append("")
         elif isinstance(t, str):

@@ -34,6 +34,7 @@ from spacy.tokens import Doc
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, load_codebook, parse_codebook
 from cls_text.ingest.text import lower_keep_offsets, make_nlp
+from cls_text.tag.base import check_iterable
 
 #: Words that negate a following term within the same clause.
 NEGATION_CUES = frozenset(
@@ -70,8 +71,7 @@ def check_texts(X: object) -> list[str]:
     Raises:
         ValueError: for a bare string, or a DataFrame without a ``text`` column.
     """
-    if isinstance(X, str):
-        raise ValueError("expected an iterable of texts, got str")
+    checked = check_iterable(X)
     if isinstance(X, pd.DataFrame):
         if S.TEXT not in X.columns:
             raise ValueError(
@@ -80,10 +80,8 @@ def check_texts(X: object) -> list[str]:
         values: Iterable[object] = X[S.TEXT].tolist()
     elif isinstance(X, pd.Series):
         values = X.tolist()
-    elif isinstance(X, Iterable):
-        values = X
     else:
-        raise ValueError(f"expected an iterable of texts, got {type(X).__name__}")
+        values = checked
     return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
 
 

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cls_text.codebook.model import Codebook
 from cls_text.errors import StanceCueError
+from cls_text.tag.base import reject_bare_str
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
@@ -338,8 +339,7 @@ class ThemeStance:
         Raises:
             ValueError: for a bare string or lists of different lengths.
         """
-        if isinstance(sentences, str):
-            raise ValueError("expected an iterable of texts, got str")
+        reject_bare_str(sentences)
         sentences = [s or "" for s in sentences]
         qs = list(questions) if questions is not None else [""] * len(sentences)
         if not (len(qs) == len(theme_ids) == len(sentences)):
