@@ -73,6 +73,39 @@ def evaluate_tags(
     tp = (t & p).sum(axis=0).astype(float)
     fp = (~t & p).sum(axis=0).astype(float)
     fn = (t & ~p).sum(axis=0).astype(float)
+    per_theme, f1s, f1s_min, kappas = _per_theme(t, p, (tp, fp, fn), classes, min_support)
+    mp, mr, mf = _prf(tp.sum(), fp.sum(), fn.sum())
+    row_tp = (t & p).sum(axis=1)
+    row_denom = t.sum(axis=1) + p.sum(axis=1)
+    samples = np.divide(2 * row_tp, row_denom, out=np.zeros(len(t)), where=row_denom > 0)
+    return {
+        "n": int(t.shape[0]),
+        "micro_precision": round(mp, 4),
+        "micro_recall": round(mr, 4),
+        "micro_f1": round(mf, 4),
+        "macro_f1": round(float(np.mean(f1s)), 4) if f1s else 0.0,
+        "macro_f1_min": round(float(np.mean(f1s_min)), 4) if f1s_min else 0.0,
+        "min_support": min_support,
+        "samples_f1": round(float(samples.mean()), 4) if len(t) else 0.0,
+        "mean_kappa": round(float(np.mean(kappas)), 4) if kappas else 0.0,
+        "per_theme": per_theme,
+    }
+
+
+def _per_theme(
+    t: np.ndarray,
+    p: np.ndarray,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    classes: Sequence[str],
+    min_support: int,
+) -> tuple[dict[str, dict[str, float | int]], list[float], list[float], list[float]]:
+    """Per-theme figures, and the F1s and kappas the macro averages are taken over.
+
+    Returns:
+        (per_theme, F1 of themes with any true or predicted tag, F1 of themes with support
+        >= ``min_support``, kappa of themes with any true or predicted tag).
+    """
+    tp, fp, fn = counts
     per_theme: dict[str, dict[str, float | int]] = {}
     f1s, f1s_min, kappas = [], [], []
     for j, cid in enumerate(classes):
@@ -92,22 +125,7 @@ def evaluate_tags(
             kappas.append(kappa)
         if support >= min_support:
             f1s_min.append(f1)
-    mp, mr, mf = _prf(tp.sum(), fp.sum(), fn.sum())
-    row_tp = (t & p).sum(axis=1)
-    row_denom = t.sum(axis=1) + p.sum(axis=1)
-    samples = np.divide(2 * row_tp, row_denom, out=np.zeros(len(t)), where=row_denom > 0)
-    return {
-        "n": int(t.shape[0]),
-        "micro_precision": round(mp, 4),
-        "micro_recall": round(mr, 4),
-        "micro_f1": round(mf, 4),
-        "macro_f1": round(float(np.mean(f1s)), 4) if f1s else 0.0,
-        "macro_f1_min": round(float(np.mean(f1s_min)), 4) if f1s_min else 0.0,
-        "min_support": min_support,
-        "samples_f1": round(float(samples.mean()), 4) if len(t) else 0.0,
-        "mean_kappa": round(float(np.mean(kappas)), 4) if kappas else 0.0,
-        "per_theme": per_theme,
-    }
+    return per_theme, f1s, f1s_min, kappas
 
 
 def format_report(metrics: dict[str, Any]) -> str:
@@ -140,7 +158,7 @@ def evaluate_file(
     """Score a saved model on a coded CSV: ``cls-text evaluate CODED.csv --model NAME``.
 
     Args:
-        path: Coded CSV (see :func:`cls_text.tag.supervised.read_coded`).
+        path: Coded CSV (see :func:`cls_text.io.coded_file.read_coded`).
         model_name: Saved model name under ``models_dir``.
         models_dir: The models directory.
         codebook_path: If given, the model's codebook hash is checked against it.
@@ -152,8 +170,8 @@ def evaluate_file(
     """
     from cls_text.codebook.model import load_codebook
     from cls_text.io.artifacts import current_version, load_model
+    from cls_text.io.coded_file import read_coded
     from cls_text.io.writers import sha256_file, write_json_atomic
-    from cls_text.tag.supervised import read_coded
 
     codebook = load_codebook(codebook_path) if codebook_path is not None else None
     version = version or current_version(models_dir, model_name)

@@ -35,6 +35,7 @@ from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.codebook.versions import NEEDS_REVIEW, map_decisions
 from cls_text.io import coded as cs
+from cls_text.io.model_versions import promoted_version
 from cls_text.review.evaluate import evaluate_tags
 
 Metric = Literal["macro_f1", "micro_f1", "samples_f1", "macro_f1_min", "mean_kappa"]
@@ -325,24 +326,6 @@ def retrain_and_save(
         make_current=result.decision.promote,
     )
     return result, vdir
-
-
-def promoted_version(models_dir: str | Path, name: str) -> str | None:
-    """The version runs may use, or None.
-
-    The ``current`` pointer when there is one; else the newest version, unless its retrain
-    decision was *not promoted* (a first model worse than the tagger in use).
-    """
-    from cls_text.io import artifacts
-
-    versions = artifacts.list_versions(models_dir, name)
-    if not versions:
-        return None
-    if (Path(models_dir) / name / artifacts.CURRENT_FILE).is_file():
-        return artifacts.current_version(models_dir, name)
-    card = artifacts.read_card(models_dir, name, version=versions[-1])
-    refused = ((card.get("retrain") or {}).get("decision") or {}).get("promote") is False
-    return None if refused else versions[-1]
 
 
 def in_use_tagger(codebook: Codebook) -> tuple[Any | None, str]:

@@ -18,8 +18,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from cls_text.tag.default import _best_threshold, _folds
 from cls_text.tag.rules import check_texts
+from cls_text.tag.thresholds import best_threshold, group_folds
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -94,7 +94,7 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         base_tags = np.asarray(self.base.predict(X), dtype=np.int64)
         self.heads_: list[tuple[np.ndarray, float, float] | None] = [None] * k
         self.report_: dict[str, dict[str, Any]] = {}
-        folds = _folds(len(texts), groups, self.folds, self.random_state) if len(texts) else []
+        folds = group_folds(len(texts), groups, self.folds, self.random_state) if len(texts) else []
         for j, theme in enumerate(self.classes_):
             yj = Y[:, j]
             base_f1 = _f1(base_tags[:, j], yj)
@@ -111,7 +111,7 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
                     oof[te] = self._lr().fit(D[tr], yj[tr]).predict_proba(D[te])[:, 1]
                 else:
                     oof[te] = 1 / (1 + np.exp(-prior[te, j]))
-            t = _best_threshold(oof, yj)
+            t = best_threshold(oof, yj)
             # The threshold was chosen on the same scores: count the head's F1 at it as a
             # slightly optimistic figure and require a clear win over the base.
             head_f1 = _f1((oof >= t).astype(int), yj)

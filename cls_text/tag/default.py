@@ -37,6 +37,7 @@ from cls_text import schema as S
 from cls_text.codebook.model import Codebook, Theme
 from cls_text.errors import ClsTextError
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
+from cls_text.tag.thresholds import BASE_THRESHOLD, best_threshold, group_folds
 
 #: Package-data folder of the shipped default model.
 DEFAULT_MODEL = "cls-default"
@@ -44,9 +45,6 @@ DEFAULT_MODEL = "cls-default"
 OWN_FEATURES = ("definition", "terms", "examples", "exclusion", "rules")
 #: Own-theme features are scaled up so that one C suits them and the many word features.
 OWN_SCALE = 3.0
-#: Threshold the per-theme ones are shrunk towards.
-BASE_THRESHOLD = 0.3
-_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
 def theme_sha256(theme: Theme) -> str:
@@ -59,26 +57,6 @@ def _hasher(n_features: int) -> HashingVectorizer:
     return HashingVectorizer(
         ngram_range=(1, 2), n_features=n_features, alternate_sign=False, norm=None
     )
-
-
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """F1-best threshold on out-of-fold scores (ties: the one nearest the base)."""
-    if not y.any():
-        return BASE_THRESHOLD
-    f1 = [2 * ((p >= t) & (y == 1)).sum() / max((p >= t).sum() + y.sum(), 1) for t in _GRID]
-    best = max(range(len(_GRID)), key=lambda i: (f1[i], -abs(_GRID[i] - BASE_THRESHOLD)))
-    return float(_GRID[best])
-
-
-def _folds(n: int, groups: Sequence[object] | None, k: int, seed: int) -> list[np.ndarray]:
-    """Fold id per row: whole groups (source pages) stay together."""
-    keys = np.asarray(groups if groups is not None else np.arange(n), dtype=object)
-    uniq = sorted(set(keys.tolist()), key=str)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(uniq))
-    fold_of = {uniq[i]: r % k for r, i in enumerate(order)}
-    fold = np.array([fold_of[g] for g in keys])
-    return [np.flatnonzero(fold == i) for i in range(k)]
 
 
 class DefaultTagger(ClassifierMixin, BaseEstimator):
@@ -186,7 +164,7 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         self.cols_ = np.flatnonzero(self.idf_)
         words = self._words(counts)
         own = self._own(X, texts)
-        folds = _folds(len(texts), groups, self.inner_folds, self.random_state)
+        folds = group_folds(len(texts), groups, self.inner_folds, self.random_state)
         d = words.shape[1] + emb.shape[1] + own.shape[2]
         self.coef_ = np.zeros((k, d))
         self.intercept_ = np.zeros(k)
@@ -202,7 +180,7 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
                 tr = np.setdiff1d(np.arange(len(texts)), te)
                 if yj[tr].any() and not yj[tr].all():
                     oof[te] = self._lr().fit(D[tr], yj[tr]).predict_proba(D[te])[:, 1]
-            own_t = _best_threshold(oof, yj)
+            own_t = best_threshold(oof, yj)
             self.thresholds_[j] = self.shrinkage * BASE_THRESHOLD + (1 - self.shrinkage) * own_t
             lr = self._lr().fit(D, yj)
             self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
@@ -225,7 +203,7 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         lr = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(F, t)
         self.generic_ = np.r_[lr.coef_[0], lr.intercept_[0]]
         p = 1 / (1 + np.exp(-(F @ self.generic_[:-1] + self.generic_[-1])))
-        self.generic_threshold_ = _best_threshold(p, t)
+        self.generic_threshold_ = best_threshold(p, t)
 
     # -- prediction --------------------------------------------------------------------------
     def predict_proba(self, X: object) -> np.ndarray:
@@ -271,6 +249,7 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         for i, text in enumerate(texts):
             per: dict[str, list[S.Evidence]] = {}
             for j in np.flatnonzero(tags[i]):
+                assert spans is not None  # tagged rows exist, so spans were scored
                 a, b = (int(v) for v in spans[i, j])
                 if a < 0:
                     a, b = 0, len(text)

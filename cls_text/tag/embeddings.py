@@ -26,8 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
-from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,17 +34,16 @@ import numpy as np
 
 from cls_text.errors import EmbeddingModelError
 from cls_text.io.writers import atomic_path
+from cls_text.tag.base import check_iterable
+from cls_text.tag.static_model import (  # noqa: F401 - re-exported: their old home
+    MINILM_STATIC_DIR,
+    MINILM_STATIC_SHA256,
+    load_static_model,
+    sha256_of,
+)
 
 #: sha256 of all-MiniLM-L6-v2's ``model.safetensors`` (the value public projects pin upstream).
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-#: sha256 of each file of the shipped static distillation (``cls_text/tag/models/minilm-static/``).
-MINILM_STATIC_SHA256: dict[str, str] = {
-    "model.safetensors": "8b8b9374edfdf8a5f5d74e4ccfab547a23eb85c643e997c099f59caf24f897c3",
-    "tokenizer.json": "da089fc49261bf6cd2374f24315318ef83fae7d0aee8d7d98cc72349f7071c4d",
-    "config.json": "e236f30137406f66a7a5573417fde6401df04fd80337ba52f5b130e18fe55cc9",
-}
-#: Where the static distillation lives: package data, so a wheel install has it too.
-MINILM_STATIC_DIR = Path(str(resources.files("cls_text.tag").joinpath("models", "minilm-static")))
 #: Models :class:`Embedder` can load, with their output dimension.
 MODELS: dict[str, int] = {"minilm": 384, "minilm-static": 256}
 #: Default texts per batch. MiniLM: small batches pad less (16 measured ~1.5x faster than 64).
@@ -77,12 +75,8 @@ def text_key(text: str) -> str:
 
 
 def _check_texts(texts: object) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("expected an iterable of texts, got str")
-    if not isinstance(texts, Iterable):
-        raise ValueError(f"expected an iterable of texts, got {type(texts).__name__}")
     out = []
-    for i, t in enumerate(texts):
+    for i, t in enumerate(check_iterable(texts)):
         if t is None or (isinstance(t, float) and np.isnan(t)):
             out.append("")
         elif isinstance(t, str):
@@ -97,15 +91,6 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vectors / norms
-
-
-def sha256_of(path: Path, *, chunk: int = 1 << 20) -> str:
-    """Return the sha256 hex digest of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 class Embedder:
@@ -265,7 +250,7 @@ class Embedder:
         if self._model is not None:
             return self._model
         if self.model == "minilm-static":
-            self._model = load_static_model()
+            self._model = load_static_model(MINILM_STATIC_DIR)
             return self._model
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -323,36 +308,6 @@ class Embedder:
         with atomic_path(sub / name) as tmp:
             with tmp.open("wb") as fh:
                 np.savez(fh, keys=np.array(keys), vectors=np.stack([fresh[k] for k in keys]))
-
-
-def load_static_model(model_dir: str | Path | None = None) -> Any:
-    """Load the static MiniLM distillation after checking the sha256 of each of its files.
-
-    Loading reads a local folder only (model2vec falls back to a model hub for a path that does
-    not exist, so a missing folder is reported here first) and never imports torch.
-
-    Args:
-        model_dir: The folder (None: :data:`MINILM_STATIC_DIR`).
-
-    Raises:
-        EmbeddingModelError: if the folder or a file is missing, or a file's hash differs.
-    """
-    folder = Path(model_dir) if model_dir is not None else MINILM_STATIC_DIR
-    rebuild = "rebuild it with: python models/rebuild_minilm_static.py"
-    for name, expected in MINILM_STATIC_SHA256.items():
-        path = folder / name
-        if not path.is_file():
-            raise EmbeddingModelError(f"static model file '{path}' not found; {rebuild}")
-        digest = sha256_of(path)
-        if digest != expected:
-            raise EmbeddingModelError(
-                f"'{path}' has sha256 {digest}, expected {expected} (minilm-static); {rebuild}, "
-                "or restore the file from the repository"
-            )
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from model2vec import StaticModel
-
-    return StaticModel.from_pretrained(folder, normalize=True)
 
 
 class HashingEmbedder:

@@ -10,7 +10,7 @@ feature too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cls_text import schema as S
+from cls_text.tag.base import check_iterable, sentence_spans
 from cls_text.tag.embeddings import TextEmbedder
 
 #: Question types, in feature order. pxtextmining used the same three for NHS FFT questions.
@@ -34,7 +35,6 @@ _GOOD = re.compile(
     r"value|valued|strength|strengths|proud)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
 
 def question_type(question: str) -> str:
@@ -78,8 +78,7 @@ def split_texts(X: object) -> tuple[list[str], list[str] | None]:
     Raises:
         ValueError: for a bare string, a DataFrame without ``text``, or non-string items.
     """
-    if isinstance(X, str):
-        raise ValueError("expected an iterable of texts, got str")
+    values = check_iterable(X)
     if isinstance(X, pd.DataFrame):
         if S.TEXT not in X.columns:
             raise ValueError(
@@ -90,9 +89,7 @@ def split_texts(X: object) -> tuple[list[str], list[str] | None]:
         return texts, questions
     if isinstance(X, pd.Series):
         return _clean(X.tolist(), S.TEXT), None
-    if not isinstance(X, Iterable):
-        raise ValueError(f"expected an iterable of texts, got {type(X).__name__}")
-    return _clean(list(X), S.TEXT), None
+    return _clean(list(values), S.TEXT), None
 
 
 def _clean(values: list[object], what: str) -> list[str]:
@@ -122,15 +119,7 @@ def split_sentences(text: str) -> list[Sentence]:
     Survey answers are short and informally punctuated, so a regex does as well as a parser
     here and keeps offsets exact (``text[s.start:s.end] == s.text``).
     """
-    out = []
-    for m in _SENTENCE.finditer(text):
-        raw = m.group(0)
-        lead = len(raw) - len(raw.lstrip())
-        stripped = raw.strip()
-        if stripped:
-            start = m.start() + lead
-            out.append(Sentence(stripped, start, start + len(stripped)))
-    return out
+    return [Sentence(text[a:b], a, b) for a, b in sentence_spans(text)]
 
 
 class Featurizer:

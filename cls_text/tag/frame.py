@@ -69,21 +69,46 @@ def tag_frame(
             rules = (
                 tagger if isinstance(tagger, RulesTagger) else RulesTagger(codebook=codebook).fit()
             )
-        rule_ev = rules.explain(sub)
-        if tagger is rules:
-            sub_scores = rules.scores_from_evidence(rule_ev)
-            sub_tags = rules.decide(rule_ev)
-        else:
-            sub_scores = np.asarray(tagger.predict_proba(sub), dtype=np.float64)  # type: ignore[attr-defined]
-            sub_tags = np.asarray(tagger.predict(sub), dtype=np.int64)  # type: ignore[attr-defined]
+        sub_scores, sub_tags, sub_evidence = _tag_rows(sub, tagger, rules, ids)
         scores[idx] = sub_scores
         tags[idx] = sub_tags
-        extra = _missing_evidence(tagger, sub, rule_ev, sub_tags, ids)
         for j, row in enumerate(idx):
-            merged = {t: v for t, v in rule_ev[j].items() if sub_tags[j, ids.index(t)]}
-            merged.update(extra.get(j, {}))
-            evidence[row] = merged
+            evidence[row] = sub_evidence[j]
     stances = _stances(out, tags, evidence, ids, stance)
+    new_cols = _theme_columns(ids, tags, scores, stances, evidence)
+    new_cols[S.TAGGER] = np.where(mask, tagger_name, "")
+    return pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
+
+
+def _tag_rows(
+    sub: pd.DataFrame, tagger: object, rules: RulesTagger, ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, list[S.Evidence]]]]:
+    """Scores, tags and evidence of the rows to tag: rules evidence first, then the tagger's."""
+    rule_ev = rules.explain(sub)
+    if tagger is rules:
+        sub_scores = rules.scores_from_evidence(rule_ev)
+        sub_tags = rules.decide(rule_ev)
+    else:
+        sub_scores = np.asarray(tagger.predict_proba(sub), dtype=np.float64)  # type: ignore[attr-defined]
+        sub_tags = np.asarray(tagger.predict(sub), dtype=np.int64)  # type: ignore[attr-defined]
+    extra = _missing_evidence(tagger, sub, rule_ev, sub_tags, ids)
+    evidence: list[dict[str, list[S.Evidence]]] = []
+    for j in range(len(sub)):
+        merged = {t: v for t, v in rule_ev[j].items() if sub_tags[j, ids.index(t)]}
+        merged.update(extra.get(j, {}))
+        evidence.append(merged)
+    return sub_scores, sub_tags, evidence
+
+
+def _theme_columns(
+    ids: list[str],
+    tags: np.ndarray,
+    scores: np.ndarray,
+    stances: np.ndarray,
+    evidence: list[dict[str, list[S.Evidence]]],
+) -> dict[str, object]:
+    """The four columns per theme, in codebook order, then the ``themes`` summary column."""
+    n = len(tags)
     new_cols: dict[str, object] = {}
     for c, theme_id in enumerate(ids):
         new_cols[theme_id] = tags[:, c]
@@ -96,8 +121,7 @@ def tag_frame(
     new_cols[S.THEMES] = [
         S.THEME_SEP.join(ids[c] for c in np.flatnonzero(tags[i])) for i in range(n)
     ]
-    new_cols[S.TAGGER] = np.where(mask, tagger_name, "")
-    return pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
+    return new_cols
 
 
 def _missing_evidence(

@@ -34,6 +34,7 @@ from spacy.tokens import Doc
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, load_codebook, parse_codebook
 from cls_text.ingest.text import lower_keep_offsets, make_nlp
+from cls_text.tag.base import check_iterable
 
 #: Words that negate a following term within the same clause.
 NEGATION_CUES = frozenset(
@@ -70,8 +71,7 @@ def check_texts(X: object) -> list[str]:
     Raises:
         ValueError: for a bare string, or a DataFrame without a ``text`` column.
     """
-    if isinstance(X, str):
-        raise ValueError("expected an iterable of texts, got str")
+    checked = check_iterable(X)
     if isinstance(X, pd.DataFrame):
         if S.TEXT not in X.columns:
             raise ValueError(
@@ -80,10 +80,8 @@ def check_texts(X: object) -> list[str]:
         values: Iterable[object] = X[S.TEXT].tolist()
     elif isinstance(X, pd.Series):
         values = X.tolist()
-    elif isinstance(X, Iterable):
-        values = X
     else:
-        raise ValueError(f"expected an iterable of texts, got {type(X).__name__}")
+        values = checked
     return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
 
 
@@ -260,7 +258,15 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
 
     # -- matching ------------------------------------------------------------------------------
     def _match_doc(self, text: str, doc: Doc) -> list[tuple[int, S.Evidence]]:
+        """(theme index, Evidence) of every term that counts in one parsed text."""
         toks = [t for t in doc if t.text not in _SKIP and not t.is_space]
+        raw = self._raw_matches(toks)
+        if not raw:
+            return []
+        return self._evidence(text, toks, self._choose(text, doc, toks, raw))
+
+    def _raw_matches(self, toks: list) -> list[tuple[_Pattern, int, int]]:
+        """Every pattern matching at every token, false friends included, within a sentence."""
         raw: list[tuple[_Pattern, int, int]] = []  # pattern, first tok pos, last tok pos (in toks)
         for pos, tok in enumerate(toks):
             cands = self._index.get(tok.lemma_, []) + self._index.get(tok.text, [])
@@ -280,8 +286,12 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
                     for t, w, lem in zip(window, pat.words, pat.lemmas, strict=True)
                 ):
                     raw.append((pat, pos, pos + n - 1))
-        if not raw:
-            return []
+        return raw
+
+    def _choose(
+        self, text: str, doc: Doc, toks: list, raw: list[tuple[_Pattern, int, int]]
+    ) -> dict[int, list[tuple[_Pattern, int, int]]]:
+        """Per theme, the matches that count: no false friend, proper name or overlap."""
         blocked: dict[int, list[tuple[int, int]]] = {}
         for pat, a, b in raw:
             if pat.false_friend:
@@ -298,6 +308,12 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
             if any(a <= tb and ta <= b for _, ta, tb in taken):
                 continue  # overlaps a longer/earlier match of the same theme
             taken.append((pat, a, b))
+        return chosen
+
+    def _evidence(
+        self, text: str, toks: list, chosen: dict[int, list[tuple[_Pattern, int, int]]]
+    ) -> list[tuple[int, S.Evidence]]:
+        """Evidence of the chosen matches (negation per theme policy), by theme then offset."""
         out: list[tuple[int, S.Evidence]] = []
         for theme_idx, matches in chosen.items():
             policy = self.codebook_.themes[theme_idx].negation

@@ -86,13 +86,12 @@ def _find_supervised(
 ) -> tuple[object, dict[str, Any]] | None:
     """The current version of a supervised model trained on exactly this codebook."""
     from cls_text.io import artifacts
+    from cls_text.io.model_versions import promoted_version
 
     if not models_dir.is_dir():
         return None
     names = [cfg.model_name] if cfg.model_name else sorted(p.name for p in models_dir.iterdir())
     for name in names:
-        from cls_text.review.retrain import promoted_version
-
         usable = (models_dir / name).is_dir() and promoted_version(models_dir, name)
         if not usable:
             if cfg.model_name:

@@ -19,100 +19,35 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
-from cls_text.codebook.model import Codebook
-from cls_text.errors import InputFileError
+from cls_text.io.coded_file import read_coded
 from cls_text.review.evaluate import evaluate_tags
 from cls_text.tag.embeddings import TextEmbedder, make_embedder
 from cls_text.tag.features import Featurizer, split_sentences, split_texts
+from cls_text.tag.linear import (  # noqa: F401 - ESTIMATORS re-exported: its old home
+    ESTIMATORS,
+    decide_multi,
+    fit_multi,
+    gram,
+    make_linear,
+    solve_dual,
+)
 
 #: Embedder used unless another is given: fast enough to predict >= 500 comments/s on two cores
 #: including embedding, and better than none (internal-CV micro-F1 on the NHS train rows 0.707
 #: against 0.704); MiniLM itself (0.722) predicts ~120/s. See docs/models.md.
 DEFAULT_EMBEDDER = "minilm-static"
-#: Linear models the tagger can use.
-ESTIMATORS = ("ridge", "svm", "logreg")
 #: Up to this many training texts, ridge is solved in the dual with one Gram matrix (n x n
 #: floats: 200 MB at 5,000 texts) shared by all folds: ~5x faster than per-fold sparse solvers.
 _DUAL_MAX_ROWS = 8000
 #: Candidate thresholds searched per theme (on calibrated probabilities).
 _THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
-
-
-def _make_linear(kind: str, C: float, random_state: int) -> Any:
-    if kind == "ridge":
-        return Ridge(alpha=1.0 / C, random_state=random_state)
-    if kind == "logreg":
-        return LogisticRegression(
-            C=C,
-            class_weight="balanced",
-            solver="liblinear",
-            max_iter=1000,
-            random_state=random_state,
-        )
-    if kind == "svm":
-        return LinearSVC(C=C, class_weight="balanced", max_iter=5000, random_state=random_state)
-    raise ValueError(f"estimator must be one of {ESTIMATORS}, got '{kind}'")
-
-
-def _fit_multi(kind: str, C: float, random_state: int, F: sp.csr_matrix, Y: np.ndarray) -> Any:
-    """Fit scorers for every column of ``Y`` (n, m): one Ridge for all, or one model per column.
-
-    Ridge solves all themes in one pass (about 0.5 s for 5,000 quotes x 50 themes); per-theme
-    SVMs or logistic regressions cost 50x that, which matters with internal cross-validation.
-    A column with a single class gets a constant score.
-    """
-    if kind == "ridge":
-        return _make_linear(kind, C, random_state).fit(F, 2.0 * Y - 1.0)
-    models: list[Any] = []
-    for j in range(Y.shape[1]):
-        yj = Y[:, j]
-        if yj.min() == yj.max():
-            models.append(1.0 if yj[0] else -1.0)
-        else:
-            models.append(_make_linear(kind, C, random_state).fit(F, yj))
-    return models
-
-
-def _decide_multi(model: Any, F: sp.csr_matrix) -> np.ndarray:
-    """Scores (n, m) of a model from :func:`_fit_multi`."""
-    if not isinstance(model, list):
-        out = np.asarray(model.predict(F), dtype=np.float64)
-        return out.reshape(F.shape[0], -1)
-    cols = [
-        np.full(F.shape[0], m, dtype=np.float64) if isinstance(m, float) else m.decision_function(F)
-        for m in model
-    ]
-    return np.column_stack(cols) if cols else np.zeros((F.shape[0], 0))
-
-
-def _gram(F: sp.csr_matrix, n_dense: int) -> np.ndarray:
-    """Return F @ F.T (+1 for an intercept feature) as a dense array.
-
-    The trailing ``n_dense`` columns (embeddings, question type) are dense; multiplying them as
-    dense arrays is ~3x faster than one sparse product over everything.
-    """
-    n_sparse = F.shape[1] - n_dense
-    sparse_part = F[:, :n_sparse]
-    K = np.asarray((sparse_part @ sparse_part.T).toarray(), dtype=np.float64)
-    if n_dense:
-        dense = F[:, n_sparse:].toarray().astype(np.float64)
-        K += dense @ dense.T
-    return K + 1.0
-
-
-def _solve_dual(K: np.ndarray, Y: np.ndarray, alpha: float) -> np.ndarray:
-    """Dual ridge coefficients: (K + alpha I)^-1 (2Y - 1), for all themes at once."""
-    A = K + alpha * np.eye(len(K))
-    return np.asarray(scipy.linalg.solve(A, 2.0 * Y - 1.0, assume_a="pos"))
 
 
 class _PrimalLinear:
@@ -240,7 +175,7 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             raise ValueError(f"min_examples must be >= 2, got {self.min_examples}")
         if self.cv < 2:
             raise ValueError(f"cv must be >= 2, got {self.cv}")
-        _make_linear(self.estimator, self.C, self.random_state)  # validates `estimator`
+        make_linear(self.estimator, self.C, self.random_state)  # validates `estimator`
         classes = list(self.classes) if self.classes is not None else names
         if classes is None:
             classes = [str(j) for j in range(Y.shape[1])]
@@ -277,10 +212,10 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             oof_pred[:, j] = proba >= self.thresholds_[j]
         self.model_: Any
         if self._gram_ is not None:
-            A = _solve_dual(self._gram_, Y[:, self.learned_], 1.0 / self.C)
+            A = solve_dual(self._gram_, Y[:, self.learned_], 1.0 / self.C)
             self.model_ = _PrimalLinear(np.asarray(F.T @ A), A.sum(axis=0))
         else:
-            self.model_ = _fit_multi(
+            self.model_ = fit_multi(
                 self.estimator, self.C, self.random_state, F, Y[:, self.learned_]
             )
         self._gram_ = None
@@ -296,15 +231,15 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
             return oof
         if self.estimator == "ridge" and len(Y) <= _DUAL_MAX_ROWS:
             # One Gram matrix serves every fold and the final fit (see _DUAL_MAX_ROWS).
-            K = _gram(F, self.featurizer_.n_dense)
+            K = gram(F, self.featurizer_.n_dense)
             self._gram_ = K
             for train, test in folds.split(F):
-                A = _solve_dual(K[np.ix_(train, train)], Y[train], 1.0 / self.C)
+                A = solve_dual(K[np.ix_(train, train)], Y[train], 1.0 / self.C)
                 oof[test] = K[np.ix_(test, train)] @ A
             return oof
         for train, test in folds.split(F):
-            model = _fit_multi(self.estimator, self.C, self.random_state, F[train], Y[train])
-            oof[test] = _decide_multi(model, F[test])
+            model = fit_multi(self.estimator, self.C, self.random_state, F[train], Y[train])
+            oof[test] = decide_multi(model, F[test])
         return oof
 
     # -- prediction ------------------------------------------------------------------------------
@@ -317,7 +252,7 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
         out = np.zeros((F.shape[0], len(self.classes_)), dtype=np.float64)
         if len(self.learned_):
             a, b = self.calibration_[self.learned_, 0], self.calibration_[self.learned_, 1]
-            out[:, self.learned_] = _sigmoid(a * _decide_multi(self.model_, F) + b)
+            out[:, self.learned_] = _sigmoid(a * decide_multi(self.model_, F) + b)
         blank = np.array([not t.strip() for t in texts], dtype=bool)
         out[blank] = 0.0  # empty answers get no themes
         return out
@@ -387,76 +322,6 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
 
 
 # -- coded data and training from files ---------------------------------------------------------
-def read_coded(
-    path: str | Path, codebook: Codebook | Sequence[str]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a coded CSV: ``text`` (+ optional ``question``, ``quote_id``) and the codes.
-
-    ``codebook`` is the codebook, or just its theme ids (e.g. a loaded model's ``classes_``).
-
-    Codes come either as one 0/1 column per theme id, or as a ``themes`` column of
-    ``;``-separated theme ids. Blank theme cells count as 0.
-
-    Returns:
-        (frame with ``text``/``question``/``quote_id``, indicator matrix in codebook order).
-
-    Raises:
-        InputFileError: if the file cannot be read, lacks ``text``, has no codes, a value is not
-            0/1, or a theme id is not in the codebook (naming the row and column).
-    """
-    path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot be read as CSV ({exc})") from exc
-    if S.TEXT not in df.columns:
-        raise InputFileError(path, f"has no '{S.TEXT}' column (columns: {list(df.columns)})")
-    ids = codebook.theme_ids() if isinstance(codebook, Codebook) else [str(c) for c in codebook]
-    where = f"codebook '{codebook.id}'" if isinstance(codebook, Codebook) else "the model"
-    Y = np.zeros((len(df), len(ids)), dtype=np.int64)
-    theme_cols = [c for c in df.columns if c in ids]
-    others = [c for c in df.columns if c not in (S.TEXT, S.QUESTION, S.QUOTE_ID)]
-    if S.THEMES in df.columns:
-        for r, cell in enumerate(df[S.THEMES].tolist(), start=2):
-            for tid in (t.strip() for t in cell.split(S.THEME_SEP)):
-                if not tid:
-                    continue
-                if tid not in ids:
-                    raise InputFileError(
-                        path,
-                        f"row {r}, column '{S.THEMES}': unknown theme id '{tid}'",
-                        f"use theme ids of {where}: {ids}",
-                    )
-                Y[r - 2, ids.index(tid)] = 1
-    elif theme_cols:
-        for c in theme_cols:
-            for r, cell in enumerate(df[c].tolist(), start=2):
-                v = cell.strip()
-                if v in ("", "0", "0.0"):
-                    continue
-                if v in ("1", "1.0"):
-                    Y[r - 2, ids.index(c)] = 1
-                else:
-                    raise InputFileError(
-                        path, f"row {r}, column '{c}': value '{cell}' is not 0 or 1"
-                    )
-    else:
-        raise InputFileError(
-            path,
-            f"has no codes: expected a '{S.THEMES}' column or 0/1 columns named by theme id"
-            + (f" (other columns: {others})" if others else ""),
-            f"theme ids are: {ids}",
-        )
-    frame = pd.DataFrame(
-        {
-            S.TEXT: df[S.TEXT],
-            S.QUESTION: df[S.QUESTION] if S.QUESTION in df else "",
-            S.QUOTE_ID: df[S.QUOTE_ID] if S.QUOTE_ID in df else [str(i) for i in range(len(df))],
-        }
-    )
-    return frame, Y
-
-
 def train_from_file(
     path: str | Path,
     codebook_path: str | Path | None,

@@ -26,47 +26,37 @@ they would fool. Per-theme thresholds turn scores into tags; a quote may get no 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
-from cls_text.codebook.model import Codebook, Theme
+from cls_text.codebook.model import Codebook
+from cls_text.tag.base import split_sentences
+from cls_text.tag.combination import (  # noqa: F401 - constants re-exported: their old home
+    DEFAULT_ENTRY,
+    DEFAULTS_FILE,
+    FALLBACK_THRESHOLD,
+    FALLBACK_WEIGHTS,
+    FEATURES,
+    check_weights,
+    fit_weights,
+    lead,
+    load_defaults,
+    sigmoid,
+    topk_mean,
+    tune_thresholds,
+)
+from cls_text.tag.prototypes import false_friend_regex, prototype_texts
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
 
-#: Features of the combination, in the order of the weight vector.
-FEATURES = (
-    "definition",
-    "terms",
-    "examples",
-    "exclusion",
-    "margin",
-    "centred",
-    "unit_margin",
-    "rules",
-    "question",
-    "length",
-)
-#: Tuned weights and thresholds per codebook id, shipped next to the default codebook.
-DEFAULTS_FILE = "cls_default.zeroshot.yaml"
-#: The entry whose weights a codebook without its own entry borrows.
-DEFAULT_ENTRY = "cls_default"
-#: Only if the defaults file is missing: similarity-led, with the rules as a strong hint.
-FALLBACK_WEIGHTS: dict[str, float] = {"bias": -5.0, "examples": 4.0, "margin": 6.0, "rules": 3.0}
-FALLBACK_THRESHOLD = 0.3
-
-_SENT = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
-_POINTER = re.compile(r"\(\s*->[^)]*\)|->\s*\w+")
 _DEF, _TERMS, _EX, _EXCL = range(4)
 
 
@@ -77,107 +67,6 @@ class _Scored:
     features: np.ndarray  # (n, k, len(FEATURES))
     best_span: np.ndarray  # (n, k, 2) offsets of the best sentence; (-1, -1) for blank quotes
     empty: np.ndarray  # (n,) blank quotes
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Return (start, end) offsets of the sentences of ``text``, trimmed and never empty.
-
-    A regex splitter on ``.!?`` and line breaks: fast, and good enough for survey answers, whose
-    sentences are short and whose punctuation is often missing anyway.
-
-    Examples:
-        >>> split_sentences("Too many forms. We wait months!")
-        [(0, 15), (16, 31)]
-    """
-    spans: list[tuple[int, int]] = []
-    for m in _SENT.finditer(text):
-        a, b = m.start(), m.end()
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a and any(c.isalnum() for c in text[a:b]):
-            spans.append((a, b))
-    return spans
-
-
-def _split_notes(note: str) -> list[str]:
-    """Split an include/exclude note into short phrases, dropping '(-> theme)' pointers."""
-    out = []
-    for part in re.split(r"[;\n]|(?<=\.)\s", note):
-        part = _POINTER.sub("", part).strip(" .,'\"")
-        if len(part) >= 4:
-            out.append(part)
-    return out
-
-
-def _prototypes(theme: Theme) -> tuple[list[str], list[str], list[str], list[str]]:
-    """The texts a theme is recognised by: definition/include, terms, examples, exclusions."""
-    return (
-        [f"{theme.label}: {theme.definition}", *_split_notes(theme.include)],
-        list(dict.fromkeys(theme.terms)) or [theme.label],
-        list(theme.examples) or [theme.definition],
-        _split_notes(theme.exclude),
-    )
-
-
-def _false_friend_regex(theme: Theme) -> re.Pattern[str] | None:
-    if not theme.false_friends:
-        return None
-    alts = sorted((re.escape(f.strip()) for f in theme.false_friends), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(alts) + r")\b", re.IGNORECASE)
-
-
-def load_defaults(codebook: Codebook) -> tuple[dict[str, float], dict[str, float]]:
-    """Return the (weights, thresholds) tuned for ``codebook``.
-
-    Looked up by codebook id in the packaged ``cls_default.zeroshot.yaml``. A codebook without
-    an entry borrows the default codebook's weights (the features mean the same for any
-    codebook) with its median threshold for every theme. Per-theme thresholds are used only
-    for the exact codebook they were tuned on (its content hash): after an edit of the terms
-    or examples they would be stale, so every theme then gets the median threshold.
-    """
-    try:
-        text = resources.files("cls_text.codebook.data").joinpath(DEFAULTS_FILE).read_text("utf-8")
-        entries = (yaml.safe_load(text) or {}).get("codebooks") or {}
-    except FileNotFoundError:
-        entries = {}
-    entry = entries.get(codebook.id) or entries.get(DEFAULT_ENTRY)
-    if not entry:
-        return dict(FALLBACK_WEIGHTS), {t: FALLBACK_THRESHOLD for t in codebook.theme_ids()}
-    default = float(entry.get("default_threshold", FALLBACK_THRESHOLD))
-    same = codebook.id in entries and entry.get("codebook_hash") == codebook.content_hash()
-    tuned = (entry.get("thresholds") or {}) if same else {}
-    thresholds = {t: float(tuned.get(t, default)) for t in codebook.theme_ids()}
-    return {k: float(v) for k, v in entry["weights"].items()}, thresholds
-
-
-def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
-    unknown = set(weights) - {"bias", *FEATURES}
-    if unknown:
-        raise ValueError(
-            f"weights has unknown keys {sorted(unknown)}; valid: {['bias', *FEATURES]}"
-        )
-    return {k: float(weights.get(k, 0.0)) for k in ("bias", *FEATURES)}
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-
-
-def _topk_mean(sims: np.ndarray, k: int) -> np.ndarray:
-    """Mean of the k largest values per row (of all values when a row has fewer)."""
-    if sims.shape[1] <= k:
-        return sims.mean(axis=1)
-    return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
-
-
-def _lead(scores: np.ndarray) -> np.ndarray:
-    """Per row: each column's score minus the best *other* column's score."""
-    if scores.shape[1] < 2:
-        return np.zeros_like(scores)
-    top2 = np.sort(scores, axis=1)[:, -2:]
-    return scores - np.where(scores >= top2[:, [1]], top2[:, [0]], top2[:, [1]])
 
 
 def _texts_and_questions(X: object) -> tuple[list[str], list[str]]:
@@ -268,7 +157,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         self._embed_prototypes()
         self._memo: tuple[int, _Scored] | None = None
         weights, thresholds = load_defaults(self.codebook_)
-        self.weights_ = _check_weights(self.weights if self.weights is not None else weights)
+        self.weights_ = check_weights(self.weights if self.weights is not None else weights)
         self.thresholds_ = self._resolve_thresholds(thresholds)
         if y is not None:
             if X is None:
@@ -310,7 +199,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         bounds: list[list[tuple[int, int]]] = []
         for theme in self.codebook_.themes:
             per = []
-            for group in _prototypes(theme):
+            for group in prototype_texts(theme):
                 per.append((len(texts), len(texts) + len(group)))
                 texts.extend(group)
             bounds.append(per)
@@ -318,7 +207,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         self._proto = [[vecs[a:b] for a, b in per] for per in bounds]
         # A question is compared with a theme's definition and terms together.
         self._qproto = [np.vstack([p[_DEF], p[_TERMS]]) for p in self._proto]
-        self._ff = [_false_friend_regex(t) for t in self.codebook_.themes]
+        self._ff = [false_friend_regex(t) for t in self.codebook_.themes]
 
     # -- scoring -----------------------------------------------------------------------------
     def _score(self, X: object) -> _Scored:
@@ -368,7 +257,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         for j, proto in enumerate(self._proto):
             v = self._masked(j, sents, vecs)
             sim[_DEF, :, j] = (v @ proto[_DEF].T).max(axis=1)
-            sim[_TERMS, :, j] = _topk_mean(v @ proto[_TERMS].T, self.top_k)
+            sim[_TERMS, :, j] = topk_mean(v @ proto[_TERMS].T, self.top_k)
             sim[_EX, :, j] = (v @ proto[_EX].T).max(axis=1)
             if len(proto[_EXCL]):
                 sim[_EXCL, :, j] = (v @ proto[_EXCL].T).max(axis=1)
@@ -378,7 +267,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         for f, name in ((_DEF, "definition"), (_TERMS, "terms"), (_EX, "examples")):
             feats[rows, :, FEATURES.index(name)] = np.maximum.reduceat(sim[f], starts, axis=0)
         feats[rows, :, FEATURES.index("unit_margin")] = np.maximum.reduceat(
-            _lead(combined), starts, axis=0
+            lead(combined), starts, axis=0
         )
         best = np.maximum.reduceat(combined, starts, axis=0)  # (q, k), q = quotes with sentences
         # First sentence of each quote reaching its best, per theme.
@@ -387,7 +276,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         arg = np.minimum.reduceat(hit, starts, axis=0)  # (q, k) sentence index
         feats[rows, :, FEATURES.index("exclusion")] = sim[_EXCL][arg, np.arange(k)]
         best_span[rows] = spans[arg]
-        feats[rows, :, FEATURES.index("margin")] = _lead(best)
+        feats[rows, :, FEATURES.index("margin")] = lead(best)
         feats[rows, :, FEATURES.index("centred")] = best - best.mean(axis=1, keepdims=True)
 
     def _masked(self, j: int, sents: list[str], vecs: np.ndarray) -> np.ndarray:
@@ -406,7 +295,7 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         if not uniq:
             return out
         qv = np.asarray(self.embedder_.encode(uniq), dtype=np.float32)
-        sims = np.stack([_topk_mean(qv @ p.T, self.top_k) for p in self._qproto], axis=1)
+        sims = np.stack([topk_mean(qv @ p.T, self.top_k) for p in self._qproto], axis=1)
         sims -= sims.mean(axis=1, keepdims=True)  # relative: which themes the question favours
         row = {q: i for i, q in enumerate(uniq)}
         for i, q in enumerate(questions):
@@ -416,12 +305,10 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
 
     def _combine(self, feats: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
         w = np.array([weights[f] for f in FEATURES], dtype=np.float64)
-        return _sigmoid(feats @ w + weights["bias"])
+        return sigmoid(feats @ w + weights["bias"])
 
     # -- tuning on coded quotes --------------------------------------------------------------
     def _tune(self, X: object, Y: np.ndarray) -> None:
-        from sklearn.linear_model import LogisticRegression
-
         scored = self._score(X)
         if len(Y) != len(scored.empty):
             raise ValueError(f"y has {len(Y)} rows but X has {len(scored.empty)} texts")
@@ -432,17 +319,10 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         target = Y[keep].reshape(-1)
         if len(np.unique(target)) < 2:
             raise ValueError("y needs both tagged and untagged cells to tune on")
-        # Standardise so that C treats every feature alike, then fold the scaling back into
-        # weights on the raw features (what the defaults file stores).
-        mu, sd = F.mean(axis=0), F.std(axis=0)
-        sd[sd == 0] = 1.0
-        lr = LogisticRegression(C=self.C, max_iter=5000).fit((F - mu) / sd, target)
-        coef = lr.coef_[0] / sd
-        weights = dict.fromkeys(FEATURES, 0.0) | dict(zip(active, coef.tolist(), strict=True))
-        weights["bias"] = float(lr.intercept_[0] - (coef * mu).sum())
+        weights = fit_weights(F, target, active, self.C)
         self.weights_ = weights
         P = self._combine(scored.features, weights)[keep]
-        self.thresholds_ = _tune_thresholds(
+        self.thresholds_ = tune_thresholds(
             P, Y[keep], list(self.classes_), self.threshold_shrinkage
         )
 
@@ -512,36 +392,6 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.target_tags.required = False
         return tags
-
-
-def _tune_thresholds(
-    P: np.ndarray, Y: np.ndarray, classes: Sequence[object], shrinkage: float
-) -> dict[str, float]:
-    """Per-theme F1-best thresholds, shrunk towards the global micro-F1-best threshold.
-
-    Shrinkage matters: a development set has 10-40 positives per theme, and a threshold fitted
-    to so few quotes alone is mostly noise.
-    """
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
-    Yb = Y.astype(bool)
-
-    def f1(pred: np.ndarray, true: np.ndarray) -> float:
-        denom = float(pred.sum() + true.sum())
-        return 2.0 * float((pred & true).sum()) / denom if denom else 0.0
-
-    def samples_f1(pred: np.ndarray) -> float:
-        tp = (pred & Yb).sum(axis=1)
-        denom = pred.sum(axis=1) + Yb.sum(axis=1)
-        return float(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 1.0).mean())
-
-    glob = max(grid, key=lambda t: (samples_f1(P >= t), -abs(t - 0.5)))
-    out: dict[str, float] = {}
-    for j, theme in enumerate(classes):
-        own = glob
-        if Yb[:, j].any():
-            own = max(grid, key=lambda t: (f1(P[:, j] >= t, Yb[:, j]), -abs(t - glob)))
-        out[str(theme)] = round(float(shrinkage * glob + (1 - shrinkage) * own), 3)
-    return out
 
 
 def _default_embedder() -> Any:

@@ -26,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from cls_text.tag.base import reject_bare_str
 from cls_text.tag.features import question_onehot, split_texts
 
 STANCES = ("+", "-", "0")
@@ -194,8 +195,7 @@ def predict_stance(
     Raises:
         ValueError: for a bare string, or questions of a different length.
     """
-    if isinstance(sentences, str):
-        raise ValueError("expected an iterable of texts, got str")
+    reject_bare_str(sentences)
     sentences = list(sentences)
     if questions is not None and len(questions) != len(sentences):
         raise ValueError(f"{len(questions)} questions for {len(sentences)} sentences")

@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cls_text.codebook.model import Codebook
 from cls_text.errors import StanceCueError
+from cls_text.tag.base import reject_bare_str
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
@@ -338,8 +339,7 @@ class ThemeStance:
         Raises:
             ValueError: for a bare string or lists of different lengths.
         """
-        if isinstance(sentences, str):
-            raise ValueError("expected an iterable of texts, got str")
+        reject_bare_str(sentences)
         sentences = [s or "" for s in sentences]
         qs = list(questions) if questions is not None else [""] * len(sentences)
         if not (len(qs) == len(theme_ids) == len(sentences)):
@@ -350,13 +350,13 @@ class ThemeStance:
             return []
         margin, labels = self._polarity(sentences, qs)
         if self.learned is not None:
-            cue = np.array([self.cue_score(s, t) if s.strip() else 0.0
-                            for s, t in zip(sentences, theme_ids, strict=True)])  # fmt: skip
-            found = self.learned.predict(sentences, list(theme_ids), cue, margin)
+            cues = np.array([self.cue_score(s, t) if s.strip() else 0.0
+                             for s, t in zip(sentences, theme_ids, strict=True)])  # fmt: skip
+            found = self.learned.predict(sentences, list(theme_ids), cues, margin)
             # A clear theme-relative cue decides ("cut out a layer of sign-off" is + for
             # bureaucracy whatever its tone); the classifier decides everywhere else.
             found = [("+" if q > 0 else "-") if abs(q) >= 1 else lab
-                     for q, lab in zip(cue, found, strict=True)]  # fmt: skip
+                     for q, lab in zip(cues, found, strict=True)]  # fmt: skip
             return ["0" if not s.strip() else lab for s, lab in zip(sentences, found, strict=True)]
         out = []
         for s, t, m, lab in zip(sentences, theme_ids, margin, labels, strict=True):
