@@ -221,7 +221,7 @@ def ingest_leaks() -> dict:
     from cls_text.config import parse_config
     from cls_text.ingest.chunks import ingest_wave
     from cls_text.io.writers import write_csv, write_parquet, write_xlsx
-    from cls_text.run.wave import redact_table
+    from cls_text.run.chunk_loop import redact_table
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
