@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from cls_text.codebook import Codebook
 from cls_text.config import PipelineConfig
 from cls_text.errors import ClsTextError
+from cls_text.io.store import comparison_history
 from cls_text.run import steps
 from cls_text.run.cache import code_fingerprint, content_key
 from cls_text.run.wave import WaveSteps
@@ -78,7 +79,7 @@ def load_history(
     compare: bool = True,
     compare_with: str | None = None,
 ) -> pd.DataFrame | None:
-    return steps.load_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
+    return comparison_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
 
 
 @task(cache_policy=NO_CACHE)

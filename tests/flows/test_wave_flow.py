@@ -61,7 +61,7 @@ def test_outputs_exist_and_nothing_partial(runs):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["topics"]["n_topics"] >= 2
     assert set(manifest["timings_s"]) >= {"ingest", "redact", "tag", "topics", "write", "report"}
-    assert manifest["tagger"]["kind"] in {"zeroshot", "rules", "supervised"}
+    assert manifest["tagger"]["kind"] in {"default", "zeroshot", "rules", "supervised"}
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
