@@ -33,8 +33,8 @@ from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.errors import QdaError
 from cls_text.io import coded as cs
-from cls_text.io.writers import atomic_path, sha256_file
-from cls_text.review.reviewed import ImportResult
+from cls_text.io.writers import atomic_path
+from cls_text.review.reviewed import ImportResult, record_import
 
 NS = "urn:QDA-XML:project:1.0"
 _Q = f"{{{NS}}}"
@@ -358,14 +358,4 @@ def import_qdpx(
             cs.CODEBOOK_ID: codebook.id, cs.CODEBOOK_VERSION: codebook.version,
             S.TEXT: text, cs.TEXT_SHA: cs.text_sha256(text), cs.STANCE: "", cs.NOTE: "",
         })  # fmt: skip
-    digest = sha256_file(p)
-    res = cs.append_decisions(store_dir, records, source_file=p.name, source_sha256=digest)
-    return ImportResult(
-        path=p,
-        sha256=digest,
-        n_reviewed=len(records),
-        n_added=res.n_added,
-        already_imported=res.already_present,
-        reviewers=tuple(sorted({str(r[cs.REVIEWER]) for r in records})),
-        wave=wave or ";".join(sorted({str(r[S.WAVE]) for r in records if r[S.WAVE]})),
-    )
+    return record_import(p, records, store_dir, wave)

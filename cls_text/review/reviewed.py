@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,11 +250,22 @@ def import_review(
     for rec in records:
         if wave and not rec[S.WAVE]:
             rec[S.WAVE] = wave
-    digest = sha256_file(p)
-    res = cs.append_decisions(store_dir, records, source_file=p.name, source_sha256=digest)
+    return record_import(p, records, store_dir, wave)
+
+
+def record_import(
+    path: Path, records: list[dict[str, Any]], store_dir: str | Path, wave: str | None
+) -> ImportResult:
+    """Append one file's decisions to the coded-examples store and say what that did.
+
+    Shared by the review-file and the REFI-QDA imports, so both record provenance (the file's
+    name and sha256) and report the same way.
+    """
+    digest = sha256_file(path)
+    res = cs.append_decisions(store_dir, records, source_file=path.name, source_sha256=digest)
     waves = sorted({str(r[S.WAVE]) for r in records if r[S.WAVE]})
     return ImportResult(
-        path=p,
+        path=path,
         sha256=digest,
         n_reviewed=len(records),
         n_added=res.n_added,
