@@ -36,7 +36,9 @@ from cls_text.run import watch
 from cls_text.run.watch import Item, ServeConfig, load_serve_config
 from flows.wave import process_wave
 
-SERVER_START_TIMEOUT_S = 60.0
+#: A busy 2-core laptop can take minutes to start a server (the CLI waits as long, 300 s,
+#: for Prefect's temporary one).
+SERVER_START_TIMEOUT_S = 300.0
 
 
 @flow(name="scheduled-wave")

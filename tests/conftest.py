@@ -21,7 +21,14 @@ if "CLS_TEXT_ID_KEY_FILE" not in os.environ:
     atexit.register(shutil.rmtree, _KEY_DIR, True)
     os.environ["CLS_TEXT_ID_KEY_FILE"] = os.path.join(_KEY_DIR, "id.key")
 
+from hypothesis import settings  # noqa: E402
+
 from cls_text.codebook.model import Codebook, parse_codebook  # noqa: E402
+
+# No per-example deadline: on a busy machine (the suite on a third of a core) Hypothesis's
+# default 200 ms deadline fails correct code. Speed is measured in benchmarks/, not here.
+settings.register_profile("cls-text", deadline=None)
+settings.load_profile("cls-text")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -129,3 +129,18 @@ def test_modules_and_functions_stay_small(name):
         and node.end_lineno - node.body[0].lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert not long
+
+
+def test_ci_runs_the_readme_test_command_and_shows_the_slowest_15_tests():
+    import re
+    import tomllib
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    test_command = first_block[1]
+    assert "pytest" in test_command
+    assert test_command in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    addopts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "pytest"
+    ]["ini_options"]["addopts"]
+    assert re.search(r"(^|\s)--durations=15(\s|$)", addopts)

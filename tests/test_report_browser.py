@@ -12,6 +12,8 @@ from test_report_fixture import W1, W2, fixture_codebook, load_fixture, wave
 from cls_text.report import build_report
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: Generous waits (ms): on a busy machine a page with plotly inlined can take a while to draw.
+BUSY_MS = 300_000
 
 
 def _browser() -> tuple[object, str]:
@@ -80,11 +82,12 @@ def test_report_html_renders_in_headless_chromium(tmp_path):
         )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(BUSY_MS)
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("request", lambda r: requests.append(r.url))
             page.goto(paths["html"].resolve().as_uri(), wait_until="load")
-            page.wait_for_selector("#chart-cooccurrence .main-svg", timeout=30_000)
+            page.wait_for_selector("#chart-cooccurrence .main-svg", timeout=BUSY_MS)
             rendered = {
                 chart: page.locator(f"#chart-{chart}.js-plotly-plot .main-svg").count()
                 for chart in chart_ids
@@ -141,8 +144,9 @@ def test_report_reads_on_a_phone_and_a_desktop(tmp_path, width):
         )
         try:
             page = browser.new_page(viewport={"width": width, "height": 844})
+            page.set_default_timeout(BUSY_MS)
             page.goto(paths["html"].resolve().as_uri(), wait_until="load")
-            page.wait_for_selector("#chart-cooccurrence .main-svg", timeout=30_000)
+            page.wait_for_selector("#chart-cooccurrence .main-svg", timeout=BUSY_MS)
             page.wait_for_timeout(500)  # responsive charts resize after the first frame
             m = page.evaluate(_LAYOUT_JS)
             page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=True)

@@ -51,7 +51,7 @@ def test_started_server_tells_its_ui_the_right_api_url(monkeypatch):
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     with prefect_api() as url:
         assert not url.startswith("http://127.0.0.1:4200/")
-        with urllib.request.urlopen(f"{ui_address(url)}/ui-settings", timeout=30) as resp:
+        with urllib.request.urlopen(f"{ui_address(url)}/ui-settings", timeout=300) as resp:
             settings = json.loads(resp.read())
     os.environ.pop("PREFECT_API_URL", None)
     assert settings["api_url"] == url

@@ -100,7 +100,7 @@ def test_killed_run_leaves_nothing_and_resumes_identically(tmp_path):
             pytest.fail(f"the run ended before tagging finished:\n{proc.communicate()[0][-3000:]}")
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)  # like a power cut: no clean-up code runs
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=300)
 
     # Nothing partial is visible: no output folder, only hidden staging left by the kill.
     assert not crashed.exists()
