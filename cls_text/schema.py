@@ -35,6 +35,9 @@ DUPLICATE_ANSWER = "duplicate_answer"
 #: Longer than ``max_text_chars``: kept and tagged like any answer, flagged for readers.
 LONG_ANSWER = "long_answer"
 FLAGS = "flags"
+#: A flag (in ``flags``), not a column: an answer that is, with confidence, not in English.
+#: Kept in the tagged table, with no themes unless the codebook sets ``tag_non_english``.
+NON_ENGLISH = "non_english"
 
 # --- tagging -------------------------------------------------------------------------------
 THEMES = "themes"

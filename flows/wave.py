@@ -146,6 +146,13 @@ def _log_result(result: WaveResult) -> None:
         result.chunks,
         result.out_dir,
     )
+    foreign = result.manifest.get("non_english") or {}
+    if foreign.get("answers"):
+        logger.info(
+            "%d answers not in English (flagged non_english), %d of them left untagged",
+            foreign["answers"],
+            foreign.get("untagged", 0),
+        )
     if note := result.manifest.get("xlsx_skipped"):
         logger.info("%s", note)
 

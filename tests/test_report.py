@@ -104,6 +104,8 @@ def test_report_data_headline_matches_hand_counts(df, history):
         "substantive_answers": 8,
         "substantive_respondents": 6,
         "repeated_answers": 1,  # tagged, but the respondent repeating an earlier answer
+        "non_english": 0,
+        "non_english_untagged": 0,
     }
     assert data.waves == [W1, W2]
     assert data.codebook_by_wave == {W1: "1.0.0", W2: "1.1.0"}

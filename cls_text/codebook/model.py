@@ -26,6 +26,15 @@ from cls_text.schema import RESERVED_NAMES, THEME_COLUMN_SUFFIXES
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
+#: Change-log operations after which a theme's prevalence is not comparable across versions.
+REDEFINING_OPS = frozenset({"edit_definition", "edit_terms", "split", "merge"})
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A semantic version as a tuple that sorts as versions do ("1.10.0" after "1.9.0")."""
+    return tuple(int(p) for p in str(version).split(".") if p.isdigit())
+
+
 #: The default CLS codebook shipped inside the package.
 DEFAULT_CODEBOOK = "cls_default.yaml"
 
@@ -77,7 +86,9 @@ class CodebookChange(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
-    op: Literal["add", "rename", "merge", "split", "retire", "edit_definition"]
+    #: ``edit_definition`` and ``edit_terms`` change what a theme means or how it is found,
+    #: so its prevalence before and after is not comparable (see :meth:`Codebook.redefined`).
+    op: Literal["add", "rename", "merge", "split", "retire", "edit_definition", "edit_terms"]
     #: Theme ids before the change (one for rename/split/retire/edit; several for merge).
     source: tuple[str, ...] = ()
     #: Theme ids after the change (one for rename/merge/add; several for split).
@@ -98,6 +109,10 @@ class Codebook(BaseModel):
     stop_words: tuple[str, ...] = ()
     themes: tuple[Theme, ...] = Field(min_length=1)
     changes: tuple[CodebookChange, ...] = ()
+    #: Tag answers flagged ``non_english`` too. Off by default: the terms, the zero-shot
+    #: prototypes and the shipped models are English, and tagging a Welsh or Polish answer
+    #: with them gives confident nonsense. A codebook written for those languages says so.
+    tag_non_english: bool = False
 
     @field_validator("id")
     @classmethod
@@ -137,9 +152,31 @@ class Codebook(BaseModel):
                 return t
         raise KeyError(f"no theme '{theme_id}' in codebook '{self.id}'; valid: {self.theme_ids()}")
 
+    def redefined(self, since: str, until: str | None = None) -> list[str]:
+        """Current theme ids whose definition or terms changed after ``since`` (up to ``until``).
+
+        A change of ``edit_definition``, ``edit_terms``, ``split`` or ``merge`` in the change
+        log, with a version above ``since`` and at most ``until`` (default: this version),
+        means a difference between waves tagged under the two versions may come from the
+        codebook, not the respondents: such a theme is shown but not tested for change.
+        """
+        lo, hi = version_key(since), version_key(until or self.version)
+        changed = {
+            t
+            for c in self.changes
+            if c.op in REDEFINING_OPS and lo < version_key(c.version) <= hi
+            for t in (*c.source, *c.target)
+        }
+        return [t for t in self.theme_ids() if t in changed]
+
     def content_hash(self) -> str:
         """Return the sha256 of the canonical JSON form (stable across YAML formatting)."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        if not data["tag_non_english"]:
+            # Left out at its default, so every codebook written before the option keeps its
+            # hash (trained models and tuned thresholds are keyed by it).
+            del data["tag_non_english"]
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def summary(self) -> dict[str, str]:

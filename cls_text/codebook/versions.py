@@ -1,9 +1,9 @@
 """Codebook versions: what changed, lint checks, and carrying coded data across versions.
 
 A codebook carries a semantic version and a change log
-(:class:`~cls_text.codebook.model.CodebookChange`:
-add, rename, merge, split, retire, edit_definition). Coded examples remember the codebook
-version they were coded with, so when the codebook moves on they can be carried forward:
+(:class:`~cls_text.codebook.model.CodebookChange`: add, rename, merge, split, retire,
+edit_definition, edit_terms). Coded examples remember the codebook version they were coded
+with, so when the codebook moves on they can be carried forward:
 
 - **rename** ``a -> b``: a tick on ``a`` becomes a tick on ``b``.
 - **merge** ``a, b -> c``: a tick on either becomes a tick on ``c``.
@@ -11,8 +11,9 @@ version they were coded with, so when the codebook moves on they can be carried 
   reading the quote again, so the decision is flagged ``needs_review`` and routed back to the
   review queue; it is not guessed. (No tick on ``a`` still means neither ``b`` nor ``c``.)
 - **retire** ``a``: the tick is dropped.
-- **add**, **edit_definition**: nothing to map (an edited definition is listed by
-  :func:`diff_codebooks` so evaluators can judge whether old codings still hold).
+- **add**, **edit_definition**, **edit_terms**: nothing to map (an edited definition or term
+  list is listed by :func:`diff_codebooks` so evaluators can judge whether old codings still
+  hold, and a report does not test such a theme for change across the versions).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def theme_mapping(old_ids: Sequence[str], codebook: Codebook, from_version: str)
     for ch in sorted(steps, key=lambda c: _version_key(c.version)):
         for old, now in current.items():
             hit = now & set(ch.source)
-            if not hit or ch.op in ("add", "edit_definition"):
+            if not hit or ch.op in ("add", "edit_definition", "edit_terms"):
                 continue
             now -= hit
             if ch.op in ("rename", "merge"):

@@ -25,6 +25,7 @@ from cls_text.config import ColumnMap, PipelineConfig
 from cls_text.errors import InputFileError
 from cls_text.ingest.columns import (
     ROW_ID_COLUMN,
+    configured_notes,
     detect_column_map,
     prepare_export,
     resolve_columns,
@@ -155,6 +156,8 @@ class WaveReader:
             raw, shape = _in_export_shape(raw, shape)
             if column_map is None:
                 column_map, report.detected_map = detect_column_map(raw)
+            elif not report.detected_map:
+                report.detected_map = configured_notes(raw, column_map)
             self.column_maps[path.name] = column_map
             id_col = resolve_columns(raw, column_map)["id"]
             again = _repeated_ids(raw, id_col, first_row)

@@ -300,3 +300,15 @@ def header_notes(raw: RawTable) -> list[str]:
             f"no respondent id column: each row's number in the file is its id ('{ROW_ID_COLUMN}')"
         )
     return notes
+
+
+def configured_notes(raw: RawTable, cm: ColumnMap) -> list[str]:
+    """The notes of a configured column map: the header, the map's source, a missing type.
+
+    A configured map without a respondent-type column puts everyone under 'other' just as
+    detection does, so it is said just as loudly.
+    """
+    notes = [*header_notes(raw), "column map from the config"]
+    if cm.respondent_type is None:
+        notes.append(NO_RESPONDENT_TYPE)
+    return notes

@@ -198,7 +198,28 @@ def flag_answers(df: pd.DataFrame) -> pd.DataFrame:
         if du:
             parts.append("duplicate_answer")
         if fo:
-            parts.append("non_english")
+            parts.append(S.NON_ENGLISH)
         flags.append(";".join(dict.fromkeys(parts)))
     out[S.FLAGS] = flags
     return out
+
+
+def has_flag(df: pd.DataFrame, flag: str) -> pd.Series:
+    """True where a row's ``flags`` (``;``-separated) hold ``flag``; all False without them."""
+    if S.FLAGS not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df[S.FLAGS].fillna("").astype(str).map(lambda v: flag in v.split(";")).astype(bool)
+
+
+def untagged_non_english(df: pd.DataFrame) -> pd.Series:
+    """Rows flagged ``non_english`` that no tagger saw (their ``tagger`` cell is empty).
+
+    Such rows have no themes because nobody looked, not because no theme applies, so every
+    share leaves them out of its denominator, as it does non-substantive answers. Rows of a
+    wave tagged before the flag existed, or under ``tag_non_english``, name their tagger and
+    count as usual.
+    """
+    flagged = has_flag(df, S.NON_ENGLISH)
+    if S.TAGGER not in df.columns:
+        return pd.Series(False, index=df.index)
+    return flagged & df[S.TAGGER].fillna("").astype(str).eq("")

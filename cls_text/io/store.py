@@ -325,17 +325,13 @@ def query_store(store_dir: str | Path, sql: str) -> pd.DataFrame:
         con.close()
 
 
-#: Change-log operations after which a theme's prevalence is not comparable across versions.
-_REDEFINING_OPS = frozenset({"edit_definition", "split", "merge"})
-
-
 def describe_comparison(history: pd.DataFrame | None, codebook: Codebook) -> dict[str, Any]:
     """What a report compares with: the waves, their codebook versions, and untestable themes.
 
-    A theme whose definition changed (``edit_definition``, ``split`` or ``merge`` in the
-    codebook's change log) after the version an earlier wave was tagged with is shown but must
-    not be tested for change: a difference may come from the new definition, not the
-    respondents.
+    A theme whose definition or terms changed (``edit_definition``, ``edit_terms``, ``split``
+    or ``merge`` in the codebook's change log) after the version an earlier wave was tagged
+    with is shown but must not be tested for change: a difference may come from the new
+    definition, not the respondents (:meth:`Codebook.redefined`).
 
     Args:
         history: :func:`comparison_history` (None or empty: nothing compared).
@@ -356,14 +352,6 @@ def describe_comparison(history: pd.DataFrame | None, codebook: Codebook) -> dic
     versions = history.groupby(WAVE, sort=True)[CODEBOOK_VERSION].first().astype(str).to_dict()
     out["waves"] = sorted(versions)
     out["codebook_versions"] = versions
-    oldest = min((_version_key(v) for v in versions.values()), default=())
-    current = codebook.theme_ids()
-    changed = {
-        t
-        for c in codebook.changes
-        if c.op in _REDEFINING_OPS and oldest < _version_key(c.version)
-        for t in (*c.source, *c.target)
-        if t in current
-    }
-    out["changed_themes"] = [t for t in current if t in changed]
+    oldest = min(versions.values(), key=_version_key)
+    out["changed_themes"] = codebook.redefined(oldest)
     return out

@@ -109,7 +109,7 @@ def build_report(
         ),
         "md": io.write_text_atomic(
             out / "report.md",
-            render_markdown(data, title=title, methods=manifest.get("agreement_methods", "")),
+            render_markdown(data, title=title, manifest=manifest),
         ),
     }
     return paths

@@ -78,7 +78,7 @@ def summary_markdown(data: ReportData, manifest: Mapping[str, Any]) -> str:
     totals = (manifest.get("conservation", {}) or {}).get("total", {}) or {}
     changes = data.changes.set_index("theme") if not data.changes.empty else None
     lines = [f"# Wave {data.wave}", "", lede(data.counts, totals)]
-    if cons := conservation_line(totals):
+    if cons := conservation_line(totals, non_english=data.counts.get("non_english_untagged", 0)):
         holds = (manifest.get("conservation", {}) or {}).get("holds")
         lines += ["", f"**Conservation:** {cons}" + (" Holds." if holds else "")]
     lines += [

@@ -16,8 +16,17 @@ def _n(value: object) -> str:
     return f"{int(value):,}" if isinstance(value, int | float) else str(value)
 
 
-def conservation_line(totals: Mapping[str, Any]) -> str:
+def _foreign_part(non_english: int) -> str:
+    if not non_english:
+        return ""
+    return f" (of which {_n(non_english)} not in English: kept, no themes looked for)"
+
+
+def conservation_line(totals: Mapping[str, Any], *, non_english: int = 0) -> str:
     """The manifest's conservation totals as one sentence ("" when there are none).
+
+    ``non_english`` answers that no tagger saw are rows of the tagged table, so the proof
+    counts them as tagged; the sentence says how many of the tagged they are.
 
     Examples:
         >>> conservation_line({"answers_in": 12, "respondents_in": 3, "tagged": 9,
@@ -26,7 +35,7 @@ def conservation_line(totals: Mapping[str, Any]) -> str:
     """
     if not totals or "answers_in" not in totals:
         return ""
-    parts = [f"{_n(totals.get('tagged', 0))} tagged"]
+    parts = [f"{_n(totals.get('tagged', 0))} tagged{_foreign_part(non_english)}"]
     parts.append(f"{_n(totals.get('non_substantive', 0))} with nothing to say")
     parts.append(f"{_n(totals.get('quarantined', 0))} quarantined")
     people = (
@@ -52,6 +61,11 @@ def count_rows(counts: Mapping[str, int], totals: Mapping[str, Any]) -> list[tup
             "Tagged answers repeating the respondent's earlier answer (not counted)",
         ),
         ("substantive_respondents", "Respondents with one or more such answers (share base)"),
+        ("non_english", "Answers not in English (flagged non_english)"),
+        (
+            "non_english_untagged",
+            "Of them, left untagged: English-only tagger (in no share's base)",
+        ),
     )
     rows += [(label, _n(counts.get(k, 0))) for k, label in covered]
     return rows
@@ -73,7 +87,22 @@ def lede(counts: Mapping[str, int], totals: Mapping[str, Any]) -> str:
         f"respondents. {_n(counts.get('substantive_answers', 0))} answers from "
         f"{_n(counts.get('substantive_respondents', 0))} respondents had something to say and "
         f"were analysed{_repeats(counts)}; shares of respondents are out of these respondents."
+        f"{_foreign(counts)}"
     )
+
+
+def _foreign(counts: Mapping[str, int]) -> str:
+    """The lede's sentence on answers not in English ("" when there are none)."""
+    n, untagged = int(counts.get("non_english", 0)), int(counts.get("non_english_untagged", 0))
+    if not n:
+        return ""
+    were = "answer was" if n == 1 else "answers were"
+    if untagged:
+        return (
+            f" {_n(n)} {were} not in English; {_n(untagged)} of them were kept but not tagged "
+            "(the tagger reads English only), so they are in no share's base."
+        )
+    return f" {_n(n)} {were} not in English and were tagged (the codebook asks for it)."
 
 
 def _repeats(counts: Mapping[str, int]) -> str:

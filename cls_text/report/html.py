@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import conservation_line, count_rows, lede
 from cls_text.report.summary import ReportData, pct
 
@@ -96,11 +97,16 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
     name = cb.get("name", cb.get("id", ""))
     rows = [
         ("Wave", data.wave),
+        ("Waves compared", comparison_sentence(data)),
+        ("Not tested for change", untested_sentence(data)),
         ("Codebook", f"{name} (id {cb.get('id', '')}, version {cb.get('version', '')})"),
         ("Codebook hash", cb.get("hash", "")),
         *[(f"Tagger: {k}", _plain(v)) for k, v in tagger.items()],
         *count_rows(data.counts, totals),
-        ("Conservation", conservation_line(totals)),
+        (
+            "Conservation",
+            conservation_line(totals, non_english=data.counts.get("non_english_untagged", 0)),
+        ),
         ("Conservation holds", (manifest.get("conservation", {}) or {}).get("holds", "")),
         ("Run at (UTC)", manifest.get("created_utc", "")),
         ("cls-text version", manifest.get("cls_text_version", "")),
@@ -116,6 +122,14 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
             f"<em>not coded</em> for those waves (not as zero):</p><ul>{items}</ul>"
         )
     agreement = _markdown_block(manifest.get("agreement_methods", ""))
+    columns = "".join(
+        f"<tr><th>{_e(name)}</th><td>{_e(note)}</td></tr>" for name, note in column_notes(manifest)
+    )
+    if columns:
+        columns = (
+            "<p>How each input file's columns were read (detected, or from the config):</p>"
+            f'<div class="table-wrap"><table>{columns}</table></div>'
+        )
     return f"""
 <p>Each answer was tagged against the codebook's themes by the tagger listed below. Only
 substantive answers count: blank answers, "n/a", "nothing" and the same respondent repeating an
@@ -126,7 +140,7 @@ two-proportion z-test; because many comparisons are made at once, p-values are c
 the false-discovery rate (Benjamini–Hochberg, 5%) and only changes that pass are called
 significant. Summary sentences give no percentage for groups too small to support one;
 the tables still show the counts.</p>
-{older_html}<div class="table-wrap"><table>{table}</table></div>{agreement}"""
+{older_html}<div class="table-wrap"><table>{table}</table></div>{columns}{agreement}"""
 
 
 def _markdown_block(md: str) -> str:
@@ -217,6 +231,8 @@ def render_html(
     else:
         items = "".join(f"<li>{_e(data.sentences[t][0])}</li>" for t in sig["theme"])
         change_html = f"<p>Significant changes since the previous wave:</p><ul>{items}</ul>"
+    if untested := untested_sentence(data):
+        change_html += f'<p class="flag">{_e(untested)}</p>'
     top = data.overall.sort_values("share_resp", ascending=False).head(3)["theme"]
     top_html = "".join(f"<li>{_e(data.sentences[t][0])}</li>" for t in top if t in data.sentences)
     charts = {k: _chart(f, k) for k, f in figures.items()}
@@ -240,7 +256,7 @@ def render_html(
 <script type="text/javascript">{get_plotlyjs()}</script></head>
 <body><main>
 <h1>{_e(title)}: {_e(data.wave)}</h1>
-<p class="lede">{_e(lede(c, totals))} Waves compared: {_e(", ".join(data.waves))}.</p>
+<p class="lede">{_e(lede(c, totals))} {_e(comparison_sentence(data))}</p>
 <nav><ul><li><a href="#headline">Headline findings</a></li><li><a href="#charts">Charts</a></li>
 <li><a href="#themes">Each theme</a></li><li><a href="#topics">Emergent topics</a></li>
 <li><a href="#candidates">Candidate new themes</a></li>

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
+from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import lede
-from cls_text.report.summary import ReportData, pct
+from cls_text.report.summary import ReportData, pct, significance_word
 from cls_text.report.tables import frame_to_markdown
 
 
@@ -31,7 +35,7 @@ def changes_table(data: ReportData) -> pd.DataFrame:
             "now": ch["share"].map(pct),
             "change": [f"{100 * c:+.0f} pts" for c in ch["change"]],
             "p (FDR)": ch["p_adjusted"].map(lambda p: "" if pd.isna(p) else f"{p:.3f}"),
-            "significant": ch["significant"].map({True: "yes", False: "no"}),
+            "significant": [significance_word(row) for _, row in ch.iterrows()],
         }
     )
 
@@ -42,13 +46,21 @@ def render_markdown(
     title: str = "Community Led Support feedback",
     html_name: str = "report.html",
     methods: str = "",
+    manifest: Mapping[str, Any] | None = None,
 ) -> str:
-    """The report as Markdown for pasting into a document: headline, sentences, changes."""
+    """The report as Markdown for pasting into a document: headline, sentences, changes.
+
+    With the run's ``manifest``, it ends with the agreement with reviewers (unless
+    ``methods`` is given) and how each input file's columns were read.
+    """
     c = data.counts
+    methods = methods or str((manifest or {}).get("agreement_methods", "") or "")
     lines = [
         f"# {title}: {data.wave}",
         "",
         f"{lede(c, {})} Ranges are 95% intervals. Interactive charts: [{html_name}]({html_name}).",
+        "",
+        comparison_sentence(data),
         "",
         "## Headline findings",
         "",
@@ -66,9 +78,13 @@ def render_markdown(
             "Significant = passes a two-proportion z-test after Benjamini–Hochberg "
             "correction (5%).",
         ]
+        if untested := untested_sentence(data):
+            lines += ["", untested]
     lines += ["", "## Each theme", ""]
     for t, sentences in data.sentences.items():
         lines += [f"### {data.labels[t]}", ""] + [f"- {s}" for s in sentences] + [""]
     if methods:
         lines += ["## Agreement with reviewers", "", methods, ""]
+    if notes := column_notes(manifest or {}):
+        lines += ["## Columns read", ""] + [f"- {name}: {note}" for name, note in notes] + [""]
     return "\n".join(lines).rstrip() + "\n"

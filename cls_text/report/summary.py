@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cls_text.codebook.model import Codebook
+from cls_text.codebook.model import Codebook, version_key
+from cls_text.ingest.text import has_flag, untagged_non_english
 from cls_text.report import trends
 from cls_text.schema import (
     DUPLICATE_ANSWER,
+    NON_ENGLISH,
     NON_SUBSTANTIVE,
     QUESTION,
     RESPONDENT_ID,
@@ -27,6 +29,9 @@ from cls_text.schema import (
 
 #: Below this many respondents in a group, no percentage is stated (it would mislead).
 MIN_BASE = 10
+
+#: Why a change is shown but not tested, as readers see it.
+NOT_TESTED = "not tested: the theme's definition or terms changed between the codebook versions"
 
 #: Plural nouns for respondent types, as they read in a sentence.
 GROUP_NOUNS = {
@@ -57,6 +62,7 @@ def theme_sentence(
     previous_wave: str | None = None,
     significant: bool | None = None,
     min_base: int = MIN_BASE,
+    tested: bool = True,
 ) -> str:
     """One factual sentence about a theme's prevalence, built only from the figures.
 
@@ -71,6 +77,8 @@ def theme_sentence(
         previous_wave: Label of the previous wave.
         significant: Whether the change passed the FDR-corrected test.
         min_base: Smallest base for which a percentage is stated.
+        tested: False when the theme's definition or terms changed between the two waves'
+            codebook versions: the earlier share is shown, and no change is claimed.
 
     Returns:
         e.g. "Trust was raised by 31% of staff (CI 25–37%), up from 22% in wave 1."
@@ -90,7 +98,9 @@ def theme_sentence(
     text = f"{label} was raised by {pct(share)} of {noun} (CI {low}–{high})"
     if previous_share is not None and previous_wave and not math.isnan(previous_share):
         before = f"{pct(previous_share)} in {previous_wave}"
-        if significant and share > previous_share:
+        if not tested:
+            text += f", compared with {before} ({NOT_TESTED})"
+        elif significant and share > previous_share:
             text += f", up from {before}"
         elif significant and share < previous_share:
             text += f", down from {before}"
@@ -120,6 +130,8 @@ class ReportData:
         sentences: Theme id -> list of sentences (overall first, then by respondent type).
         counts: Respondents, answers and substantive answers in this wave.
         codebook_by_wave: wave -> codebook version it was tagged with (where known).
+        untested: Themes whose change into this wave is shown but not tested (definition or
+            terms changed between the previous wave's codebook version and this one's).
     """
 
     wave: str
@@ -138,6 +150,7 @@ class ReportData:
     sentences: dict[str, list[str]]
     counts: dict[str, int]
     codebook_by_wave: dict[str, str] = field(default_factory=dict)
+    untested: list[str] = field(default_factory=list)
 
 
 def _current_wave(tagged: pd.DataFrame) -> str:
@@ -178,6 +191,7 @@ def _sentence_for(
         previous_wave=None if change is None else str(change["previous_wave"]),
         significant=None if change is None else bool(change["significant"]),
         min_base=min_base,
+        tested=True if change is None else bool(change.get("tested", True)),
     )
 
 
@@ -190,12 +204,31 @@ def _repeated_answers(tagged: pd.DataFrame) -> int:
     return int(dup.sum())
 
 
+def _untested(
+    codebook: Codebook, order: list[str], versions: dict[str, str]
+) -> dict[str, list[str]]:
+    """Wave -> themes redefined between the previous wave's codebook version and its own."""
+    out: dict[str, list[str]] = {}
+    for before, now in zip(order[:-1], order[1:], strict=True):
+        v0, v1 = versions.get(before), versions.get(now)
+        if v0 and v1 and v0 != v1:
+            low, high = sorted((v0, v1), key=version_key)
+            out[now] = codebook.redefined(low, high)
+    return out
+
+
 def _changes_into(
-    combined: pd.DataFrame, ids: list[str], order: list[str], wave: str
+    combined: pd.DataFrame,
+    ids: list[str],
+    order: list[str],
+    wave: str,
+    untested: dict[str, list[str]],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Changes into ``wave`` from the wave before it: overall, and by respondent type."""
-    changes = trends.wave_changes(combined, ids, waves=order)
-    changes_by_type = trends.wave_changes(combined, ids, by=[RESPONDENT_TYPE], waves=order)
+    changes = trends.wave_changes(combined, ids, waves=order, untested=untested)
+    changes_by_type = trends.wave_changes(
+        combined, ids, by=[RESPONDENT_TYPE], waves=order, untested=untested
+    )
     changes = changes.loc[changes[WAVE] == wave] if not changes.empty else changes
     if not changes_by_type.empty:
         changes_by_type = changes_by_type.loc[changes_by_type[WAVE] == wave]
@@ -219,6 +252,15 @@ def _group_sentences(
     return lines
 
 
+def significance_word(change: pd.Series | None) -> str:
+    """The change's verdict: yes, no, not tested (the theme was redefined), or "" (none)."""
+    if change is None:
+        return ""
+    if not bool(change.get("tested", True)):
+        return "not tested"
+    return "yes" if change["significant"] else "no"
+
+
 def _headline_row(
     theme: str, label: str, row: pd.Series, change: pd.Series | None, st: pd.Series | None
 ) -> dict[str, object]:
@@ -235,7 +277,7 @@ def _headline_row(
             if change is None
             else f"{100 * float(change['change']):+.0f} pts vs {change['previous_wave']}"
         ),
-        "significant": "" if change is None else ("yes" if change["significant"] else "no"),
+        "significant": significance_word(change),
         "stance (positive / negative / other)": (
             ""
             if st is None
@@ -255,6 +297,9 @@ def _wave_counts(tagged: pd.DataFrame) -> dict[str, int]:
         "substantive_respondents": int(sub[RESPONDENT_ID].nunique()),
         # tagged, but the same respondent repeating an earlier answer: counted once
         "repeated_answers": _repeated_answers(tagged),
+        # flagged non_english, and those of them no tagger saw (in no share's base)
+        "non_english": int(has_flag(tagged, NON_ENGLISH).sum()),
+        "non_english_untagged": int(untagged_non_english(tagged).sum()),
     }
 
 
@@ -298,7 +343,9 @@ def compute_report_data(
             combined[t] = pd.NA
     order = trends.wave_order(combined)
     overall = trends.prevalence(tagged, ids)
-    changes, changes_by_type = _changes_into(combined, ids, order, wave)
+    codebook_by_wave = _codebook_versions(combined) | {wave: codebook.version}
+    untested = _untested(codebook, order, codebook_by_wave)
+    changes, changes_by_type = _changes_into(combined, ids, order, wave, untested)
     by_type = trends.prevalence(tagged, ids, by=[RESPONDENT_TYPE])
     stance = trends.stance_balance(tagged, ids)
 
@@ -315,9 +362,6 @@ def compute_report_data(
         ]
         st = _lookup(stance, t) if not stance.empty else None
         head_rows.append(_headline_row(t, labels[t], row, change, st))
-    counts = _wave_counts(tagged)
-    codebook_by_wave = _codebook_versions(combined)
-    codebook_by_wave[wave] = codebook.version
     return ReportData(
         wave=wave,
         waves=order,
@@ -333,6 +377,7 @@ def compute_report_data(
         cooccurrence=trends.cooccurrence(tagged, ids),
         headline=pd.DataFrame(head_rows),
         sentences=sentences,
-        counts=counts,
+        counts=_wave_counts(tagged),
         codebook_by_wave=codebook_by_wave,
+        untested=list(untested.get(wave, [])),
     )

@@ -8,7 +8,8 @@ Definitions (the ones evaluators are told in the report's methods section):
 
 - Only *substantive* answers count: rows flagged ``non_substantive`` ("n/a", "nothing") or
   ``duplicate_answer`` (the same respondent pasting the same text again) are left out of both
-  numerators and denominators, so a theme's share is not diluted by empty answers.
+  numerators and denominators, so a theme's share is not diluted by empty answers. So are
+  answers flagged ``non_english`` that no tagger saw (English-only models do not tag them).
 - *Share of quotes* = substantive answers tagged with the theme / substantive answers.
 - *Share of respondents* = distinct respondents with at least one answer tagged with the theme /
   distinct respondents with at least one substantive answer in the group. A respondent is a
@@ -21,11 +22,12 @@ Definitions (the ones evaluators are told in the report's methods section):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from cls_text.ingest.text import untagged_non_english
 from cls_text.report.proportions import Z95 as Z95
 from cls_text.report.proportions import two_proportion_test, wilson_arrays
 from cls_text.report.proportions import wilson_interval as wilson_interval
@@ -33,8 +35,10 @@ from cls_text.report.stance import NEGATIVE, NEUTRAL, POSITIVE, normalize_stance
 from cls_text.schema import (
     DATE,
     DUPLICATE_ANSWER,
+    FLAGS,
     NON_SUBSTANTIVE,
     RESPONDENT_ID,
+    TAGGER,
     WAVE,
     stance_col,
 )
@@ -54,8 +58,12 @@ PREVALENCE_COLUMNS = (
 
 
 def substantive_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows that count towards prevalence: not non-substantive and not a duplicate answer."""
-    keep = pd.Series(True, index=df.index)
+    """Rows that count towards prevalence (substantive, not repeated, looked at by a tagger).
+
+    Left out: non-substantive answers, duplicate answers, and answers in another language that
+    were left untagged (nobody looked for their themes, so they are not "no theme").
+    """
+    keep = ~untagged_non_english(df)
     for col in (NON_SUBSTANTIVE, DUPLICATE_ANSWER):
         if col in df.columns:
             keep &= ~df[col].fillna(False).astype(bool)
@@ -75,7 +83,7 @@ def _check(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str]) -> Non
 
 def _narrow(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
     """Only the columns a statistic needs (the tagged table is wide; copying it is the cost)."""
-    keep = [*cols, RESPONDENT_ID, WAVE, NON_SUBSTANTIVE, DUPLICATE_ANSWER]
+    keep = [*cols, RESPONDENT_ID, WAVE, NON_SUBSTANTIVE, DUPLICATE_ANSWER, FLAGS, TAGGER]
     return df[list(dict.fromkeys(c for c in keep if c in df.columns))]
 
 
@@ -186,6 +194,7 @@ def wave_changes(
     *,
     waves: Sequence[str] | None = None,
     alpha: float = 0.05,
+    untested: Mapping[str, Collection[str]] | None = None,
 ) -> pd.DataFrame:
     """Change in the share of respondents since the previous wave, with an FDR-controlled flag.
 
@@ -201,12 +210,15 @@ def wave_changes(
         by: Extra grouping columns (e.g. ``[RESPONDENT_TYPE]``); the wave is always one.
         waves: Wave labels in time order; default :func:`wave_order`.
         alpha: False-discovery rate.
+        untested: Wave -> themes whose change into that wave is shown but not tested (their
+            definition or terms changed between the two waves' codebook versions). They get
+            no z or p-value, never count as significant, and take no part in the correction.
 
     Returns:
         ``theme``, ``by`` columns, ``wave``, ``previous_wave``, ``share``, ``previous_share``,
         ``change`` (share - previous_share, in fractions), ``k``, ``n``, ``previous_k``,
-        ``previous_n``, ``z``, ``p_value``, ``p_adjusted``, ``significant``. Empty with these
-        columns when there are fewer than two waves.
+        ``previous_n``, ``z``, ``p_value``, ``p_adjusted``, ``significant``, ``tested``.
+        Empty with these columns when there are fewer than two waves.
     """
     by = list(by)
     cols = ["theme", *by, WAVE, *_CHANGE_COLUMNS]
@@ -214,18 +226,28 @@ def wave_changes(
     if len(order) < 2:
         return pd.DataFrame(columns=cols)
     pairs = _consecutive_pairs(prevalence(df, theme_ids, by=[WAVE, *by]), by, order)
+    skip = untested or {}
+    tested = [
+        theme not in skip.get(w, ()) for theme, w in zip(pairs["theme"], pairs[WAVE], strict=True)
+    ]
     tests = [
-        two_proportion_test(int(k0), int(n0), int(k1), int(n1))
-        for k0, n0, k1, n1 in zip(
-            pairs["previous_k"], pairs["previous_n"], pairs["k_resp"], pairs["n_resp"], strict=True
+        two_proportion_test(int(k0), int(n0), int(k1), int(n1)) if ok else (math.nan, math.nan)
+        for k0, n0, k1, n1, ok in zip(
+            pairs["previous_k"],
+            pairs["previous_n"],
+            pairs["k_resp"],
+            pairs["n_resp"],
+            tested,
+            strict=True,
         )
     ]
     pairs = pairs.rename(columns={"share_resp": "share", "k_resp": "k", "n_resp": "n"})
     pairs["change"] = pairs["share"] - pairs["previous_share"]
     pairs["z"] = [z for z, _ in tests]
     pairs["p_value"] = [p for _, p in tests]
-    out = pairs[cols[:-2]].reset_index(drop=True)
+    out = pairs[cols[:-3]].reset_index(drop=True)
     _flag_significant(out, alpha)
+    out["tested"] = tested
     return out[cols]
 
 
@@ -243,6 +265,7 @@ _CHANGE_COLUMNS = (
     "p_value",
     "p_adjusted",
     "significant",
+    "tested",
 )
 
 

@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
+from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
-from cls_text.report.summary import ReportData
+from cls_text.report.summary import ReportData, significance_word
 from cls_text.report.trends import substantive_rows
 from cls_text.schema import (
     QUESTION,
@@ -105,6 +106,10 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
     rows += [(f"conservation {k}", v) for k, v in (cons.get("total", {}) or {}).items()]
     rows.append(("conservation holds", cons.get("holds", "")))
     rows += [(f"codebook version of wave {w}", v) for w, v in data.codebook_by_wave.items()]
+    rows.append(("waves compared", comparison_sentence(data)))
+    if untested := untested_sentence(data):
+        rows.append(("not tested for change", untested))
+    rows += [(f"columns of {name}", note) for name, note in column_notes(manifest)]
     rows.append(("run at (UTC)", manifest.get("created_utc", "")))
     if manifest.get("agreement_methods"):
         rows.append(("agreement with reviewers", manifest["agreement_methods"]))
@@ -181,7 +186,7 @@ def summary_table(data: ReportData) -> pd.DataFrame:
                 "change (percentage points)": (
                     float("nan") if ch is None else round(100 * float(ch["change"]), 1)
                 ),
-                "significant": "" if ch is None else ("yes" if ch["significant"] else "no"),
+                "significant": significance_word(ch),
                 "positive": 0 if st is None else int(st["n_positive"]),
                 "negative": 0 if st is None else int(st["n_negative"]),
                 "neutral": 0 if st is None else int(st["n_neutral"]),

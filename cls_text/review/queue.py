@@ -29,6 +29,7 @@ import pandas as pd
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.errors import ReviewImportError  # noqa: F401 - re-exported with the import
+from cls_text.ingest.text import untagged_non_english
 from cls_text.io import coded as cs
 from cls_text.io.writers import atomic_path, neutralise_formula, write_csv
 from cls_text.review.layout import (
@@ -55,6 +56,7 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
     if S.NON_SUBSTANTIVE in tagged:
         keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
+    keep &= ~untagged_non_english(tagged)  # no tagger saw them: nothing to agree or disagree on
     return tagged[keep].sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
 
 

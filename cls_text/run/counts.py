@@ -20,6 +20,7 @@ from cls_text.errors import ClsTextError, ConservationError
 from cls_text.ingest.census import check_against_source
 from cls_text.ingest.chunks import Chunk
 from cls_text.ingest.files import FileReport
+from cls_text.ingest.text import has_flag, untagged_non_english
 
 _KEYS = ("respondents_in", "answers_in", "tagged", "non_substantive", "quarantined")
 
@@ -39,6 +40,10 @@ class WaveCounts:
         self.per_file: dict[str, dict[str, int]] = {}
         self.filled: Counter[str] = Counter()  # non-empty answers per file, for the census
         self.waves: set[str] = set()
+        # Answers flagged non_english per file, and those no tagger saw. They are rows of the
+        # tagged table, so the proof counts them under "tagged" (as the census does).
+        self.non_english: Counter[str] = Counter()
+        self.non_english_untagged: Counter[str] = Counter()
 
     def add(self, chunk: Chunk, tagged: pd.DataFrame) -> None:
         """Count one tagged chunk; raises ConservationError when the chunk does not add up."""
@@ -56,6 +61,8 @@ class WaveCounts:
         for k, v in got.items():
             acc[k] += v
         self.waves |= set(tagged[S.WAVE]) | set(chunk.quarantine[S.WAVE])
+        self.non_english[chunk.file] += int(has_flag(tagged, S.NON_ENGLISH).sum())
+        self.non_english_untagged[chunk.file] += int(untagged_non_english(tagged).sum())
         q_text = chunk.quarantine[S.TEXT].astype(str)
         self.filled[chunk.file] += int(
             tagged[S.TEXT].astype(str).ne("").sum() + q_text.ne("").sum()
@@ -74,6 +81,19 @@ class WaveCounts:
             _check(c, f"'{f.name}'")
             out[f.name] = c
         return out
+
+    def non_english_summary(self, codebook: Codebook) -> dict[str, object]:
+        """The manifest's ``non_english`` entry: how many answers, and whether they were tagged.
+
+        ``untagged`` answers are in the tagged table with no themes; every share leaves them
+        out of its base (the codebook's ``tag_non_english`` tags them instead).
+        """
+        return {
+            "answers": sum(self.non_english.values()),
+            "untagged": sum(self.non_english_untagged.values()),
+            "tagged_by_codebook": codebook.tag_non_english,
+            "per_file": {f: n for f, n in sorted(self.non_english.items()) if n},
+        }
 
     def check_sources(
         self, paths: Sequence[Path], cfg: PipelineConfig, column_maps: dict[str, ColumnMap]
@@ -114,10 +134,13 @@ class WaveCounts:
 def theme_counts(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Quotes and respondents per theme over substantive answers (the run's headline table).
 
+    Answers not in English that no tagger saw are left out, like non-substantive ones: they
+    were not looked at, so they must not dilute a theme's share.
+
     Needs only the id, flag and theme columns, so it runs on a column-pruned read of the
     staged partition.
     """
-    sub = tagged[~tagged[S.NON_SUBSTANTIVE].astype(bool)]
+    sub = tagged[~tagged[S.NON_SUBSTANTIVE].astype(bool) & ~untagged_non_english(tagged)]
     n_q = len(sub)
     n_r = sub[S.RESPONDENT_ID].nunique()
     rows = []

@@ -66,3 +66,33 @@ def build_manifest(
         "outputs": outputs,
         **(extra or {}),
     }
+
+
+def console_summary(manifest: dict[str, Any]) -> list[str]:
+    """The lines a finished run prints: what was counted, and what was not tagged or mapped.
+
+    The same figures as the manifest, in words, so a user sees at the console that answers
+    not in English were left untagged, or that no respondent-type column was found.
+    """
+    total = manifest["conservation"]["total"]
+    lines = [
+        f"Wave {manifest['wave']}: {total['answers_in']:,} answers read = {total['tagged']:,} "
+        f"tagged + {total['non_substantive']:,} with nothing to say + "
+        f"{total['quarantined']:,} quarantined."
+    ]
+    foreign = manifest.get("non_english") or {}
+    if foreign.get("answers"):
+        n, untagged = int(foreign["answers"]), int(foreign.get("untagged", 0))
+        lines.append(
+            f"{n:,} answer(s) not in English (flagged non_english): "
+            + (
+                f"{untagged:,} kept but not tagged (the tagger reads English only; set "
+                "'tag_non_english: true' in a codebook written for their language)."
+                if untagged
+                else "tagged, as the codebook asks."
+            )
+        )
+    for f in manifest.get("inputs", []):
+        # the detection notes that say something is missing ("no respondent-type column ...")
+        lines += [f"{f['name']}: {n}" for n in f.get("detected_map", []) if n.startswith("no ")]
+    return lines

@@ -16,8 +16,8 @@ from cls_text.config import PipelineConfig, load_config, parse_config
 from cls_text.errors import InputFileError
 from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS, raw_chunks
 from cls_text.ingest.columns import (
+    configured_notes,
     detect_column_map,
-    header_notes,
     prepare_export,
     resolve_columns,
 )
@@ -71,7 +71,7 @@ def check_file(path: Path, cfg: PipelineConfig, *, wave: str | None) -> list[str
     if cfg.columns is None:
         cm, notes = detect_column_map(raw)
     else:
-        cm, notes = cfg.columns, [*header_notes(raw), "column map from the config"]
+        cm, notes = cfg.columns, configured_notes(raw, cfg.columns)
     cols = resolve_columns(raw, cm)
     if "wave" in cols:
         for label in sorted({str(v).strip() for v in raw.frame[cols["wave"]]} - {"", "nan"}):

@@ -212,7 +212,10 @@ class _Run:
             extra=wave_steps.manifest_extras(topic_result)
             | wave_steps.agreement(opts.coded_dir, tagged, self.codebook)
             | extra
-            | {"chunks": staged.chunks},
+            | {
+                "chunks": staged.chunks,
+                "non_english": staged.counts.non_english_summary(self.codebook),
+            },
         )
 
     def publish(self, manifest: dict[str, Any], outputs: dict[str, Path], out: Path) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
+from cls_text.ingest.text import has_flag
 from cls_text.tag.rules import RulesTagger
 from cls_text.tag.stance import StanceFn
 
@@ -35,7 +36,9 @@ def tag_frame(
 ) -> pd.DataFrame:
     """Add theme columns to the long table.
 
-    Non-substantive answers are kept with no themes. Theme columns follow codebook order.
+    Non-substantive answers are kept with no themes, and so are answers flagged
+    ``non_english`` unless the codebook sets ``tag_non_english`` (the shipped taggers are
+    English-only); neither names a tagger. Theme columns follow codebook order.
 
     Args:
         df: The long table (after redaction: evidence quotes the text as given here).
@@ -61,7 +64,7 @@ def tag_frame(
     tags = np.zeros((n, k), dtype=np.int64)
     scores = np.zeros((n, k), dtype=np.float64)
     evidence: list[dict[str, list[S.Evidence]]] = [{} for _ in range(n)]
-    mask = ~out[S.NON_SUBSTANTIVE].to_numpy(dtype=bool)
+    mask = _to_tag(out, codebook)
     idx = np.flatnonzero(mask)
     if len(idx):
         sub = tagger_input(out.iloc[idx])
@@ -78,6 +81,14 @@ def tag_frame(
     new_cols = _theme_columns(ids, tags, scores, stances, evidence)
     new_cols[S.TAGGER] = np.where(mask, tagger_name, "")
     return pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
+
+
+def _to_tag(df: pd.DataFrame, codebook: Codebook) -> np.ndarray:
+    """Rows a tagger sees: substantive, and in English unless the codebook tags every language."""
+    mask = ~df[S.NON_SUBSTANTIVE].to_numpy(dtype=bool)
+    if not codebook.tag_non_english:
+        mask &= ~has_flag(df, S.NON_ENGLISH).to_numpy(dtype=bool)
+    return mask
 
 
 def _tag_rows(

@@ -19,6 +19,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
+from cls_text.ingest.text import untagged_non_english
 from cls_text.topics.config import TopicConfig
 from cls_text.topics.discover import TopicResult, discover_topics
 from cls_text.topics.model import Encoder
@@ -85,6 +86,8 @@ def residual_mask(
     mask = np.array(text.str.strip().ne(""), dtype=bool)
     if S.NON_SUBSTANTIVE in tagged.columns:
         mask = mask & ~np.array(tagged[S.NON_SUBSTANTIVE].fillna(False), dtype=bool)
+    # an untagged answer in another language is not "uncovered by the codebook": nobody looked
+    mask = mask & ~untagged_non_english(tagged).to_numpy(dtype=bool)
     score_cols = [S.score_col(t) for t in theme_ids if S.score_col(t) in tagged.columns]
     tag_cols = [t for t in theme_ids if t in tagged.columns]
     untagged = (

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
+from cls_text.ingest.text import untagged_non_english
 
 #: Sentences that are survey filler whatever else they say.
 _FILLER = re.compile(
@@ -128,6 +129,7 @@ def residual_sentences(
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
     if S.NON_SUBSTANTIVE in tagged.columns:
         keep &= ~np.array(tagged[S.NON_SUBSTANTIVE].fillna(False), dtype=bool)
+    keep &= ~untagged_non_english(tagged).to_numpy(dtype=bool)  # English-only vocabulary
     ids = tagged[S.QUOTE_ID].astype(str).tolist()
     theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
     rows = []

@@ -20,6 +20,7 @@ import pandas as pd
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
+from cls_text.ingest.text import untagged_non_english
 from cls_text.io.writers import write_csv, write_json_atomic
 from cls_text.topics.candidates import describe_candidates, theme_prototypes
 from cls_text.topics.config import TopicConfig
@@ -81,7 +82,8 @@ def _substantive(tagged: pd.DataFrame) -> np.ndarray:
     mask = np.array(text, dtype=bool)
     if S.NON_SUBSTANTIVE in tagged.columns:
         mask = mask & ~np.array(tagged[S.NON_SUBSTANTIVE].fillna(False), dtype=bool)
-    return mask
+    # English embeddings and vocabulary: answers in other languages that no tagger saw stay out
+    return mask & ~untagged_non_english(tagged).to_numpy(dtype=bool)
 
 
 def _site_names(tagged: pd.DataFrame) -> list[str]:
