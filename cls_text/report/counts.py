@@ -99,8 +99,8 @@ def _foreign(counts: Mapping[str, int]) -> str:
     were = "answer was" if n == 1 else "answers were"
     if untagged:
         return (
-            f" {_n(n)} {were} not in English; {_n(untagged)} of them were kept but not tagged "
-            "(the tagger reads English only), so they are in no share's base."
+            f" {_n(n)} {were} not in English: {_n(untagged)} kept but not tagged (the tagger "
+            "reads English only) and left out of every share's base."
         )
     return f" {_n(n)} {were} not in English and were tagged (the codebook asks for it)."
 
