@@ -87,22 +87,22 @@ def lede(counts: Mapping[str, int], totals: Mapping[str, Any]) -> str:
         f"respondents. {_n(counts.get('substantive_answers', 0))} answers from "
         f"{_n(counts.get('substantive_respondents', 0))} respondents had something to say and "
         f"were analysed{_repeats(counts)}; shares of respondents are out of these respondents."
-        f"{_foreign(counts)}"
+        f"{' ' if counts.get('non_english') else ''}{non_english_sentence(counts)}"
     )
 
 
-def _foreign(counts: Mapping[str, int]) -> str:
-    """The lede's sentence on answers not in English ("" when there are none)."""
+def non_english_sentence(counts: Mapping[str, int]) -> str:
+    """The report's sentence on answers not in English ("" when there are none)."""
     n, untagged = int(counts.get("non_english", 0)), int(counts.get("non_english_untagged", 0))
     if not n:
         return ""
     were = "answer was" if n == 1 else "answers were"
     if untagged:
         return (
-            f" {_n(n)} {were} not in English: {_n(untagged)} kept but not tagged (the tagger "
+            f"{_n(n)} {were} not in English: {_n(untagged)} kept but not tagged (the tagger "
             "reads English only) and left out of every share's base."
         )
-    return f" {_n(n)} {were} not in English and were tagged (the codebook asks for it)."
+    return f"{_n(n)} {were} not in English and were tagged (the codebook asks for it)."
 
 
 def _repeats(counts: Mapping[str, int]) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cls_text import io
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
+from cls_text.report.counts import non_english_sentence
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData, significance_word
@@ -103,6 +104,8 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
         for k, v in tagger.items()
     ]
     rows += [(f"count {k}", v) for k, v in data.counts.items()]
+    if foreign := non_english_sentence(data.counts):
+        rows.append(("answers not in English", foreign))
     rows += [(f"conservation {k}", v) for k, v in (cons.get("total", {}) or {}).items()]
     rows.append(("conservation holds", cons.get("holds", "")))
     rows += [(f"codebook version of wave {w}", v) for w, v in data.codebook_by_wave.items()]
