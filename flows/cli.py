@@ -135,8 +135,9 @@ def _print_outputs(out: Path) -> None:
     from cls_text.run.manifest import console_summary
 
     manifest = out / "manifest.json"
-    if manifest.is_file():
-        typer.echo("\n" + "\n".join(console_summary(json.loads(manifest.read_text("utf-8")))))
+    lines = console_summary(json.loads(manifest.read_text("utf-8"))) if manifest.is_file() else []
+    if lines:
+        typer.echo("\n" + "\n".join(lines))
     typer.echo(f"\nOutputs for this wave are in {out}/")
     for name in sorted(p.name for p in out.iterdir() if not p.name.startswith(".")):
         typer.echo(f"  {out / name}")

@@ -163,3 +163,36 @@ def test_run_reports_the_detected_columns_of_every_export_layout(monkeypatch, tm
     assert f"{name}: open-question columns:" in res.output
     assert f"{name}: respondent type column:" in res.output
     assert seen["store"] == tmp_path / "s" / "trial"
+
+
+def test_a_finished_run_prints_its_counts_and_what_was_not_tagged(monkeypatch, tmp_path):
+    import json
+
+    import flows.cli as cli
+
+    manifest = {
+        "wave": "W1",
+        "conservation": {
+            "total": {"answers_in": 24, "tagged": 20, "non_substantive": 4, "quarantined": 0}
+        },
+        "non_english": {"answers": 1, "untagged": 1},
+        "inputs": [
+            {"name": "a.csv", "detected_map": ["no respondent-type column found: every ..."]}
+        ],
+    }
+
+    def fake_wave(*args: object, **kwargs: object) -> Path:
+        (tmp_path / "out").mkdir(exist_ok=True)
+        (tmp_path / "out" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        return tmp_path / "out"
+
+    monkeypatch.setattr(cli, "_run_wave", fake_wave)
+    export = ROOT / "tests" / "data" / "exports" / "smartsurvey.csv"
+    args = ["run", str(export), "--wave", "W1", "--store-dir", str(tmp_path / "s")]
+    res = CliRunner().invoke(cli.app, args)
+    assert res.exit_code == 0, res.output
+    assert "Wave W1: 24 answers read = 20 tagged + 4 with nothing to say + 0 quarantined." in (
+        res.output
+    )
+    assert "1 answer(s) not in English (flagged non_english): 1 kept but not tagged" in res.output
+    assert "a.csv: no respondent-type column found" in res.output

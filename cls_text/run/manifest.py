@@ -74,12 +74,14 @@ def console_summary(manifest: dict[str, Any]) -> list[str]:
     The same figures as the manifest, in words, so a user sees at the console that answers
     not in English were left untagged, or that no respondent-type column was found.
     """
-    total = manifest["conservation"]["total"]
-    lines = [
-        f"Wave {manifest['wave']}: {total['answers_in']:,} answers read = {total['tagged']:,} "
-        f"tagged + {total['non_substantive']:,} with nothing to say + "
-        f"{total['quarantined']:,} quarantined."
-    ]
+    total = (manifest.get("conservation") or {}).get("total") or {}
+    lines = []
+    if total:
+        lines.append(
+            f"Wave {manifest.get('wave', '')}: {total['answers_in']:,} answers read = "
+            f"{total['tagged']:,} tagged + {total['non_substantive']:,} with nothing to say + "
+            f"{total['quarantined']:,} quarantined."
+        )
     foreign = manifest.get("non_english") or {}
     if foreign.get("answers"):
         n, untagged = int(foreign["answers"]), int(foreign.get("untagged", 0))
