@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from cls_text.report.accuracy import accuracy_methods
 from cls_text.report.counts import conservation_line, count_rows, lede
 from cls_text.report.summary import ReportData, pct
 
@@ -115,7 +116,8 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
             "Theme ids stay stable across versions, but a theme added later is shown as "
             f"<em>not coded</em> for those waves (not as zero):</p><ul>{items}</ul>"
         )
-    agreement = _markdown_block(manifest.get("agreement_methods", ""))
+    agreement = _markdown_block(accuracy_methods(manifest))
+    agreement += _markdown_block(manifest.get("agreement_methods", ""))
     return f"""
 <p>Each answer was tagged against the codebook's themes by the tagger listed below. Only
 substantive answers count: blank answers, "n/a", "nothing" and the same respondent repeating an

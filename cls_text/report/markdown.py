@@ -42,6 +42,7 @@ def render_markdown(
     title: str = "Community Led Support feedback",
     html_name: str = "report.html",
     methods: str = "",
+    accuracy: str = "",
 ) -> str:
     """The report as Markdown for pasting into a document: headline, sentences, changes."""
     c = data.counts
@@ -69,6 +70,8 @@ def render_markdown(
     lines += ["", "## Each theme", ""]
     for t, sentences in data.sentences.items():
         lines += [f"### {data.labels[t]}", ""] + [f"- {s}" for s in sentences] + [""]
+    if accuracy:
+        lines += ["## Accuracy on real quotes", "", accuracy, ""]
     if methods:
         lines += ["## Agreement with reviewers", "", methods, ""]
     return "\n".join(lines).rstrip() + "\n"

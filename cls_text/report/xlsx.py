@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
+from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData
@@ -106,6 +107,7 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
     rows.append(("conservation holds", cons.get("holds", "")))
     rows += [(f"codebook version of wave {w}", v) for w, v in data.codebook_by_wave.items()]
     rows.append(("run at (UTC)", manifest.get("created_utc", "")))
+    rows += accuracy_rows(manifest)
     if manifest.get("agreement_methods"):
         rows.append(("agreement with reviewers", manifest["agreement_methods"]))
     rows.append(
