@@ -79,6 +79,26 @@ def select_tagger(
     }
 
 
+def untrained_tagger(
+    codebook: Codebook, cache_dir: str | Path | None = None
+) -> tuple[object, dict[str, Any]]:
+    """The tagger a run uses when no trained model exists: default, else zero-shot, else rules.
+
+    Public so that retraining can learn on top of it and compare a first model with it, exactly
+    as a run would choose it, without reaching into this module's private helpers.
+    """
+    found = _default(codebook)
+    if found is None:
+        found = _zeroshot(codebook, cache_dir)
+    if found is None:
+        found = build_rules(codebook), {"kind": "rules", "name": "rules"}
+    return found
+
+
+#: Model classes a saved model may have to be used as a supervised tagger by a run.
+TRAINED_CLASSES = ("SupervisedTagger", "AdaptedTagger")
+
+
 def _find_supervised(
     codebook: Codebook, cfg: PipelineConfig, models_dir: Path
 ) -> tuple[object, dict[str, Any]] | None:
@@ -96,7 +116,7 @@ def _find_supervised(
                 raise ClsTextError(f"No model '{name}' under '{models_dir}'.")
             continue
         card = artifacts.read_card(models_dir, name)
-        if "SupervisedTagger" not in str(card.get("model_class", "")):
+        if not any(c in str(card.get("model_class", "")) for c in TRAINED_CLASSES):
             continue
         if (card.get("codebook") or {}).get("hash") != codebook.content_hash():
             if cfg.model_name:
