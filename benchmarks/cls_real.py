@@ -172,6 +172,13 @@ def zero_shot(data: dict, dev: np.ndarray, test: np.ndarray | None, speed: list[
     return out
 
 
+def shipped_params() -> dict[str, object]:
+    """The shipped default's training settings (its card), so dev CV measures what ships."""
+    from cls_text.tag.default import read_default_card
+
+    return dict((read_default_card() or {}).get("params") or {})
+
+
 def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-static"):
     """Repeated grouped CV on dev of the default tagger (re-trained on each training fold)."""
     from cls_text.tag.default import DefaultTagger
@@ -187,7 +194,8 @@ def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-s
         for fold in grouped_folds(groups[dev], 5, r):
             te = dev[fold]
             tr = np.setdiff1d(dev, te)
-            m = DefaultTagger(embedder=emb).fit(list(texts[tr]), Y[tr], groups=list(groups[tr]))
+            m = DefaultTagger(embedder=emb, **shipped_params())
+            m.fit(list(texts[tr]), Y[tr], groups=list(groups[tr]))
             P[te] = m.predict(list(texts[te]))
         runs.append(tag_scores(Y[dev], P[dev], ids))
     return mean_scores(runs, ids)
@@ -219,7 +227,7 @@ def learning_curve(data: dict, dev: np.ndarray, reps: int, sizes: tuple[int, ...
             tr = np.setdiff1d(dev, te)
             half = grouped_folds(groups[tr], 2, 200 + r)
             base_rows, pool = tr[half[0]], tr[half[1]]
-            base = DefaultTagger(embedder=emb).fit(
+            base = DefaultTagger(embedder=emb, **shipped_params()).fit(
                 list(texts[base_rows]), Y[base_rows], groups=list(groups[base_rows])
             )
             order = np.random.default_rng(r).permutation(pool)
