@@ -14,7 +14,14 @@ are in ``benchmarks/data/cls_real_codes/``. One run writes:
 
 Usage:
     python benchmarks/cls_real.py --out results.json [--shared ../shared] [--reps 3]
-        [--skip-test] [--fast]
+        [--skip-test] [--fast] [--accuracy-out cls_text/tag/models/cls-default/accuracy.json]
+    python benchmarks/cls_real.py --accuracy-only \
+        --accuracy-out cls_text/tag/models/cls-default/accuracy.json
+
+``--accuracy-out`` also writes the shipped default's per-theme accuracy on the test split (with
+page-bootstrap 95% intervals) and the coders' agreement, which the report's methods section shows
+for runs with the default codebook; ``--accuracy-only`` writes just that file (a look at test:
+log it in ``test_looks.md``).
 """
 
 from __future__ import annotations
@@ -165,6 +172,13 @@ def zero_shot(data: dict, dev: np.ndarray, test: np.ndarray | None, speed: list[
     return out
 
 
+def shipped_params() -> dict[str, object]:
+    """The shipped default's training settings (its card), so dev CV measures what ships."""
+    from cls_text.tag.default import read_default_card
+
+    return dict((read_default_card() or {}).get("params") or {})
+
+
 def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-static"):
     """Repeated grouped CV on dev of the default tagger (re-trained on each training fold)."""
     from cls_text.tag.default import DefaultTagger
@@ -180,7 +194,8 @@ def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-s
         for fold in grouped_folds(groups[dev], 5, r):
             te = dev[fold]
             tr = np.setdiff1d(dev, te)
-            m = DefaultTagger(embedder=emb).fit(list(texts[tr]), Y[tr], groups=list(groups[tr]))
+            m = DefaultTagger(embedder=emb, **shipped_params())
+            m.fit(list(texts[tr]), Y[tr], groups=list(groups[tr]))
             P[te] = m.predict(list(texts[te]))
         runs.append(tag_scores(Y[dev], P[dev], ids))
     return mean_scores(runs, ids)
@@ -212,7 +227,7 @@ def learning_curve(data: dict, dev: np.ndarray, reps: int, sizes: tuple[int, ...
             tr = np.setdiff1d(dev, te)
             half = grouped_folds(groups[tr], 2, 200 + r)
             base_rows, pool = tr[half[0]], tr[half[1]]
-            base = DefaultTagger(embedder=emb).fit(
+            base = DefaultTagger(embedder=emb, **shipped_params()).fit(
                 list(texts[base_rows]), Y[base_rows], groups=list(groups[base_rows])
             )
             order = np.random.default_rng(r).permutation(pool)
@@ -335,6 +350,24 @@ def default_test(data: dict, test: np.ndarray, speed: list[str]) -> dict[str, ob
     return {"test": tag_scores(Y[test], P, ids), "answers_per_s": speed_figure}
 
 
+def write_accuracy(data: dict, test: np.ndarray, out: Path) -> None:
+    """The packaged accuracy file of the shipped default (see benchmarks/real_accuracy.py)."""
+    from real_accuracy import accuracy_record, split_figures
+
+    from cls_text.codebook import load_codebook
+    from cls_text.tag.default import load_default_tagger, read_default_card
+
+    q, ids = data["quotes"], data["ids"]
+    Y = indicator(data["codes"], "gold", q["quote_id"].tolist(), ids)[test]
+    P = load_default_tagger().predict(q["text"].iloc[test].tolist())
+    figures = split_figures(Y, P, q["source_url"].to_numpy()[test], ids)
+    record = accuracy_record(test=figures, coders=coders(data), card=read_default_card() or {},
+                             codebook=load_codebook(),
+                             date=datetime.now(UTC).strftime("%Y-%m-%d"))  # fmt: skip
+    out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every section and write the JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -343,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=3, help="repeats of the 5-fold dev CV")
     ap.add_argument("--skip-test", action="store_true", help="dev only (no look at test)")
     ap.add_argument("--fast", action="store_true", help="skip the slow full-MiniLM figures")
+    ap.add_argument("--accuracy-out", type=Path, help="write the packaged accuracy file here")
+    ap.add_argument("--accuracy-only", action="store_true", help="write only the accuracy file")
     args = ap.parse_args(argv)
     if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
         print(f"real CLS quotes not found under '{args.shared}': nothing to benchmark "
@@ -352,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     split = data["quotes"]["split"].to_numpy()
     dev = np.flatnonzero(split == "dev")
     test = None if args.skip_test else np.flatnonzero(split == "test")
+    if args.accuracy_out is not None and test is not None:
+        write_accuracy(data, test, args.accuracy_out)
+        if args.accuracy_only:
+            return 0
     speed = speed_texts(args.shared, 2000)
     t0 = time.time()
     res: dict[str, object] = {

@@ -10,21 +10,25 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from cls_text.codebook.model import Codebook, load_codebook
-from cls_text.review.retrain import PromotionRule, RetrainResult, retrain_and_save
-
-
-def _make_candidate(theme_ids: list[str]) -> Any:
-    """The candidate estimator; it must know the theme ids (y is a bare 0/1 matrix)."""
-    from cls_text.tag.supervised import SupervisedTagger
-
-    return SupervisedTagger(classes=theme_ids)
+from cls_text.review.retrain import (
+    PromotionRule,
+    RetrainResult,
+    adapted_candidate,
+    in_use_tagger,
+    retrain_and_save,
+)
 
 
 @task(cache_policy=NO_CACHE)
 def train_and_compare(
     coded_dir: str, cb: Codebook, models_dir: str, name: str, rule: PromotionRule
 ) -> tuple[RetrainResult, Path]:
-    return retrain_and_save(coded_dir, cb, models_dir, name, _make_candidate, rule=rule)
+    """The candidate learns on top of the tagger in use and is compared with the current one."""
+    base, base_name = in_use_tagger(cb)
+    return retrain_and_save(
+        coded_dir, cb, models_dir, name, adapted_candidate(base), rule=rule, in_use=base,
+        in_use_name=base_name,
+    )  # fmt: skip
 
 
 @flow(name="retrain")
@@ -48,6 +52,7 @@ def retrain_model(
         "reason": decision.reason,
         "current_metric": decision.current,
         "candidate_metric": decision.candidate,
+        "themes_adapted": _adapted(result.candidate),
     }
     logger.info(
         "retrain %s: %s (%s)", name, "promoted" if decision.promote else "refused", decision.reason
@@ -58,3 +63,9 @@ def retrain_model(
         + "\n".join(f"- **{k}**: {v}" for k, v in summary.items()),
     )
     return summary
+
+
+def _adapted(candidate: Any) -> dict[str, str]:
+    """Per theme: whether the candidate learned it or kept the tagger in use, and why."""
+    report = getattr(candidate, "report_", {}) or {}
+    return {t: str(v.get("decision", "")) for t, v in report.items()}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cls_text import io
 from cls_text.codebook.model import Codebook
+from cls_text.report.accuracy import accuracy_methods
 from cls_text.report.examples import attribute_quotes, evidence_text, example_quotes
 from cls_text.report.figures import report_figures, topic_table
 from cls_text.report.html import render_html
@@ -87,6 +88,7 @@ def build_report(
     examples = _theme_examples(tagged, data, quotes, min_base)
     definitions = {t.id: t.definition for t in codebook.themes}
     out = Path(out_dir)
+    methods, accuracy = manifest.get("agreement_methods", ""), accuracy_methods(manifest)
     page = render_html(
         data,
         figures=figures,
@@ -109,7 +111,9 @@ def build_report(
         ),
         "md": io.write_text_atomic(
             out / "report.md",
-            render_markdown(data, title=title, manifest=manifest),
+            render_markdown(
+                data, title=title, methods=methods, accuracy=accuracy, manifest=manifest
+            ),
         ),
     }
     return paths

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
+from cls_text.report.accuracy import accuracy_methods
 from cls_text.report.counts import conservation_line, count_rows, lede
 from cls_text.report.summary import ReportData, pct
 
@@ -121,7 +122,8 @@ def _methods(data: ReportData, manifest: dict[str, Any]) -> str:
             "Theme ids stay stable across versions, but a theme added later is shown as "
             f"<em>not coded</em> for those waves (not as zero):</p><ul>{items}</ul>"
         )
-    agreement = _markdown_block(manifest.get("agreement_methods", ""))
+    agreement = _markdown_block(accuracy_methods(manifest))
+    agreement += _markdown_block(manifest.get("agreement_methods", ""))
     columns = "".join(
         f"<tr><th>{_e(name)}</th><td>{_e(note)}</td></tr>" for name, note in column_notes(manifest)
     )

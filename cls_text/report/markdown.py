@@ -47,6 +47,7 @@ def render_markdown(
     html_name: str = "report.html",
     methods: str = "",
     manifest: Mapping[str, Any] | None = None,
+    accuracy: str = "",
 ) -> str:
     """The report as Markdown for pasting into a document: headline, sentences, changes.
 
@@ -83,6 +84,8 @@ def render_markdown(
     lines += ["", "## Each theme", ""]
     for t, sentences in data.sentences.items():
         lines += [f"### {data.labels[t]}", ""] + [f"- {s}" for s in sentences] + [""]
+    if accuracy:
+        lines += ["## Accuracy on real quotes", "", accuracy, ""]
     if methods:
         lines += ["## Agreement with reviewers", "", methods, ""]
     if notes := column_notes(manifest or {}):

@@ -17,6 +17,7 @@ import pandas as pd
 from cls_text import io
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import non_english_sentence
+from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData, significance_word
@@ -114,6 +115,7 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
         rows.append(("not tested for change", untested))
     rows += [(f"columns of {name}", note) for name, note in column_notes(manifest)]
     rows.append(("run at (UTC)", manifest.get("created_utc", "")))
+    rows += accuracy_rows(manifest)
     if manifest.get("agreement_methods"):
         rows.append(("agreement with reviewers", manifest["agreement_methods"]))
     rows.append(

@@ -277,6 +277,7 @@ def retrain_and_save(
     *,
     rule: PromotionRule | None = None,
     in_use: Any | None = "auto",
+    in_use_name: str | None = None,
     n_boot: int = 500,
     seed: int = 0,
 ) -> tuple[RetrainResult, Path]:
@@ -291,6 +292,7 @@ def retrain_and_save(
         in_use: With no current version: the tagger runs use instead, to compare a first model
             with; ``"auto"`` picks it as a run would (:func:`in_use_tagger`); None: no
             comparison (the rule's ``promote_if_no_current`` decides).
+        in_use_name: Its name in the decision (default: its class name).
 
     Returns:
         The :class:`RetrainResult` and the candidate's version directory.
@@ -306,7 +308,7 @@ def retrain_and_save(
     if current is None and isinstance(in_use, str) and in_use == "auto":
         baseline, baseline_name = in_use_tagger(codebook)
     elif current is None and in_use is not None:
-        baseline, baseline_name = in_use, type(in_use).__name__
+        baseline, baseline_name = in_use, in_use_name or type(in_use).__name__
     result = retrain(
         store_dir, codebook, make_candidate, current=current, in_use=baseline,
         in_use_name=baseline_name, rule=rule, n_boot=n_boot, seed=seed,
@@ -330,10 +332,26 @@ def retrain_and_save(
 
 def in_use_tagger(codebook: Codebook) -> tuple[Any | None, str]:
     """The tagger a run uses when no trained model exists: default, else zero-shot, else rules."""
-    from cls_text.tag import select
+    from cls_text.tag.select import untrained_tagger
 
-    for build in (select._default, lambda cb: select._zeroshot(cb, None)):
-        found = build(codebook)
-        if found is not None:
-            return found[0], str(found[1]["kind"])
-    return select.build_rules(codebook), "rules"
+    tagger, info = untrained_tagger(codebook)
+    return tagger, str(info["kind"])
+
+
+def adapted_candidate(base: Any) -> Callable[[list[str]], Any]:
+    """A candidate factory that learns on top of ``base`` (the tagger in use).
+
+    The candidate (:class:`cls_text.tag.adapt.AdaptedTagger`) uses the base's scores as a
+    prior and keeps the base's decision for every theme with too few coded positives or no
+    cross-validated gain, so a reviewer's corrections cannot make a theme worse than the
+    tagger runs already use.
+    """
+    from cls_text.tag.adapt import AdaptedTagger
+
+    def make(theme_ids: list[str]) -> Any:
+        classes = [str(c) for c in base.classes_]
+        if classes != list(theme_ids):
+            raise ValueError(f"base tagger themes {classes} are not the codebook's {theme_ids}")
+        return AdaptedTagger(base=base)
+
+    return make

@@ -65,6 +65,17 @@ def test_outputs_exist_and_nothing_partial(runs):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_report_methods_give_accuracy_on_real_quotes(runs):
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    report = (runs[0] / "report.md").read_text(encoding="utf-8")
+    assert "## Accuracy on real quotes" in report
+    if manifest["tagger"]["kind"] == "default":  # the default codebook and shipped tagger
+        assert "real published CLS quotes" in report and "| bureaucracy |" in report
+        assert "coders' kappa" in report
+    else:
+        assert "Not known" in report
+
+
 def test_conservation_matches_an_independent_count(runs):
     manifest = json.loads((runs[0] / "manifest.json").read_text())
     (src,) = list(SPRING.glob("*.csv"))
