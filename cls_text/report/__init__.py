@@ -88,7 +88,7 @@ def build_report(
     examples = _theme_examples(tagged, data, quotes, min_base)
     definitions = {t.id: t.definition for t in codebook.themes}
     out = Path(out_dir)
-    methods, accuracy = manifest.get("agreement_methods", ""), accuracy_methods(manifest)
+    accuracy = accuracy_methods(manifest)
     page = render_html(
         data,
         figures=figures,
@@ -111,9 +111,7 @@ def build_report(
         ),
         "md": io.write_text_atomic(
             out / "report.md",
-            render_markdown(
-                data, title=title, methods=methods, accuracy=accuracy, manifest=manifest
-            ),
+            render_markdown(data, title=title, accuracy=accuracy, manifest=manifest),
         ),
     }
     return paths

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.accuracy import accuracy_methods
+from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import conservation_line, count_rows, lede
 from cls_text.report.summary import ReportData, pct
 

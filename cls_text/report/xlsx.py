@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
+from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import non_english_sentence
-from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData, significance_word
