@@ -7,8 +7,10 @@ say what the topic's answers have in common; on 1,000 NHS comments such lists sc
 (-1 is "never together"). Here a topic's keywords are drawn from its c-TF-IDF candidates that at
 least ``min_share`` of its documents contain (a phrase is kept only when it is that frequent),
 then picked greedily: each next keyword is the candidate that co-occurs best (NPMI over the
-fitted documents) with the ones already picked, and no keyword repeats a word of another
-("mental health" and "health" say the same thing twice).
+fitted documents) with the ones already picked, and the list ends early when no candidate meets
+them more often than chance. A frequent phrase may sit beside its own words ("damp", "damp
+mould"): forbidding that was tried and cost more coherence on the sample waves (mean NPMI
+0.14 against 0.48 and 0.06 against 0.44, before the early stop) than it gained in diversity.
 """
 
 from __future__ import annotations
