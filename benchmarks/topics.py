@@ -6,7 +6,8 @@ keywords) and (2) ``BERTopic()`` with its defaults, given only the local embedde
 be downloaded) and a seeded UMAP so reruns agree. Both get the same documents and the same
 embeddings, and are scored on those documents with NPMI coherence of each topic's top 10
 keywords (mean over topics, and weighted by topic size) and topic diversity (distinct share of
-all top-10 words).
+all top-10 words). UMAP's numba code is compiled, and BERTopic imported, before either model is
+timed, so ``fit_s`` holds no one-off cost of whichever model runs first.
 
 Corpora:
   * ``nhs``: a seeded sample of the NHS patient comments (``--nhs``, the pxtextmining data);
