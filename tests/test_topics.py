@@ -506,3 +506,64 @@ def test_phrase_labels_are_phrases():
     assert (
         phrase_label(["bus", "bus pass", "pass late", "sunday buses"]) == "Bus pass · sunday buses"
     )
+
+
+# --- keywords that co-occur ----------------------------------------------------------------------
+
+#: A topic of short comments: each shares "staff" and "friendly", each adds its own rare phrase.
+#: By specificity (c-TF-IDF, KeyBERT) the rare phrases rank first; they never share a comment.
+STAFF_TOPIC = [
+    "friendly staff, caring team on the ward",
+    "staff were friendly and polite professional",
+    "friendly staff, kind nurse at night",
+    "the staff were friendly, quick discharge",
+    "staff friendly, clean rooms everywhere",
+]
+OTHER_DOCS = ["parking was expensive", "long wait for parking", "car park full again"]
+
+
+def test_topic_keywords_are_words_its_comments_share_not_rare_phrases():
+    from cls_text.topics.coherence import npmi_coherence
+    from cls_text.topics.keywords import coherent_keywords
+
+    corpus = STAFF_TOPIC + OTHER_DOCS
+    ranked = ["caring team", "polite professional", "kind nurse", "quick discharge"]
+    ranked += ["clean rooms", "staff", "friendly", "ward"]
+    chosen = coherent_keywords(ranked, STAFF_TOPIC, corpus, top_n=4, min_share=0.3)
+    assert chosen == ["staff", "friendly"]  # the rare phrases are in one comment each
+    before, after = npmi_coherence([ranked[:4], chosen], corpus)
+    assert before == -1.0  # never together: what an NPMI of -0.52 on real comments came from
+    assert after > 0.5
+
+
+def test_discovered_topic_keywords_co_occur(small_wave):
+    from cls_text.topics.coherence import npmi_coherence
+
+    texts, X, y, ids, res = small_wave
+    keywords = [k.split(", ") for k in res.topics["keywords"]]
+    scores = npmi_coherence(keywords, texts)
+    assert min(scores) > 0  # every topic's keywords meet in its documents more than by chance
+    assert res.topics["coherence"].tolist() == pytest.approx(scores)
+
+
+def _paired_phrase_docs(n_per_topic: int = 16) -> tuple[list[str], np.ndarray]:
+    """Two topics; in each, every comment has the topic's words plus a phrase one other has."""
+    X, y = make_blobs(n_samples=2 * n_per_topic, centers=2, n_features=8, random_state=0)
+    shared = {0: "staff friendly", 1: "parking expensive"}
+    rare = [f"{a} {b}" for a in ("amber", "basil", "cedar", "delta") for b in ("one", "two")]
+    seen = {0: 0, 1: 0}
+    texts = []
+    for c in y:
+        phrase = rare[(seen[c] // 2) % len(rare)] + (" north" if c else " south")
+        seen[c] += 1
+        texts.append(f"{shared[c]}. {phrase}")
+    return texts, X.astype(np.float32)
+
+
+def test_topic_keywords_on_rare_paired_phrases_still_co_occur():
+    from cls_text.topics.coherence import npmi_coherence
+
+    texts, X = _paired_phrase_docs()
+    res = discover_topics(texts, X, cfg=TopicConfig(reducer="pca", min_docs=20))
+    scores = npmi_coherence([k.split(", ") for k in res.topics["keywords"]], texts)
+    assert len(scores) >= 2 and min(scores) > 0

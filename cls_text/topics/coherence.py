@@ -35,9 +35,14 @@ def _grams(text: str, n_max: int, stop: frozenset[str]) -> set[str]:
     return out
 
 
-def _presence(
+def keyword_presence(
     keywords: Sequence[Sequence[str]], docs: Sequence[str], stop: frozenset[str]
 ) -> dict[str, np.ndarray]:
+    """Positions of the documents that contain each (lower-cased) keyword or phrase.
+
+    One pass over ``docs`` serves every keyword, so scoring and choosing keywords both read a
+    document exactly as :func:`npmi_coherence` does.
+    """
     vocab = {k.lower() for words in keywords for k in words if k}
     n_max = max((len(k.split()) for k in vocab), default=1)
     hits: dict[str, list[int]] = {k: [] for k in vocab}
@@ -47,7 +52,8 @@ def _presence(
     return {k: np.asarray(v, dtype=np.int64) for k, v in hits.items()}
 
 
-def _npmi(a: np.ndarray, b: np.ndarray, n_docs: int) -> float:
+def npmi_pair(a: np.ndarray, b: np.ndarray, n_docs: int) -> float:
+    """NPMI of two keywords from their document positions (-1 when they never meet)."""
     both = len(np.intersect1d(a, b, assume_unique=True))
     if both == 0 or len(a) == 0 or len(b) == 0:
         return -1.0
@@ -83,12 +89,12 @@ def npmi_coherence(
     if isinstance(docs, str):
         raise ValueError("expected an iterable of documents, got str")
     tops = [[k.lower() for k in words if k][:top_n] for words in keywords]
-    presence = _presence(tops, docs, frozenset(w.lower() for w in stop_words))
+    presence = keyword_presence(tops, docs, frozenset(w.lower() for w in stop_words))
     n = max(len(docs), 1)
     out = []
     for words in tops:
         pairs = list(combinations(dict.fromkeys(words), 2))
-        scores = [_npmi(presence[a], presence[b], n) for a, b in pairs]
+        scores = [npmi_pair(presence[a], presence[b], n) for a, b in pairs]
         out.append(float(np.mean(scores)) if scores else math.nan)
     return out
 
@@ -122,6 +128,6 @@ def supported_keywords(
         ['bus', 'pass']
     """
     words = [k for k in keywords if k]
-    presence = _presence([words], docs, frozenset(w.lower() for w in stop_words))
+    presence = keyword_presence([words], docs, frozenset(w.lower() for w in stop_words))
     kept = [k for k in words if len(presence[k.lower()]) >= min_docs]
     return kept if len(kept) >= 2 else words[:2]

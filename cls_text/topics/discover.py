@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cls_text.topics.coherence import npmi_coherence, supported_keywords
-from cls_text.topics.config import TopicConfig, stop_word_list
+from cls_text.topics.config import TopicConfig
+from cls_text.topics.keywords import describe_topics
 from cls_text.topics.labels import phrase_label
 from cls_text.topics.model import Encoder, build_topic_model, quiet_bertopic
 from cls_text.topics.vectors import OUTLIER, nearest_centroid, topic_centroids, unit_rows
@@ -273,7 +273,8 @@ def _fit_topics(
         assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
     table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
-    table = _describe_topics(table, texts, assignments, usable, stop_words)
+    fitted = (model, fit_texts, cfg.top_n_words)
+    table = describe_topics(table, texts, assignments, usable, stop_words, fitted)
     params |= _fit_params(model, table, assignments[usable], len(fit_idx), len(no_emb))
     return TopicResult(
         ids=doc_ids,
@@ -310,34 +311,6 @@ def _fit_sample(fit_pool: np.ndarray, cfg: TopicConfig) -> np.ndarray:
     if len(fit_pool) > cfg.max_fit_docs:
         return np.sort(rng.choice(fit_pool, size=cfg.max_fit_docs, replace=False))
     return fit_pool
-
-
-def _describe_topics(
-    table: pd.DataFrame,
-    texts: Sequence[str],
-    assignments: np.ndarray,
-    usable: np.ndarray,
-    stop_words: Sequence[str],
-) -> pd.DataFrame:
-    """Keep only keywords the members' texts support, then relabel and score coherence."""
-    stop = stop_word_list(stop_words)
-    table["keywords"] = [
-        ", ".join(
-            supported_keywords(
-                kw.split(", "),
-                [str(texts[int(i)]) for i in np.flatnonzero(assignments == t)],
-                stop_words=stop,
-            )
-        )
-        for t, kw in zip(table["topic"], table["keywords"], strict=True)
-    ]
-    table["label"] = [phrase_label(k.split(", ")) for k in table["keywords"]]
-    table["coherence"] = npmi_coherence(
-        [k.split(", ") for k in table["keywords"]],
-        [str(texts[int(i)]) for i in np.flatnonzero(usable)],
-        stop_words=stop,
-    )
-    return table
 
 
 def _fit_params(

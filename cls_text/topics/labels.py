@@ -1,7 +1,8 @@
 """Readable topic labels, built from a topic's keywords.
 
 A label is what an evaluator reads first in the report, so it is a phrase ("damp housing"), not
-a list of single words; it is derived only from the keywords, so it can be checked against them.
+a list of single words. It is built from the topic's representative phrases (KeyBERTInspired +
+MMR, those two or more of its sentences use), so it can be checked against them.
 """
 
 from __future__ import annotations

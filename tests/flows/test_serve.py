@@ -87,6 +87,14 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _statuses(ledger_file: Path) -> list[str]:
+    """The watcher ledger's statuses, sorted (none while it has not written its ledger)."""
+    if not ledger_file.exists():
+        return []
+    ledger = json.loads(ledger_file.read_text())  # written atomically: never half a file
+    return sorted(str(e.get("status")) for e in ledger.values())
+
+
 @pytest.mark.slow
 def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
     """One real local server on 127.0.0.1: the watcher picks up two dropped waves and runs each
@@ -152,9 +160,17 @@ def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
     )
     names = ("site-a-2026", "site-b-2026", "programme")
     outs = [tmp_path / "out" / w / "manifest.json" for w in names]
+    ledger_file = tmp_path / "state" / "ledger.json"
     try:
         deadline = time.monotonic() + 1500
-        while not all(p.exists() for p in outs):
+        # A wave's manifest is published inside its flow run; the ledger says "completed" only
+        # once that run has returned, so wait for both (reading the ledger as soon as the last
+        # manifest appeared raced with the watcher on a busy machine).
+        while not (all(p.exists() for p in outs) and _statuses(ledger_file) == ["completed"] * 2):
+            if "failed" in _statuses(ledger_file):
+                pytest.fail(
+                    "a watched wave failed:\n" + (tmp_path / "serve.log").read_text()[-3000:]
+                )
             if proc.poll() is not None:
                 pytest.fail("serve exited early:\n" + (tmp_path / "serve.log").read_text()[-3000:])
             if time.monotonic() > deadline:
@@ -163,10 +179,10 @@ def test_served_watcher_processes_two_waves_and_everything_stops(tmp_path):
                     pytest.skip("the local Prefect server did not start (see serve.log)")
                 pytest.fail("waves not processed within 1500 s:\n" + text[-3000:])
             time.sleep(1)
-        ledger = json.loads((tmp_path / "state" / "ledger.json").read_text())
+        ledger = json.loads(ledger_file.read_text())
         assert sorted(e["status"] for e in ledger.values()) == ["completed", "completed"]
         time.sleep(12)  # more watcher runs: the same content is not processed again
-        ledger2 = json.loads((tmp_path / "state" / "ledger.json").read_text())
+        ledger2 = json.loads(ledger_file.read_text())
         assert ledger2 == ledger
         text = (tmp_path / "serve.log").read_text()
         found = re.search(r"Prefect API: http://127\.0\.0\.1:(\d+)/api", text)
