@@ -75,7 +75,15 @@ def run_on_runner(
     dask_address: str | None = None,
     **params: Any,
 ) -> str:
-    """Run ``flow_obj`` on the chosen task runner (Dask workers share this process's API)."""
+    """Run ``flow_obj`` on the chosen task runner (Dask workers share this process's API).
+
+    Prefect's temporary API server, when one is needed, is started first, tethered to this
+    process (:mod:`flows.tempserver`): Ctrl-C stops the run, not the server under it, and the
+    server dies with the run however the run ends.
+    """
+    from flows.tempserver import start_temporary_server
+
     runner = make_task_runner(task_runner, dask_address)
+    start_temporary_server()
     with _shared_api(task_runner == "dask"):
         return str(flow_obj.with_options(task_runner=runner)(**params))
