@@ -106,8 +106,9 @@ def start_temporary_server() -> Any:
     """Start Prefect's temporary API server tethered to this process; None when not needed.
 
     Not needed when ``PREFECT_API_URL`` names a server, or when Prefect's ephemeral mode is
-    off. Prefect's own start-up loop (health check, another port when one is taken, the
-    start-up timeout) is kept: only the way the process is started is replaced.
+    off; not done outside POSIX systems (Windows has no sessions). Prefect's own start-up
+    loop (health check, another port when one is taken, the start-up timeout) is kept: only
+    the way the process is started is replaced.
 
     Raises:
         RuntimeError: Prefect's "Timed out while attempting to connect to ephemeral Prefect
@@ -115,6 +116,8 @@ def start_temporary_server() -> Any:
     """
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
+    if os.name != "posix":  # no sessions, no preexec_fn: Prefect starts it its own way
+        return None
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return None
     from prefect.server.api.server import SubprocessASGIServer

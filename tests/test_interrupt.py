@@ -32,6 +32,15 @@ START_GUARD_S = 900
 STOP_GUARD_S = 120
 
 
+def _hear_ctrl_c() -> None:
+    """Let the run hear SIGINT even when this process was started in the background.
+
+    A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
+    across exec: Python would then never raise KeyboardInterrupt in the run.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """Start ``cls-text run`` with previous outputs in place; its cwd is ``tmp_path``."""
     out = tmp_path / "processed" / "2026-W1"
@@ -54,6 +63,7 @@ def _start_run(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_hear_ctrl_c,  # noqa: PLW1509
     )
     return proc, out
 
