@@ -46,7 +46,6 @@ def names(text: str, protected=()) -> list[str]:
         ("thanks to catriona for everything", ["catriona"]),
         ("ask for jasmine okafor at the desk", ["jasmine okafor"]),
         ("my carer jenny oyelaran is great", ["jenny oyelaran"]),
-        ("jenny oyelaran helped us", ["jenny oyelaran"]),
     ],
 )
 def test_names_found(text, expected):
@@ -87,6 +86,7 @@ def test_names_found(text, expected):
         "statutory services (like homecare) are a small part",
         "i spoke to someone and it helped",
         "thanks to reception for sorting it",
+        "i still feel isolated since moving to ashby fen",
     ],
 )
 def test_hard_negatives_are_kept(text):

@@ -12,8 +12,9 @@ No trained model is needed (none can be downloaded here). A capitalised word is 
 
 A lower-case word counts only right after a cue, when it is a first name or a word no list
 knows, and not a common word ("thanks to jamie", "i spoke to seonaid"), or as a first name
-with a lower-case surname (or a word no list knows) after it, neither being a common word
-("jamie mcgregor"); the lower-case word after a marked one goes with it on the same terms.
+with a known lower-case surname after it, neither being a common word ("jamie mcgregor").
+After a cue, the lower-case word after the name goes with it when it is a name or a word no list
+knows ("i spoke to seonaid adeyemi").
 
 Names that are also ordinary words (Hope, Will, May, Rose, Grace, Mark) need rule 1-3 or 5; and
 months, weekdays, nations, faiths, services (vocab.NOT_NAMES) and UK places (vocab.PLACES:
@@ -218,20 +219,23 @@ class _Quote:
         tok, nxt = toks[i], toks[i + 1]
         if not nxt.word.islower() or len(nxt.word) < 3 or self.is_protected(nxt):
             return False
-        first = gaz.names.get(tok.key)
+        first, last = gaz.names.get(tok.key), _info(gaz, nxt.key)
         return (
             first is not None
             and first.first
             and not first.ambiguous
             and not self.plain_word(tok.key)
+            and last is not None
+            and last.surname
             and self.lower_surname(nxt)
         )
 
     def lower_surname(self, tok: _Tok) -> bool:
-        """A lower-case word that may end a lower-case name: a surname or no list's, not a word.
+        """A lower-case word that may end a lower-case name after a cue: any name, or no list's.
 
         Recall first: a surname the lists lack ("adeyemi") after a first name would identify
-        the person as well as the full name does.
+        the person as well as the full name does. Without a cue the surname must be a known
+        one (:meth:`lower_full_name`): "ashby fen" is a place.
         """
         info = _info(self.gaz, tok.key)
         return (
@@ -256,7 +260,7 @@ class _Quote:
 
         "thanks to jamie", "i spoke to seonaid adeyemi": right after a cue, a first name or a
         word no list knows, neither a common word, and the surname after it; "jamie mcgregor":
-        a first name and a surname (or a word no list knows), neither a common word.
+        a first name and a known surname, neither a common word.
         """
         tok, gaz = self.toks[i], self.gaz
         if not tok.word.islower() or len(tok.word) <= 2 or self.is_protected(tok):
