@@ -43,9 +43,19 @@ SAMPLE_WAVES = (
 )
 
 
+#: The one line a run stopped by Ctrl-C prints (staging is removed before it is printed).
+INTERRUPTED = "interrupted: nothing published, previous outputs unchanged"
+
+
 def _fail(err: BaseException) -> None:
     typer.secho(f"\nError: {err}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line and the shell's status for SIGINT (128 + 2), no traceback."""
+    typer.echo(f"\n{INTERRUPTED}", err=True)
+    raise typer.Exit(code=130)
 
 
 def _preflight(inputs: list[Path], wave: str | None, **options: object) -> Preflight:
@@ -223,6 +233,8 @@ def run(
         )
     except ClsTextError as err:
         _fail(err)
+    except KeyboardInterrupt:
+        _interrupted()
     _print_outputs(out)
 
 
@@ -253,6 +265,8 @@ def demo(
             outs.append(_run_wave(pf, [folder], wave, str(out_root / wave), config, None, "models"))
         except ClsTextError as err:
             _fail(err)
+        except KeyboardInterrupt:
+            _interrupted()
     typer.echo(f"\nDone in {time.perf_counter() - started:.0f} s.")
     for out in outs:
         _print_outputs(out)
@@ -323,12 +337,34 @@ def serve(
 
 
 def main() -> None:
-    """Entry point of the ``cls-text`` console script."""
+    """Entry point of the ``cls-text`` console script.
+
+    After Ctrl-C the run has already removed its staging folder and printed its one line;
+    the process then leaves at once (:func:`_leave_now`) rather than spend seconds tearing
+    down the interpreter.
+    """
     try:
         app()
     except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        sys.exit(130)
+        typer.echo(INTERRUPTED, err=True)
+        _leave_now(130)
+    except SystemExit as done:
+        if done.code == 130:
+            _leave_now(130)
+        raise
+
+
+def _leave_now(code: int) -> None:
+    """Stop the temporary Prefect server (if any), flush the terminal and exit with ``code``."""
+    import os
+
+    if "prefect.server.api.server" in sys.modules:
+        from flows.tempserver import signal_temporary_server
+
+        signal_temporary_server()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,7 @@ def make_task_runner(name: TaskRunnerName = "default", address: str | None = Non
     if name == "default":
         if address:
             raise ValueError("a Dask address needs --task-runner dask")
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        return ThreadPoolTaskRunner()
+        return _thread_pool()
     if name == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -36,6 +34,29 @@ def make_task_runner(name: TaskRunnerName = "default", address: str | None = Non
             cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "dashboard_address": None}
         )
     raise ValueError(f"task runner must be 'default' or 'dask', got {name!r}")
+
+
+def _thread_pool() -> Any:
+    """Prefect's thread pool, except that Ctrl-C does not wait for the chunk being tagged.
+
+    Prefect's pool waits, on the way out, for every task already running: after Ctrl-C the
+    terminal would hang until the current chunk was tagged (seconds, or minutes for a big
+    chunk). The run's staging folder is removed before the pool closes, and the process exits
+    right after, so the abandoned thread can only finish a cached result nobody waits for.
+    """
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    class InterruptibleThreadPool(ThreadPoolTaskRunner):  # type: ignore[type-arg]
+        def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+            executor = getattr(self, "_executor", None)
+            if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and executor:
+                for event in self._cancel_events.values():
+                    event.set()
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            super().__exit__(exc_type, exc_value, traceback)
+
+    return InterruptibleThreadPool()
 
 
 @contextlib.contextmanager
@@ -75,7 +96,15 @@ def run_on_runner(
     dask_address: str | None = None,
     **params: Any,
 ) -> str:
-    """Run ``flow_obj`` on the chosen task runner (Dask workers share this process's API)."""
+    """Run ``flow_obj`` on the chosen task runner (Dask workers share this process's API).
+
+    Prefect's temporary API server, when one is needed, is started first, tethered to this
+    process (:mod:`flows.tempserver`): Ctrl-C stops the run, not the server under it, and the
+    server dies with the run however the run ends.
+    """
+    from flows.tempserver import start_temporary_server
+
     runner = make_task_runner(task_runner, dask_address)
+    start_temporary_server()
     with _shared_api(task_runner == "dask"):
         return str(flow_obj.with_options(task_runner=runner)(**params))

@@ -17,13 +17,13 @@ def _module():
     return module
 
 
-def test_planted_structured_identifiers_never_leak(tmp_path):
+def test_no_planted_identifier_leaks(tmp_path):
     result = _module().ingest_leaks()
     assert result["files_searched"] == 4  # tagged.csv/.parquet/.xlsx, quarantine.csv
     assert result["structured_leak_rate"] == 0.0 and result["structured_recall"] == 1.0
-    for where in ("id", "site", "numeric", "formula", "long_answer", "answer"):
+    for where in result["by_location"]:  # lower-case names and quarantined rows included
         assert result["by_location"][where]["leaked"] == 0, where
-    assert result["name_recall"] >= 0.85
+    assert result["name_recall"] == 1.0 and result["leak_rate"] == 0.0
     assert all(set(item) == {"type", "where"} for item in result["leaked"])  # no values
 
 

@@ -10,9 +10,11 @@ No trained model is needed (none can be downloaded here). A capitalised word is 
    with no context - sentence-initial or not;
 5. it follows a name ("Jenny McAllister", "Rose Patel").
 
-A lower-case word counts only right after a cue, when it is a first name and not a word
-("thanks to jamie"), or with a lower-case surname after it, neither being a word
-("jamie mcgregor").
+A lower-case word counts only right after a cue, when it is a first name or a word no list
+knows, and not a common word ("thanks to jamie", "i spoke to seonaid"), or as a first name
+with a known lower-case surname after it, neither being a common word ("jamie mcgregor").
+After a cue, the lower-case word after the name goes with it when it is a name or a word no list
+knows ("i spoke to seonaid adeyemi").
 
 Names that are also ordinary words (Hope, Will, May, Rose, Grace, Mark) need rule 1-3 or 5; and
 months, weekdays, nations, faiths, services (vocab.NOT_NAMES) and UK places (vocab.PLACES:
@@ -51,6 +53,7 @@ _AND = frozenset({"and", "or"})
 #: Words before a bare gazetteer name that make it a place ("at Stanley", "to the Freeman").
 _PLACE_PREPS = frozenset("at in from near the into outside around via towards".split())
 _ACRONYM = re.compile(r"[A-Z]{2,}\b")
+_CONTRACTION = re.compile(r"(?:n't|'ve|'re|'ll|'d|'m|'s)$")
 
 
 def _is_titlecase(word: str) -> bool:
@@ -82,6 +85,18 @@ def _is_common(gaz: Gazetteer, key: str) -> bool:
     if len(head) == 1:
         return False  # O'Neill, D'Souza
     return head in gaz.common_words or head in NOT_NAMES or head in PLACES
+
+
+def _unknown_word(gaz: Gazetteer, key: str) -> bool:
+    """A word no list knows that may be a name: not a contraction, not two words run together.
+
+    "don't" and "homecare" are in no list either, but are plainly English.
+    """
+    if _CONTRACTION.search(key):
+        return False
+    return not any(
+        key[:k] in gaz.common_words and key[k:] in gaz.common_words for k in range(4, len(key) - 3)
+    )
 
 
 def _info(gaz: Gazetteer, key: str) -> NameInfo | None:
@@ -209,10 +224,26 @@ class _Quote:
             first is not None
             and first.first
             and not first.ambiguous
+            and not self.plain_word(tok.key)
             and last is not None
             and last.surname
+            and self.lower_surname(nxt)
+        )
+
+    def lower_surname(self, tok: _Tok) -> bool:
+        """A lower-case word that may end a lower-case name after a cue: any name, or no list's.
+
+        Recall first: a surname the lists lack ("adeyemi") after a first name would identify
+        the person as well as the full name does. Without a cue the surname must be a known
+        one (:meth:`lower_full_name`): "ashby fen" is a place.
+        """
+        info = _info(self.gaz, tok.key)
+        return (
+            tok.word.islower()
+            and len(tok.word) >= 3
+            and not self.is_protected(tok)
+            and (info is not None or _unknown_word(self.gaz, tok.key))
             and not self.plain_word(tok.key)
-            and not self.plain_word(nxt.key)
         )
 
     def titled_run(self, k: int) -> bool:
@@ -225,10 +256,11 @@ class _Quote:
     # --- the rules, in the order they run --------------------------------------------------
 
     def mark_lower(self, i: int) -> None:
-        """Mark a lower-case word: a first name after a cue, or a lower-case full name.
+        """Mark a lower-case word: a name after a cue, or a lower-case full name.
 
-        "thanks to jamie": a lower-case first name right after a cue, when the name is not also
-        a word; "jamie mcgregor": a first name and a surname, neither a word.
+        "thanks to jamie", "i spoke to seonaid adeyemi": right after a cue, a first name or a
+        word no list knows, neither a common word, and the surname after it; "jamie mcgregor":
+        a first name and a known surname, neither a common word.
         """
         tok, gaz = self.toks[i], self.gaz
         if not tok.word.islower() or len(tok.word) <= 2 or self.is_protected(tok):
@@ -238,15 +270,13 @@ class _Quote:
             return
         info = gaz.names.get(tok.key)
         if (
-            info is not None
-            and info.first
-            and not info.ambiguous
-            and not _is_common(gaz, tok.key)
-            and tok.key not in PLACES
-            and tok.key not in NOT_NAMES
+            (info is not None or _unknown_word(gaz, tok.key))
+            and not self.plain_word(tok.key)
             and self.cue_before(i)
         ):
             self.marked[i] = True
+            if i + 1 < len(self.toks) and self.gap(i + 1) == " ":
+                self.marked[i + 1] = self.lower_surname(self.toks[i + 1])
 
     def mark_capitalised(self, i: int) -> None:
         """Mark a capitalised word by rules 1-4: after a title or a cue, or a clear first name."""

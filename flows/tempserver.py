@@ -1,0 +1,146 @@
+"""Prefect's temporary API server, started so that it neither hears Ctrl-C nor outlives us.
+
+Without ``PREFECT_API_URL``, Prefect starts a temporary API server (uvicorn) as a child process
+on the first flow call. Started Prefect's way, that child has two faults a user sees:
+
+- it sits in the terminal's process group, so Ctrl-C stops the server at the same moment as
+  the run; the dying run then keeps retrying the dead API (``Connection refused``) for minutes;
+- a run killed outright (SIGKILL, out of memory) runs no clean-up, so the server stays up,
+  holding its port, with nobody left to stop it.
+
+:func:`start_temporary_server` starts the same server, with the same command and settings,
+before the flow does, but in a session of its own (the terminal's Ctrl-C does not reach it;
+the run stops it last, once Prefect has written the run's final state) and, on Linux, with
+``PR_SET_PDEATHSIG`` so the kernel sends it SIGTERM when the run dies in any way. Prefect then
+finds its server already running and uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+#: Environment Prefect gives its temporary server (no UI; marks it as ephemeral).
+SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
+
+PR_SET_PDEATHSIG = 1
+
+#: Seconds uvicorn waits for open connections when it is stopped.
+GRACEFUL_SHUTDOWN_S = 1
+
+
+def die_with_parent(parent_pid: int) -> Callable[[], None]:
+    """A ``preexec_fn`` asking Linux to SIGTERM the child when ``parent_pid`` dies.
+
+    The parent may die between ``fork`` and ``prctl``; the child then already has a new parent
+    and exits at once instead of living on unwatched. Elsewhere than Linux it does nothing.
+    """
+
+    def hook() -> None:
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return hook
+
+
+def server_command(port: int) -> list[str]:
+    """The command Prefect uses for its temporary server (uvicorn on 127.0.0.1:``port``)."""
+    import prefect
+
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(prefect.__module_path__.parent),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+        # Prefect's stop waits 5 s for the server; our own open client connections would
+        # otherwise hold uvicorn's graceful shutdown for all of them.
+        "--timeout-graceful-shutdown",
+        str(GRACEFUL_SHUTDOWN_S),
+    ]
+
+
+def _tethered_popen(server: Any) -> Callable[[], subprocess.Popen[Any]]:
+    """Start ``server``'s uvicorn in its own session, tied to this process."""
+    from prefect.settings import get_current_settings
+
+    def popen() -> subprocess.Popen[Any]:
+        env = {
+            **os.environ,
+            **SERVER_ENV,
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        return subprocess.Popen(  # noqa: S603
+            server_command(server.port),
+            env=env,
+            start_new_session=True,
+            preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509
+        )
+
+    return popen
+
+
+def start_temporary_server() -> Any:
+    """Start Prefect's temporary API server tethered to this process; None when not needed.
+
+    Not needed when ``PREFECT_API_URL`` names a server, or when Prefect's ephemeral mode is
+    off; not done outside POSIX systems (Windows has no sessions). Prefect's own start-up
+    loop (health check, another port when one is taken, the start-up timeout) is kept: only
+    the way the process is started is replaced.
+
+    Raises:
+        RuntimeError: Prefect's "Timed out while attempting to connect to ephemeral Prefect
+            API server" (see :func:`flows.startup.call_flow`).
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if os.name != "posix":  # no sessions, no preexec_fn: Prefect starts it its own way
+        return None
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    if not server.running:
+        if not hasattr(server, "_run_uvicorn_command"):  # another Prefect: its own way
+            return None
+        server._run_uvicorn_command = _tethered_popen(server)
+        server.start()
+    return server
+
+
+def signal_temporary_server() -> None:
+    """Ask the temporary server to stop (SIGTERM) without waiting for it.
+
+    Used on the way out of an interrupted run, which leaves by ``os._exit``: the run's state is
+    already written, and waiting for the server (and for the interpreter to tear down torch)
+    would hold the terminal for seconds after Ctrl-C.
+    """
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        proc = server.server_process
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
