@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, Theme
-from cls_text.errors import ClsTextError
+from cls_text.io.artifacts import load_checked_arrays
+from cls_text.tag.base import TextInputMixin
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
 from cls_text.tag.thresholds import BASE_THRESHOLD, best_threshold, group_folds
 
@@ -59,7 +61,8 @@ def _hasher(n_features: int) -> HashingVectorizer:
     )
 
 
-class DefaultTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Per-theme logistic heads over shared text features and each theme's own codebook scores.
 
     Args:
@@ -79,28 +82,15 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         >>> tagger.predict(["Nobody listened to what mattered to me."])  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        *,
-        codebook: Codebook | str | Path | dict | None = None,
-        embedder: Any = None,
-        C: float = 1.0,
-        n_features: int = 2**18,
-        min_df: int = 2,
-        min_positives: int = 3,
-        inner_folds: int = 3,
-        shrinkage: float = 0.5,
-        random_state: int = 0,
-    ) -> None:
-        self.codebook = codebook
-        self.embedder = embedder
-        self.C = C
-        self.n_features = n_features
-        self.min_df = min_df
-        self.min_positives = min_positives
-        self.inner_folds = inner_folds
-        self.shrinkage = shrinkage
-        self.random_state = random_state
+    codebook: Codebook | str | Path | dict | None = None
+    embedder: Any = None
+    C: float = 1.0
+    n_features: int = 2**18
+    min_df: int = 2
+    min_positives: int = 3
+    inner_folds: int = 3
+    shrinkage: float = 0.5
+    random_state: int = 0
 
     # -- features ----------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -313,13 +303,6 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         self.generic_threshold_ = float(arrays["generic_threshold"][0])
         return self
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
-
 
 def _static_embedder() -> Any:
     from cls_text.tag.embeddings import make_embedder
@@ -353,15 +336,10 @@ def load_default_tagger(
     card = read_default_card(folder)
     if card is None:
         return None
-    path = folder / card["weights"]["file"]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != card["weights"]["sha256"]:
-        raise ClsTextError(
-            f"'{path}' has sha256 {digest}, expected {card['weights']['sha256']}; rebuild it "
-            "with: python models/train_default_tagger.py"
-        )
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
+    weights = card["weights"]
+    arrays = load_checked_arrays(
+        folder / weights["file"], weights["sha256"], "models/train_default_tagger.py"
+    )
     book = resolve_codebook(codebook)
     known = set(arrays["theme_sha256"].tolist())
     if not any(theme_sha256(t) in known for t in book.themes):

@@ -34,28 +34,11 @@ from spacy.tokens import Doc
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, load_codebook, parse_codebook
 from cls_text.ingest.text import lower_keep_offsets, make_nlp
-from cls_text.tag.base import check_iterable
+from cls_text.tag.base import CORE_NEGATORS, TextInputMixin, check_iterable
 
 #: Words that negate a following term within the same clause.
 NEGATION_CUES = frozenset(
-    {
-        "no",
-        "not",
-        "n't",
-        "never",
-        "without",
-        "nor",
-        "neither",
-        "none",
-        "nobody",
-        "nothing",
-        "hardly",
-        "barely",
-        "lack",
-        "lacking",
-        "absence",
-        "zero",
-    }
+    (*CORE_NEGATORS, *"nor neither none nobody barely lack lacking absence zero".split())
 )
 #: Tokens that end a negation's reach ("no forms, but trust" does not negate trust).
 _CLAUSE_BREAKS = frozenset({",", ";", ":", "but", "however", "although", "though", "yet", "and"})
@@ -145,7 +128,8 @@ def _is_in_proper_name(original: str, doc: Doc, i: int) -> bool:
     return False
 
 
-class RulesTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Multi-label theme tagger from a codebook's indicative terms (no training needed).
 
     Args:
@@ -161,20 +145,13 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
         True
     """
 
-    def __init__(
-        self,
-        *,
-        codebook: Codebook | str | Path | dict | None = None,
-        threshold: float = 0.5,
-        min_hits: int = 1,
-        negation_window: int = 3,
-        batch_size: int = 512,
-    ) -> None:
-        self.codebook = codebook
-        self.threshold = threshold
-        self.min_hits = min_hits
-        self.negation_window = negation_window
-        self.batch_size = batch_size
+    fits_without_target = True
+
+    codebook: Codebook | str | Path | dict | None = None
+    threshold: float = 0.5
+    min_hits: int = 1
+    negation_window: int = 3
+    batch_size: int = 512
 
     def fit(self, X: object = None, y: object = None) -> RulesTagger:
         """Compile the codebook's terms. ``X`` and ``y`` are accepted and ignored."""
@@ -247,14 +224,6 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
             for theme_id, items in per_theme.items():
                 counts[i, col[theme_id]] = len(items)
         return counts
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.target_tags.required = False
-        return tags
 
     # -- matching ------------------------------------------------------------------------------
     def _match_doc(self, text: str, doc: Doc) -> list[tuple[int, S.Evidence]]:
