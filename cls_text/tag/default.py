@@ -99,10 +99,11 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.codebook_ = resolve_codebook(self.codebook)
         self.classes_ = np.array(self.codebook_.theme_ids(), dtype=object)
         self.embedder_ = self.embedder if self.embedder is not None else _static_embedder()
-        self._rules = RulesTagger(codebook=self.codebook_).fit()
+        self.rules_ = RulesTagger(codebook=self.codebook_).fit()
         # Only the per-theme similarity features of the zero-shot scorer are used.
         self._zs = ZeroShotTagger(codebook=self.codebook_, embedder=self.embedder_, rules=False)
         self._zs.fit()
+        self._proba_memo: tuple[int, np.ndarray] | None = None  # refitted: nothing is known
 
     def _shared(self, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         counts = _hasher(self.n_features).transform(texts).tocsr()
@@ -111,7 +112,7 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     def _own(self, X: object, texts: list[str]) -> np.ndarray:
         """(n, k, len(OWN_FEATURES)) own-theme features, already scaled."""
         zs = self._zs._score(X).features[:, :, :4]
-        rules = self._rules.predict_proba(texts)[:, :, None]
+        rules = self.rules_.predict_proba(texts)[:, :, None]
         return OWN_SCALE * np.concatenate([zs, rules], axis=2)
 
     def _words(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -202,6 +203,17 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         texts = check_texts(X)
         if not texts:
             return np.zeros((0, len(self.classes_)))
+        # tag_frame asks for scores, then tags, of the same chunk: the memo of the last input
+        # spares the second embedding and rules pass (one tuple, so threads see all or nothing).
+        key = _input_key(X, texts)
+        memo = getattr(self, "_proba_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1].copy()
+        proba = self._score(X, texts)
+        self._proba_memo = (key, proba)
+        return proba.copy()
+
+    def _score(self, X: object, texts: list[str]) -> np.ndarray:
         counts, emb = self._shared(texts)
         words = self._words(counts)
         own = self._own(X, texts)
@@ -218,6 +230,11 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         blank = np.array([not t.strip() for t in texts])
         proba[blank] = 0.0
         return proba
+
+    def __getstate__(self) -> dict[str, object]:
+        state = super().__getstate__()
+        state.pop("_proba_memo", None)
+        return state
 
     def thresholds(self) -> np.ndarray:
         """Per-theme decision thresholds (the generic one for untrained heads)."""
@@ -302,6 +319,13 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.generic_ = np.asarray(arrays["generic"], dtype=np.float64)
         self.generic_threshold_ = float(arrays["generic_threshold"][0])
         return self
+
+
+def _input_key(X: object, texts: list[str]) -> int:
+    """A hash of what the scores depend on: the texts and, when given, their questions."""
+    columns = getattr(X, "columns", ())
+    questions = tuple(str(q) for q in X[S.QUESTION]) if S.QUESTION in columns else ()  # type: ignore[index]
+    return hash((tuple(texts), questions))
 
 
 def _static_embedder() -> Any:

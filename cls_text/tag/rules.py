@@ -164,12 +164,14 @@ class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.codebook_ = resolve_codebook(self.codebook)
         self.classes_ = np.array(self.codebook_.theme_ids(), dtype=object)
         self._index = _compile(self.codebook_)
+        self._memo: tuple[int, list[dict[str, list[S.Evidence]]]] | None = None
         return self
 
     # -- pickling: the compiled index is rebuilt rather than stored -------------------------
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state.pop("_index", None)
+        state.pop("_memo", None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -182,6 +184,16 @@ class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         """Return, per text, the evidence for every theme that matched (tagged or not)."""
         check_is_fitted(self)
         texts = check_texts(X)
+        # A learned tagger's rules features and the table's evidence read the same chunk: the
+        # memo of the last input parses it once (one tuple, so threads see all or nothing).
+        key = hash(tuple(texts))
+        memo = getattr(self, "_memo", None)
+        if memo is None or memo[0] != key:
+            memo = (key, self._explain(texts))
+            self._memo = memo
+        return [dict(per_theme) for per_theme in memo[1]]
+
+    def _explain(self, texts: list[str]) -> list[dict[str, list[S.Evidence]]]:
         ids = list(self.classes_)
         out: list[dict[str, list[S.Evidence]]] = []
         nlp = make_nlp()
