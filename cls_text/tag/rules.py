@@ -164,7 +164,7 @@ class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.codebook_ = resolve_codebook(self.codebook)
         self.classes_ = np.array(self.codebook_.theme_ids(), dtype=object)
         self._index = _compile(self.codebook_)
-        self._memo: tuple[int, list[dict[str, list[S.Evidence]]]] | None = None
+        self._memo: dict[str, dict[str, list[S.Evidence]]] | None = None
         return self
 
     # -- pickling: the compiled index is rebuilt rather than stored -------------------------
@@ -184,14 +184,16 @@ class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         """Return, per text, the evidence for every theme that matched (tagged or not)."""
         check_is_fitted(self)
         texts = check_texts(X)
-        # A learned tagger's rules features and the table's evidence read the same chunk: the
-        # memo of the last input parses it once (one tuple, so threads see all or nothing).
-        key = hash(tuple(texts))
-        memo = getattr(self, "_memo", None)
-        if memo is None or memo[0] != key:
-            memo = (key, self._explain(texts))
+        # A learned tagger's rules features, the table's evidence and the explanations of some
+        # of its rows read the same chunk: the evidence of the last texts parsed is kept (one
+        # chunk's worth, replaced whole, so threads see all or nothing) and each parsed once.
+        memo = getattr(self, "_memo", None) or {}
+        missing = list(dict.fromkeys(t for t in texts if t not in memo))
+        if missing:
+            memo = {t: memo[t] for t in texts if t in memo}
+            memo.update(zip(missing, self._explain(missing), strict=True))
             self._memo = memo
-        return [dict(per_theme) for per_theme in memo[1]]
+        return [dict(memo[t]) for t in texts]
 
     def _explain(self, texts: list[str]) -> list[dict[str, list[S.Evidence]]]:
         ids = list(self.classes_)
