@@ -18,7 +18,8 @@ per respondent, realistic metadata), generated once per size and not timed.
 
 Output JSON::
 
-    {"meta": {...}, "results": {"10000": {"current": {"wall_s", "peak_rss_mb", "answers_per_s",
+    {"meta": {...}, "results": {"10000": {"current": {"wall_s", "peak_rss_mb", "user_cpu_s",
+     "system_cpu_s", "answers_per_s",
      "exit_code", "timings_s", "tagger"}, "baseline": {...}}}}
 """
 
@@ -92,6 +93,9 @@ def run_cli(checkout: Path, src: Path, cfg: Path, work: Path, flags: list[str]) 
         *flags,
     ]
     env = {**os.environ, **ENV, "PYTHONPATH": str(checkout), "PREFECT_HOME": str(work / "home")}
+    # A fresh result store per run: the checkout's own (data/cache/) may hold the tagged chunks
+    # of an earlier run on the same input, and a cache hit is not a measurement of tagging.
+    env["PREFECT_LOCAL_STORAGE_PATH"] = str(work / "results")
     (work / "home").mkdir(exist_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -102,6 +106,8 @@ def run_cli(checkout: Path, src: Path, cfg: Path, work: Path, flags: list[str]) 
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     result: dict = {"wall_s": round(wall, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    # CPU seconds stay meaningful on a shared machine, where wall time mostly measures the load.
+    result |= {"user_cpu_s": round(usage.ru_utime, 1), "system_cpu_s": round(usage.ru_stime, 1)}
     result["exit_code"] = code
     manifest = out / "manifest.json"
     if code != 0 or not manifest.exists():

@@ -7,8 +7,9 @@ User errors print as one paragraph and exit with status 2 (see ``flows/cli.py``)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +32,18 @@ CodedOpt = Annotated[Path, typer.Option(help="The coded-examples store (reviewer
 def _fail(err: BaseException) -> None:
     typer.secho(f"\nError: {err}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+def _run_import(do_import: Callable[[], Any]) -> None:
+    """Run an import of reviewers' decisions: print a user error, or describe what was added.
+
+    The review-file and the REFI-QDA imports end the same way, so they end here.
+    """
+    try:
+        result = do_import()
+    except ClsTextError as err:
+        _fail(err)
+    typer.echo(_describe_import(result))
 
 
 def _describe_import(result: object) -> str:
@@ -99,11 +112,7 @@ def review_import(
     from cls_text.codebook.model import load_codebook
     from cls_text.review.queue import import_review
 
-    try:
-        result = import_review(file, load_codebook(codebook), coded_dir, wave=wave)
-    except ClsTextError as err:
-        _fail(err)
-    typer.echo(_describe_import(result))
+    _run_import(lambda: import_review(file, load_codebook(codebook), coded_dir, wave=wave))
 
 
 @codebook_app.command("check")
@@ -172,11 +181,9 @@ def qda_import(
     from cls_text.codebook.model import load_codebook
     from cls_text.review.qda import import_qdpx
 
-    try:
-        result = import_qdpx(file, load_codebook(codebook), coded_dir, reviewer=reviewer, wave=wave)
-    except ClsTextError as err:
-        _fail(err)
-    typer.echo(_describe_import(result))
+    _run_import(
+        lambda: import_qdpx(file, load_codebook(codebook), coded_dir, reviewer=reviewer, wave=wave)
+    )
 
 
 def retrain(

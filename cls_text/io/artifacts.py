@@ -19,14 +19,16 @@ from __future__ import annotations
 import hashlib
 import platform
 import re
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 
 from cls_text.codebook.model import Codebook
-from cls_text.errors import ModelError
+from cls_text.errors import ClsTextError, ModelError
 from cls_text.io.writers import atomic_path, write_json_atomic, write_text_atomic
 
 MODEL_FILE = "model.joblib"
@@ -55,15 +57,36 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def library_versions() -> dict[str, str]:
-    """Return the versions of Python and of the libraries a saved model depends on."""
-    out = {"python": platform.python_version()}
-    for lib in LIBRARIES:
+def library_versions(
+    libraries: Sequence[str] = LIBRARIES, *, missing: str = "not installed", python: bool = True
+) -> dict[str, str]:
+    """Return the versions of Python and of the libraries a saved model depends on.
+
+    Every saved model (tagger versions, the topic model) records them the same way, so one
+    function reads them; ``missing`` stands for a library that is not installed.
+    """
+    out = {"python": platform.python_version()} if python else {}
+    for lib in libraries:
         try:
             out[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
-            out[lib] = "not installed"
+            out[lib] = missing
     return out
+
+
+def load_checked_arrays(path: Path, sha256: str, rebuild: str) -> dict[str, Any]:
+    """The arrays of a shipped ``.npz`` weights file, after checking its sha256 against its card.
+
+    Raises:
+        ClsTextError: when the file's sha256 differs, naming the script that rebuilds it.
+    """
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise ClsTextError(
+            f"'{path}' has sha256 {digest}, expected {sha256}; rebuild it with: python {rebuild}"
+        )
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
 
 
 def list_versions(models_dir: str | Path, name: str) -> list[str]:

@@ -9,6 +9,7 @@ Every quote keeps its ``quote_id`` so the writer can read it in context.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -183,9 +184,25 @@ def _publishable(
     words = texts.str.split().str.len()
     n_ph = texts.map(lambda t: len(PLACEHOLDER.findall(t)))
     keep = (words >= min_words) & (words <= max_words) & (n_ph <= max_placeholder_share * words)
-    checker = Redactor()  # defence in depth: drop anything the redactor would still change
-    keep &= texts.map(lambda t: not checker.find(t)).astype(bool)
-    return cand.loc[keep]
+    # Defence in depth: drop anything the redactor would still change. Only the texts that
+    # passed the cheap checks are looked at, each once (an answer tagged with five themes is a
+    # candidate five times; the memo is bounded).
+    ok = np.array(keep, dtype=bool)
+    values = texts.tolist()
+    for i in np.flatnonzero(ok):
+        ok[i] = not _still_redactable(values[i])
+    return cand.loc[ok]
+
+
+@functools.lru_cache(maxsize=1)
+def _checker() -> Redactor:
+    return Redactor()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _still_redactable(text: str) -> bool:
+    """Whether the default redactor would still replace something in ``text`` (memoised)."""
+    return bool(_checker().find(text))
 
 
 def _ranked_pool(cand: pd.DataFrame, theme_id: str, seed: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -11,6 +11,7 @@ with 2 coded positives is left exactly as the default tags it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from cls_text.tag.base import TextInputMixin
 from cls_text.tag.rules import check_texts
 from cls_text.tag.thresholds import best_threshold, group_folds
 
@@ -27,7 +29,8 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-class AdaptedTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class AdaptedTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """A base tagger plus per-theme heads kept only where they beat it on the coded quotes.
 
     Args:
@@ -40,24 +43,13 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         random_state: Seed of the folds.
     """
 
-    def __init__(
-        self,
-        *,
-        base: Any = None,
-        embedder: Any = None,
-        C: float = 1.0,
-        min_positives: int = 10,
-        min_gain: float = 0.05,
-        folds: int = 5,
-        random_state: int = 0,
-    ) -> None:
-        self.base = base
-        self.embedder = embedder
-        self.C = C
-        self.min_positives = min_positives
-        self.min_gain = min_gain
-        self.folds = folds
-        self.random_state = random_state
+    base: Any = None
+    embedder: Any = None
+    C: float = 1.0
+    min_positives: int = 10
+    min_gain: float = 0.05
+    folds: int = 5
+    random_state: int = 0
 
     def _features(self, X: object) -> tuple[np.ndarray, np.ndarray]:
         texts = check_texts(X)
@@ -158,13 +150,6 @@ class AdaptedTagger(ClassifierMixin, BaseEstimator):
         ev = self.base.explain(X) if hasattr(self.base, "explain") else [{} for _ in tags]
         ids = [str(c) for c in self.classes_]
         return [{t: v for t, v in e.items() if tags[i, ids.index(t)]} for i, e in enumerate(ev)]
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
 
 
 def _f1(pred: np.ndarray, true: np.ndarray) -> float:

@@ -1,4 +1,4 @@
-"""Small pieces every tagger shares: checking text input and splitting answers into sentences.
+"""Small pieces every tagger shares: text input (checked and declared), sentence splitting.
 
 Written once here so that the taggers agree on what counts as a list of texts and where a
 sentence ends (evidence offsets from one tagger must line up with another's).
@@ -6,8 +6,15 @@ sentence ends (evidence offsets from one tagger must line up with another's).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from typing import Any, ClassVar
+
+#: Negation words every matcher shares ("no trust", "never helpful"). Each matcher adds its own on
+#: purpose, beside it: the rules tagger's term negation, the theme-stance cues' defaults and the
+#: fallback stance lexicon were each tuned on their own examples, so the lists are not one list.
+CORE_NEGATORS = ("not", "no", "never", "n't", "nothing", "hardly", "without")
 
 _SENT = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
 
@@ -35,6 +42,26 @@ def check_iterable(X: object) -> Iterable[object]:
     if not isinstance(X, Iterable):
         raise ValueError(f"expected an iterable of texts, got {type(X).__name__}")
     return X
+
+
+def as_texts(values: object, what: str = "text") -> list[str]:
+    """The values as a list of str: None and NaN (a blank spreadsheet cell) become "".
+
+    One check for every tagger and embedder, so a number in a text column fails the same way
+    everywhere.
+
+    Raises:
+        ValueError: for a bare str, a non-iterable, or a value that is neither text nor blank.
+    """
+    out: list[str] = []
+    for i, v in enumerate(check_iterable(values)):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append("")
+        elif isinstance(v, str):
+            out.append(v)
+        else:
+            raise ValueError(f"{what} #{i} is a {type(v).__name__} ({v!r}), expected str")
+    return out
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -65,3 +92,27 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         [(0, 15), (16, 31)]
     """
     return [(a, b) for a, b in sentence_spans(text) if any(c.isalnum() for c in text[a:b])]
+
+
+class TextInputMixin:
+    """scikit-learn tags of an estimator over texts: string input, as CountVectorizer declares.
+
+    Every tagger takes texts, not a 2-D array, so the declaration is written once here; the two
+    class flags say where a tagger differs (it can fit with no target; its output is multi-label).
+    Put it before scikit-learn's mixins in the bases.
+    """
+
+    fits_without_target: ClassVar[bool] = False
+    multi_label_output: ClassVar[bool] = False
+
+    def __sklearn_tags__(self) -> Any:
+        """Declare string input, and the class flags, on top of scikit-learn's own tags."""
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        if self.fits_without_target:
+            tags.target_tags.required = False
+        if self.multi_label_output:
+            tags.target_tags.multi_output = True
+            tags.classifier_tags.multi_label = True
+        return tags

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, Theme
-from cls_text.errors import ClsTextError
+from cls_text.io.artifacts import load_checked_arrays
+from cls_text.tag.base import TextInputMixin
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
 from cls_text.tag.thresholds import BASE_THRESHOLD, best_threshold, group_folds
 
@@ -59,7 +61,8 @@ def _hasher(n_features: int) -> HashingVectorizer:
     )
 
 
-class DefaultTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Per-theme logistic heads over shared text features and each theme's own codebook scores.
 
     Args:
@@ -79,28 +82,15 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         >>> tagger.predict(["Nobody listened to what mattered to me."])  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        *,
-        codebook: Codebook | str | Path | dict | None = None,
-        embedder: Any = None,
-        C: float = 1.0,
-        n_features: int = 2**18,
-        min_df: int = 2,
-        min_positives: int = 3,
-        inner_folds: int = 3,
-        shrinkage: float = 0.5,
-        random_state: int = 0,
-    ) -> None:
-        self.codebook = codebook
-        self.embedder = embedder
-        self.C = C
-        self.n_features = n_features
-        self.min_df = min_df
-        self.min_positives = min_positives
-        self.inner_folds = inner_folds
-        self.shrinkage = shrinkage
-        self.random_state = random_state
+    codebook: Codebook | str | Path | dict | None = None
+    embedder: Any = None
+    C: float = 1.0
+    n_features: int = 2**18
+    min_df: int = 2
+    min_positives: int = 3
+    inner_folds: int = 3
+    shrinkage: float = 0.5
+    random_state: int = 0
 
     # -- features ----------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -109,10 +99,11 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         self.codebook_ = resolve_codebook(self.codebook)
         self.classes_ = np.array(self.codebook_.theme_ids(), dtype=object)
         self.embedder_ = self.embedder if self.embedder is not None else _static_embedder()
-        self._rules = RulesTagger(codebook=self.codebook_).fit()
+        self.rules_ = RulesTagger(codebook=self.codebook_).fit()
         # Only the per-theme similarity features of the zero-shot scorer are used.
         self._zs = ZeroShotTagger(codebook=self.codebook_, embedder=self.embedder_, rules=False)
         self._zs.fit()
+        self._proba_memo: tuple[int, np.ndarray] | None = None  # refitted: nothing is known
 
     def _shared(self, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         counts = _hasher(self.n_features).transform(texts).tocsr()
@@ -121,7 +112,7 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
     def _own(self, X: object, texts: list[str]) -> np.ndarray:
         """(n, k, len(OWN_FEATURES)) own-theme features, already scaled."""
         zs = self._zs._score(X).features[:, :, :4]
-        rules = self._rules.predict_proba(texts)[:, :, None]
+        rules = self.rules_.predict_proba(texts)[:, :, None]
         return OWN_SCALE * np.concatenate([zs, rules], axis=2)
 
     def _words(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -212,6 +203,17 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         texts = check_texts(X)
         if not texts:
             return np.zeros((0, len(self.classes_)))
+        # tag_frame asks for scores, then tags, of the same chunk: the memo of the last input
+        # spares the second embedding and rules pass (one tuple, so threads see all or nothing).
+        key = _input_key(X, texts)
+        memo = getattr(self, "_proba_memo", None)
+        if memo is not None and memo[0] == key:
+            return memo[1].copy()
+        proba = self._score(X, texts)
+        self._proba_memo = (key, proba)
+        return proba.copy()
+
+    def _score(self, X: object, texts: list[str]) -> np.ndarray:
         counts, emb = self._shared(texts)
         words = self._words(counts)
         own = self._own(X, texts)
@@ -228,6 +230,11 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         blank = np.array([not t.strip() for t in texts])
         proba[blank] = 0.0
         return proba
+
+    def __getstate__(self) -> dict[str, object]:
+        state = super().__getstate__()
+        state.pop("_proba_memo", None)
+        return state
 
     def thresholds(self) -> np.ndarray:
         """Per-theme decision thresholds (the generic one for untrained heads)."""
@@ -313,12 +320,12 @@ class DefaultTagger(ClassifierMixin, BaseEstimator):
         self.generic_threshold_ = float(arrays["generic_threshold"][0])
         return self
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+
+def _input_key(X: object, texts: list[str]) -> int:
+    """A hash of what the scores depend on: the texts and, when given, their questions."""
+    columns = getattr(X, "columns", ())
+    questions = tuple(str(q) for q in X[S.QUESTION]) if S.QUESTION in columns else ()  # type: ignore[index]
+    return hash((tuple(texts), questions))
 
 
 def _static_embedder() -> Any:
@@ -353,15 +360,10 @@ def load_default_tagger(
     card = read_default_card(folder)
     if card is None:
         return None
-    path = folder / card["weights"]["file"]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != card["weights"]["sha256"]:
-        raise ClsTextError(
-            f"'{path}' has sha256 {digest}, expected {card['weights']['sha256']}; rebuild it "
-            "with: python models/train_default_tagger.py"
-        )
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
+    weights = card["weights"]
+    arrays = load_checked_arrays(
+        folder / weights["file"], weights["sha256"], "models/train_default_tagger.py"
+    )
     book = resolve_codebook(codebook)
     known = set(arrays["theme_sha256"].tolist())
     if not any(theme_sha256(t) in known for t in book.themes):

@@ -34,7 +34,7 @@ import numpy as np
 
 from cls_text.errors import EmbeddingModelError
 from cls_text.io.writers import atomic_path
-from cls_text.tag.base import check_iterable
+from cls_text.tag.base import as_texts
 from cls_text.tag.static_model import (  # noqa: F401 - re-exported: their old home
     MINILM_STATIC_DIR,
     MINILM_STATIC_SHA256,
@@ -72,18 +72,6 @@ class TextEmbedder(Protocol):
 def text_key(text: str) -> str:
     """Return the cache key of a text: the sha256 of its UTF-8 bytes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _check_texts(texts: object) -> list[str]:
-    out = []
-    for i, t in enumerate(check_iterable(texts)):
-        if t is None or (isinstance(t, float) and np.isnan(t)):
-            out.append("")
-        elif isinstance(t, str):
-            out.append(t)
-        else:
-            raise ValueError(f"text #{i} is a {type(t).__name__}, expected str")
-    return out
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -201,7 +189,7 @@ class Embedder:
             ValueError: for a bare string or a non-string item.
             EmbeddingModelError: if the model files are missing or their hash differs.
         """
-        items = _check_texts(texts)
+        items = as_texts(texts)
         self._load_disk_cache()
         keys = [text_key(t) for t in items]
         missing: dict[str, str] = {}
@@ -336,7 +324,7 @@ class HashingEmbedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an (n, dim) float32 array of L2-normalised hashed word counts."""
-        items = _check_texts(texts)
+        items = as_texts(texts)
         self.calls += 1
         out = np.zeros((len(items), self.dim), dtype=np.float32)
         for i, text in enumerate(items):

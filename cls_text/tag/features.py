@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cls_text import schema as S
-from cls_text.tag.base import check_iterable, sentence_spans
+from cls_text.tag.base import as_texts, check_iterable, sentence_spans
 from cls_text.tag.embeddings import TextEmbedder
 
 #: Question types, in feature order. pxtextmining used the same three for NHS FFT questions.
@@ -84,24 +84,12 @@ def split_texts(X: object) -> tuple[list[str], list[str] | None]:
             raise ValueError(
                 f"expected a DataFrame with a '{S.TEXT}' column, got {list(X.columns)}"
             )
-        texts = _clean(X[S.TEXT].tolist(), S.TEXT)
-        questions = _clean(X[S.QUESTION].tolist(), S.QUESTION) if S.QUESTION in X else None
+        texts = as_texts(X[S.TEXT].tolist(), S.TEXT)
+        questions = as_texts(X[S.QUESTION].tolist(), S.QUESTION) if S.QUESTION in X else None
         return texts, questions
     if isinstance(X, pd.Series):
-        return _clean(X.tolist(), S.TEXT), None
-    return _clean(list(values), S.TEXT), None
-
-
-def _clean(values: list[object], what: str) -> list[str]:
-    out: list[str] = []
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            out.append("")
-        elif isinstance(v, str):
-            out.append(v)
-        else:
-            raise ValueError(f"{what} #{i} is a {type(v).__name__} ({v!r}), expected str")
-    return out
+        return as_texts(X.tolist(), S.TEXT), None
+    return as_texts(list(values), S.TEXT), None
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,9 +69,7 @@ def tag_frame(
     if len(idx):
         sub = tagger_input(out.iloc[idx])
         if rules is None:
-            rules = (
-                tagger if isinstance(tagger, RulesTagger) else RulesTagger(codebook=codebook).fit()
-            )
+            rules = evidence_rules(tagger, codebook)
         sub_scores, sub_tags, sub_evidence = _tag_rows(sub, tagger, rules, ids)
         scores[idx] = sub_scores
         tags[idx] = sub_tags
@@ -89,6 +87,26 @@ def _to_tag(df: pd.DataFrame, codebook: Codebook) -> np.ndarray:
     if not codebook.tag_non_english:
         mask &= ~has_flag(df, S.NON_ENGLISH).to_numpy(dtype=bool)
     return mask
+
+
+def evidence_rules(tagger: object, codebook: Codebook) -> RulesTagger:
+    """The rules tagger whose evidence the table shows.
+
+    The tagger itself when it is one; the default rules tagger of this codebook that a learned
+    tagger already runs (``rules_``), so that its memo parses each chunk once; else a new one.
+    """
+    if isinstance(tagger, RulesTagger):
+        return tagger
+    own = getattr(tagger, "rules_", None)
+    if isinstance(own, RulesTagger) and own.codebook_ == codebook and _is_default(own):
+        return own
+    return RulesTagger(codebook=codebook).fit()
+
+
+def _is_default(rules: RulesTagger) -> bool:
+    """Whether ``rules`` has the default parameters (its codebook aside)."""
+    defaults = RulesTagger().get_params()
+    return all(v == defaults[k] for k, v in rules.get_params().items() if k != "codebook")
 
 
 def _tag_rows(

@@ -34,28 +34,11 @@ from spacy.tokens import Doc
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, load_codebook, parse_codebook
 from cls_text.ingest.text import lower_keep_offsets, make_nlp
-from cls_text.tag.base import check_iterable
+from cls_text.tag.base import CORE_NEGATORS, TextInputMixin, check_iterable
 
 #: Words that negate a following term within the same clause.
 NEGATION_CUES = frozenset(
-    {
-        "no",
-        "not",
-        "n't",
-        "never",
-        "without",
-        "nor",
-        "neither",
-        "none",
-        "nobody",
-        "nothing",
-        "hardly",
-        "barely",
-        "lack",
-        "lacking",
-        "absence",
-        "zero",
-    }
+    (*CORE_NEGATORS, *"nor neither none nobody barely lack lacking absence zero".split())
 )
 #: Tokens that end a negation's reach ("no forms, but trust" does not negate trust).
 _CLAUSE_BREAKS = frozenset({",", ";", ":", "but", "however", "although", "though", "yet", "and"})
@@ -145,7 +128,8 @@ def _is_in_proper_name(original: str, doc: Doc, i: int) -> bool:
     return False
 
 
-class RulesTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Multi-label theme tagger from a codebook's indicative terms (no training needed).
 
     Args:
@@ -161,20 +145,13 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
         True
     """
 
-    def __init__(
-        self,
-        *,
-        codebook: Codebook | str | Path | dict | None = None,
-        threshold: float = 0.5,
-        min_hits: int = 1,
-        negation_window: int = 3,
-        batch_size: int = 512,
-    ) -> None:
-        self.codebook = codebook
-        self.threshold = threshold
-        self.min_hits = min_hits
-        self.negation_window = negation_window
-        self.batch_size = batch_size
+    fits_without_target = True
+
+    codebook: Codebook | str | Path | dict | None = None
+    threshold: float = 0.5
+    min_hits: int = 1
+    negation_window: int = 3
+    batch_size: int = 512
 
     def fit(self, X: object = None, y: object = None) -> RulesTagger:
         """Compile the codebook's terms. ``X`` and ``y`` are accepted and ignored."""
@@ -187,12 +164,14 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
         self.codebook_ = resolve_codebook(self.codebook)
         self.classes_ = np.array(self.codebook_.theme_ids(), dtype=object)
         self._index = _compile(self.codebook_)
+        self._memo: dict[str, dict[str, list[S.Evidence]]] | None = None
         return self
 
     # -- pickling: the compiled index is rebuilt rather than stored -------------------------
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state.pop("_index", None)
+        state.pop("_memo", None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -205,6 +184,18 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
         """Return, per text, the evidence for every theme that matched (tagged or not)."""
         check_is_fitted(self)
         texts = check_texts(X)
+        # A learned tagger's rules features, the table's evidence and the explanations of some
+        # of its rows read the same chunk: the evidence of the last texts parsed is kept (one
+        # chunk's worth, replaced whole, so threads see all or nothing) and each parsed once.
+        memo = getattr(self, "_memo", None) or {}
+        missing = list(dict.fromkeys(t for t in texts if t not in memo))
+        if missing:
+            memo = {t: memo[t] for t in texts if t in memo}
+            memo.update(zip(missing, self._explain(missing), strict=True))
+            self._memo = memo
+        return [dict(memo[t]) for t in texts]
+
+    def _explain(self, texts: list[str]) -> list[dict[str, list[S.Evidence]]]:
         ids = list(self.classes_)
         out: list[dict[str, list[S.Evidence]]] = []
         nlp = make_nlp()
@@ -247,14 +238,6 @@ class RulesTagger(ClassifierMixin, BaseEstimator):
             for theme_id, items in per_theme.items():
                 counts[i, col[theme_id]] = len(items)
         return counts
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.target_tags.required = False
-        return tags
 
     # -- matching ------------------------------------------------------------------------------
     def _match_doc(self, text: str, doc: Doc) -> list[tuple[int, S.Evidence]]:

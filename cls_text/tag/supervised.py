@@ -14,6 +14,7 @@ be told to code more examples rather than be shown it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from cls_text import schema as S
 from cls_text.io.coded_file import read_coded
 from cls_text.review.evaluate import evaluate_tags
+from cls_text.tag.base import TextInputMixin
 from cls_text.tag.embeddings import TextEmbedder, make_embedder
 from cls_text.tag.features import Featurizer, split_sentences, split_texts
 from cls_text.tag.linear import (  # noqa: F401 - ESTIMATORS re-exported: its old home
@@ -108,7 +110,8 @@ def check_indicator(y: object, n_rows: int) -> tuple[np.ndarray, list[str] | Non
     return arr.astype(np.int64), names
 
 
-class SupervisedTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class SupervisedTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Multi-label theme tagger learned from coded examples (see module docstring).
 
     Args:
@@ -137,30 +140,18 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
         >>> tagger.fit(texts, Y).predict(["new text"])  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        *,
-        classes: Sequence[str] | None = None,
-        embedder: TextEmbedder | str | None = DEFAULT_EMBEDDER,
-        estimator: str = "ridge",
-        C: float = 0.5,
-        char_ngrams: bool = True,
-        embedding_weight: float = 1.0,
-        use_question: bool = True,
-        min_examples: int = 5,
-        cv: int = 5,
-        random_state: int = 0,
-    ) -> None:
-        self.classes = classes
-        self.embedder = embedder
-        self.estimator = estimator
-        self.C = C
-        self.char_ngrams = char_ngrams
-        self.embedding_weight = embedding_weight
-        self.use_question = use_question
-        self.min_examples = min_examples
-        self.cv = cv
-        self.random_state = random_state
+    multi_label_output = True
+
+    classes: Sequence[str] | None = None
+    embedder: TextEmbedder | str | None = DEFAULT_EMBEDDER
+    estimator: str = "ridge"
+    C: float = 0.5
+    char_ngrams: bool = True
+    embedding_weight: float = 1.0
+    use_question: bool = True
+    min_examples: int = 5
+    cv: int = 5
+    random_state: int = 0
 
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, X: object, y: object) -> SupervisedTagger:
@@ -310,15 +301,6 @@ class SupervisedTagger(ClassifierMixin, BaseEstimator):
                 )
             ]
         return out
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input and multi-label output."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.target_tags.multi_output = True
-        tags.classifier_tags.multi_label = True
-        return tags
 
 
 # -- coded data and training from files ---------------------------------------------------------

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
-from cls_text.tag.base import split_sentences
+from cls_text.tag.base import TextInputMixin, split_sentences
 from cls_text.tag.combination import (  # noqa: F401 - constants re-exported: their old home
     DEFAULT_ENTRY,
     DEFAULTS_FILE,
@@ -78,7 +78,8 @@ def _texts_and_questions(X: object) -> tuple[list[str], list[str]]:
     return texts, questions
 
 
-class ZeroShotTagger(ClassifierMixin, BaseEstimator):
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
+class ZeroShotTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Multi-label theme tagger from the codebook alone (embeddings + rules, no training data).
 
     Args:
@@ -103,28 +104,17 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         >>> tagger.predict(["We waited eight months for an assessment."])  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        *,
-        codebook: Codebook | str | Path | dict | None = None,
-        embedder: Any = None,
-        rules: RulesTagger | bool | None = None,
-        weights: Mapping[str, float] | None = None,
-        thresholds: Mapping[str, float] | float | None = None,
-        top_k: int = 3,
-        use_question: bool = True,
-        threshold_shrinkage: float = 0.5,
-        C: float = 0.3,
-    ) -> None:
-        self.codebook = codebook
-        self.embedder = embedder
-        self.rules = rules
-        self.weights = weights
-        self.thresholds = thresholds
-        self.top_k = top_k
-        self.use_question = use_question
-        self.threshold_shrinkage = threshold_shrinkage
-        self.C = C
+    fits_without_target = True
+
+    codebook: Codebook | str | Path | dict | None = None
+    embedder: Any = None
+    rules: RulesTagger | bool | None = None
+    weights: Mapping[str, float] | None = None
+    thresholds: Mapping[str, float] | float | None = None
+    top_k: int = 3
+    use_question: bool = True
+    threshold_shrinkage: float = 0.5
+    C: float = 0.3
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X: object = None, y: object = None) -> ZeroShotTagger:
@@ -384,14 +374,6 @@ class ZeroShotTagger(ClassifierMixin, BaseEstimator):
         state = self.__dict__.copy()
         state["_memo"] = None
         return state
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.target_tags.required = False
-        return tags
 
 
 def _default_embedder() -> Any:

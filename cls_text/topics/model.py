@@ -17,6 +17,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -128,6 +129,7 @@ class HashingWordEncoder:
         return np.asarray(self._vec.transform(list(texts)).toarray(), dtype=np.float32)
 
 
+@dataclass(kw_only=True, eq=False, repr=False)  # writes the keyword __init__ sklearn expects
 class AutoKMeans(ClusterMixin, BaseEstimator):
     """K-means whose k is chosen by silhouette: a clusterer for small waves that never says "noise".
 
@@ -144,20 +146,11 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         random_state: Seed for k-means.
     """
 
-    def __init__(
-        self,
-        *,
-        min_size: int = 10,
-        k_max: int = 30,
-        docs_per_topic: int = 100,
-        tolerance: float = 0.02,
-        random_state: int = 0,
-    ) -> None:
-        self.min_size = min_size
-        self.k_max = k_max
-        self.docs_per_topic = docs_per_topic
-        self.tolerance = tolerance
-        self.random_state = random_state
+    min_size: int = 10
+    k_max: int = 30
+    docs_per_topic: int = 100
+    tolerance: float = 0.02
+    random_state: int = 0
 
     def fit(self, X: np.ndarray, y: object = None) -> AutoKMeans:
         """Choose k and cluster ``X``; sets ``labels_``, ``k_`` and ``silhouettes_``."""

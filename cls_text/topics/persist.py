@@ -17,25 +17,15 @@ import json
 import shutil
 import tempfile
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from cls_text.errors import TopicModelError
+from cls_text.io.artifacts import library_versions
 from cls_text.io.writers import write_json_atomic
 from cls_text.topics.model import import_bertopic, quiet_bertopic
 
 _LIBS = ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy", "safetensors")
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for lib in _LIBS:
-        try:
-            out[lib] = metadata.version(lib)
-        except metadata.PackageNotFoundError:
-            out[lib] = ""
-    return out
 
 
 def save_topic_model(model: Any, path: str | Path, card: Mapping[str, Any]) -> Path:
@@ -76,7 +66,7 @@ def save_topic_model(model: Any, path: str | Path, card: Mapping[str, Any]) -> P
         **dict(card),
         "serialization": "safetensors",
         "n_topics": len([t for t in model.get_topics() if t != -1]),
-        "versions": _versions(),
+        "versions": library_versions(_LIBS, missing="", python=False),
     }
     write_json_atomic(target / "card.json", full)
     return target

@@ -90,13 +90,25 @@ def codebook_stop_words(codebook: Codebook, extra: Iterable[str] = ()) -> list[s
     return sorted(words)
 
 
-def _explained_spans(row: pd.Series, theme_ids: Sequence[str]) -> list[tuple[int, int]]:
-    spans = []
+def _evidence_cells(tagged: pd.DataFrame, theme_ids: Sequence[str]) -> list[list[object]]:
+    """Per theme, its evidence cell in every row where the theme is tagged (None elsewhere).
+
+    Read column by column, once per table, so that finding an answer's explained spans is a
+    lookup, not a pandas row (a 10k-answer wave spent most of its topics step building rows).
+    """
+    out = []
     for t in theme_ids:
+        on = pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1
         col = S.evidence_col(t)
-        tagged = pd.to_numeric(pd.Series([row.get(t, 0)])).fillna(0).iloc[0] == 1
-        cell = row.get(col, "")
-        if tagged and isinstance(cell, str) and cell:
+        cells = tagged[col].tolist() if col in tagged.columns else [""] * len(tagged)
+        out.append([c if flag else None for c, flag in zip(cells, on, strict=True)])
+    return out
+
+
+def _explained_spans(cells: Sequence[object]) -> list[tuple[int, int]]:
+    spans = []
+    for cell in cells:
+        if isinstance(cell, str) and cell:
             spans += [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
     return spans
 
@@ -132,10 +144,11 @@ def residual_sentences(
     keep &= ~untagged_non_english(tagged).to_numpy(dtype=bool)  # English-only vocabulary
     ids = tagged[S.QUOTE_ID].astype(str).tolist()
     theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
+    evidence = _evidence_cells(tagged, theme_ids)
     rows = []
     for pos in np.flatnonzero(keep):
         text = texts[int(pos)]
-        spans = _explained_spans(tagged.iloc[int(pos)], theme_ids)
+        spans = _explained_spans([per_theme[int(pos)] for per_theme in evidence])
         for k, (a, b) in enumerate(split_sentences(text)):
             sentence = text[a:b]
             if any(a < e_end and e_start < b for e_start, e_end in spans):

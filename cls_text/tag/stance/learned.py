@@ -11,7 +11,6 @@ A theme it was not trained on gets a zero one-hot: the cues and polarity still c
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from importlib import resources
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from cls_text.errors import ClsTextError
+from cls_text.io.artifacts import load_checked_arrays
 
 #: Package-data folder of the shipped stance classifier.
 STANCE_CLS = "stance-cls"
@@ -91,15 +90,10 @@ def load_learned_stance(
     if not card_path.is_file():
         return None
     card = json.loads(card_path.read_text("utf-8"))
-    path = folder / card["weights"]["file"]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != card["weights"]["sha256"]:
-        raise ClsTextError(
-            f"'{path}' has sha256 {digest}, expected {card['weights']['sha256']}; rebuild it "
-            "with: python models/train_stance.py"
-        )
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
+    weights = card["weights"]
+    arrays = load_checked_arrays(
+        folder / weights["file"], weights["sha256"], "models/train_stance.py"
+    )
     if embedder is None:
         from cls_text.tag.embeddings import make_embedder
 

@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from cls_text.tag.base import reject_bare_str
+from cls_text.tag.base import CORE_NEGATORS, TextInputMixin, reject_bare_str
 from cls_text.tag.features import question_onehot, split_texts
 
 STANCES = ("+", "-", "0")
@@ -50,23 +50,7 @@ _NEGATIVE = frozenset(
     inadequate unacceptable unprofessional negative bureaucracy bureaucratic red-tape""".split()
 )
 _NEGATORS = frozenset(
-    {
-        "not",
-        "no",
-        "never",
-        "n't",
-        "nothing",
-        "hardly",
-        "without",
-        "didnt",
-        "wasnt",
-        "isnt",
-        "dont",
-        "doesnt",
-        "couldnt",
-        "wouldnt",
-        "cannot",
-    }
+    (*CORE_NEGATORS, "didnt", "wasnt", "isnt", "dont", "doesnt", "couldnt", "wouldnt", "cannot")
 )
 
 
@@ -96,7 +80,7 @@ def lexicon_stance(sentence: str) -> str:
     return "+" if score > 0 else ("-" if score < 0 else "0")
 
 
-class StanceModel(ClassifierMixin, BaseEstimator):
+class StanceModel(TextInputMixin, ClassifierMixin, BaseEstimator):
     """Polarity classifier: TF-IDF word 1–2-grams + question type -> logistic regression.
 
     ``y`` may be any labels (the shipped model uses "+", "-", "0"; the 5-class accuracy in its
@@ -148,13 +132,6 @@ class StanceModel(ClassifierMixin, BaseEstimator):
         if "0" in set(self.classes_):
             pred = np.where([not t.strip() for t in texts], "0", pred)
         return np.asarray(pred)
-
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
-        """Declare string input, as CountVectorizer does."""
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
 
 
 _LOADED: dict[str, Any] = {}

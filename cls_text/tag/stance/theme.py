@@ -39,24 +39,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cls_text.codebook.model import Codebook
 from cls_text.errors import StanceCueError
-from cls_text.tag.base import reject_bare_str
+from cls_text.tag.base import CORE_NEGATORS, reject_bare_str
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
-DEFAULT_NEGATORS = (
-    "not",
-    "no",
-    "never",
-    "n't",
-    "nothing",
-    "hardly",
-    "without",
-    "nobody",
-    "none",
-    "cannot",
-    "lack of",
-    "rarely",
-)
+DEFAULT_NEGATORS = (*CORE_NEGATORS, "nobody", "none", "cannot", "lack of", "rarely")
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()]|\bbut\b|\bhowever\b|\bthough\b|\balthough\b")
 _WORD = re.compile(r"[a-z']+")
 
