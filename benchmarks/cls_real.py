@@ -298,7 +298,7 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
     from sklearn.linear_model import LogisticRegression
 
     from cls_text.codebook import load_codebook
-    from cls_text.tag.stance.learned import CUE_OVERRIDE as at
+    from cls_text.tag.stance.learned import cue_override
     from cls_text.tag.stance.theme import make_theme_stance
 
     book = load_codebook()
@@ -322,6 +322,8 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
         y = np.array(gold)
         urls = data["quotes"].set_index("quote_id").loc[pairs["quote_id"], "source_url"]
         cue = np.array([cues_only.cue_score(t, th) for t, th in zip(texts, themes, strict=True)])
+        own = np.array([cues_only.cue_score(t, th, own=True)
+                        for t, th in zip(texts, themes, strict=True)])  # fmt: skip
         runs, hybrid = [], []
         for r in range(reps):
             P = np.empty(len(y), dtype=object)
@@ -332,7 +334,8 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
                 )
             runs.append(stance_scores(gold, list(P)))
             # what ships: a clear theme-relative cue decides, the classifier elsewhere
-            H = np.where(cue >= at, "positive", np.where(cue <= -at, "negative", P))
+            # (cue_override keeps the labels it does not override, here "positive", ...)
+            H = [_SYMBOL.get(x, x) for x in cue_override(list(P), own, cue)]
             hybrid.append(stance_scores(gold, list(H)))
         for key, rs in (("dev_cv_classifier_only", runs), ("dev_cv", hybrid)):
             out[key] = {k: round(float(np.mean([r[k] for r in rs])), 4)

@@ -11,11 +11,12 @@ from cls_text.errors import ClsTextError
 from cls_text.tag.embeddings import HashingEmbedder
 from cls_text.tag.stance.learned import (
     LearnedStance,
+    cue_override,
     load_learned_stance,
     stance_cls_dir,
     stance_features,
 )
-from cls_text.tag.stance.theme import cue_override, make_theme_stance
+from cls_text.tag.stance.theme import make_theme_stance
 
 
 @pytest.mark.parametrize(

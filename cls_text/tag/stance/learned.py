@@ -78,6 +78,25 @@ class LearnedStance:
         return [self.classes[i] for i in np.argmax(z, axis=1)]
 
 
+def cue_override(found: Sequence[str], own: np.ndarray, total: np.ndarray) -> list[str]:
+    """A clear theme-relative cue decides over the classifier's labels ``found``.
+
+    "cut out a layer of sign-off" is + for bureaucracy whatever its tone: a cue of the theme's
+    own (``own`` score of at least 1: a bare burden such as "forms" is not enough) decides, and
+    so does a total cue score (``total``, common lists
+    included) of at least ``CUE_OVERRIDE``; the classifier decides everywhere else.
+    """
+    out = []
+    for lab, o, q in zip(found, own, total, strict=True):
+        if abs(o) >= 1:
+            out.append("+" if o > 0 else "-")
+        elif abs(q) >= CUE_OVERRIDE:
+            out.append("+" if q > 0 else "-")
+        else:
+            out.append(lab)
+    return out
+
+
 def stance_cls_dir() -> Path:
     """The package-data folder of the shipped stance classifier."""
     return Path(str(resources.files("cls_text.tag").joinpath("models", STANCE_CLS)))

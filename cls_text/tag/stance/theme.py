@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cls_text.codebook.model import Codebook
 from cls_text.errors import StanceCueError
 from cls_text.tag.base import CORE_NEGATORS, reject_bare_str
-from cls_text.tag.stance.learned import CUE_OVERRIDE
+from cls_text.tag.stance.learned import cue_override
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
@@ -367,25 +367,6 @@ class ThemeStance:
             z = self.cues.cue_weight * cue + self.cues.model_weight * float(m)
             out.append("+" if z > 0 else ("-" if z < 0 else lab))
         return out
-
-
-def cue_override(found: Sequence[str], own: np.ndarray, total: np.ndarray) -> list[str]:
-    """A clear theme-relative cue decides over the classifier's labels ``found``.
-
-    "cut out a layer of sign-off" is + for bureaucracy whatever its tone: a cue of the theme's
-    own (``own`` score of at least 1: a bare burden such as "forms" is not enough) decides, and
-    so does a total cue score (``total``, common lists
-    included) of at least ``CUE_OVERRIDE``; the classifier decides everywhere else.
-    """
-    out = []
-    for lab, o, q in zip(found, own, total, strict=True):
-        if abs(o) >= 1:
-            out.append("+" if o > 0 else "-")
-        elif abs(q) >= CUE_OVERRIDE:
-            out.append("+" if q > 0 else "-")
-        else:
-            out.append(lab)
-    return out
 
 
 def make_theme_stance(
