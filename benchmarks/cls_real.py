@@ -15,6 +15,7 @@ are in ``benchmarks/data/cls_real_codes/``. One run writes:
 Usage:
     python benchmarks/cls_real.py --out results.json [--shared ../shared] [--reps 3]
         [--skip-test] [--fast] [--accuracy-out cls_text/tag/models/cls-default/accuracy.json]
+    python benchmarks/cls_real.py --stance-only --out benchmarks/results/cls_real.json
     python benchmarks/cls_real.py --accuracy-only \
         --accuracy-out cls_text/tag/models/cls-default/accuracy.json
 
@@ -297,6 +298,7 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
     from sklearn.linear_model import LogisticRegression
 
     from cls_text.codebook import load_codebook
+    from cls_text.tag.stance.learned import cue_override
     from cls_text.tag.stance.theme import make_theme_stance
 
     book = load_codebook()
@@ -320,6 +322,8 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
         y = np.array(gold)
         urls = data["quotes"].set_index("quote_id").loc[pairs["quote_id"], "source_url"]
         cue = np.array([cues_only.cue_score(t, th) for t, th in zip(texts, themes, strict=True)])
+        own = np.array([cues_only.cue_score(t, th, own=True)
+                        for t, th in zip(texts, themes, strict=True)])  # fmt: skip
         runs, hybrid = [], []
         for r in range(reps):
             P = np.empty(len(y), dtype=object)
@@ -330,7 +334,8 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
                 )
             runs.append(stance_scores(gold, list(P)))
             # what ships: a clear theme-relative cue decides, the classifier elsewhere
-            H = np.where(cue >= 1, "positive", np.where(cue <= -1, "negative", P))
+            # (cue_override keeps the labels it does not override, here "positive", ...)
+            H = [_SYMBOL.get(x, x) for x in cue_override(list(P), own, cue)]
             hybrid.append(stance_scores(gold, list(H)))
         for key, rs in (("dev_cv_classifier_only", runs), ("dev_cv", hybrid)):
             out[key] = {k: round(float(np.mean([r[k] for r in rs])), 4)
@@ -368,6 +373,17 @@ def write_accuracy(data: dict, test: np.ndarray, out: Path) -> None:
     print(f"wrote {out}")
 
 
+def stance_only(data: dict, dev: np.ndarray, test: np.ndarray | None, args) -> int:
+    """Re-run the stance section alone and replace it in an existing results file."""
+    res = json.loads(args.out.read_text("utf-8")) if args.out.is_file() else {}
+    st = stance(data, dev, test, args.reps)
+    res["stance"] = st | {k: st.get("test", st["dev_cv"])[k] for k in ("accuracy", "macro_f1")}
+    res["stance"]["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(res["stance"], indent=1))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every section and write the JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -378,6 +394,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fast", action="store_true", help="skip the slow full-MiniLM figures")
     ap.add_argument("--accuracy-out", type=Path, help="write the packaged accuracy file here")
     ap.add_argument("--accuracy-only", action="store_true", help="write only the accuracy file")
+    ap.add_argument(
+        "--stance-only",
+        action="store_true",
+        help="run only the stance section and replace it in --out (kept otherwise)",
+    )
     args = ap.parse_args(argv)
     if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
         print(f"real CLS quotes not found under '{args.shared}': nothing to benchmark "
@@ -391,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         write_accuracy(data, test, args.accuracy_out)
         if args.accuracy_only:
             return 0
+    if args.stance_only:
+        return stance_only(data, dev, test, args)
     speed = speed_texts(args.shared, 2000)
     t0 = time.time()
     res: dict[str, object] = {

@@ -11,6 +11,7 @@ from cls_text.errors import ClsTextError
 from cls_text.tag.embeddings import HashingEmbedder
 from cls_text.tag.stance.learned import (
     LearnedStance,
+    cue_override,
     load_learned_stance,
     stance_cls_dir,
     stance_features,
@@ -26,12 +27,23 @@ from cls_text.tag.stance.theme import make_theme_stance
         ("I still have to fill in three forms.", "bureaucracy", "-"),
         ("It is embedded now and nobody wants to go back.", "culture", "+"),
         ("The partners are not joined up.", "partnership", "-"),
+        ("The partners aren't joined up.", "partnership", "-"),
+        ("We cut out a whole layer of sign off.", "bureaucracy", "+"),
     ],
 )
 def test_shipped_stance_is_theme_relative(sentence, theme, stance):
     ts = make_theme_stance(load_codebook())
     assert ts.learned is not None
     assert ts.predict([sentence], None, [theme]) == [stance]
+
+
+def test_theme_own_cue_decides_but_one_common_word_does_not():
+    found = ["0", "0", "+", "+", "0"]
+    own = np.array([1.0, 0.0, -2.0, -0.5, 0.0])
+    total = np.array([1.0, -1.0, -2.0, -0.5, 2.5])
+    # own cue +1 decides; a common word alone (total -1) and a bare burden (-0.5) leave the
+    # classifier's label; a total of 2 or more decides.
+    assert cue_override(found, own, total) == ["+", "0", "-", "+", "+"]
 
 
 def test_blank_sentence_is_neutral():

@@ -27,6 +27,12 @@ LABELS = ("+", "-", "0")
 #: The cue score is scaled up so that, under one regularisation, the theme-relative cues can
 #: outweigh what the embedding says about a sentence's general tone ("less paperwork").
 CUE_SCALE = 3.0
+#: A total cue score (common lists included) at least this large decides the stance over the
+#: classifier; any cue of the theme's own decides too (``theme.cue_override``). Chosen on the
+#: real dev pairs by grouped CV (``benchmarks/stance_real_cv.py``): letting any total score of 1
+#: decide cost 4 points of accuracy against the classifier alone (one common word such as
+#: "still" or "need to" is often wrong for the theme).
+CUE_OVERRIDE = 2.0
 
 
 def stance_features(
@@ -70,6 +76,25 @@ class LearnedStance:
         X = stance_features(emb, theme_ids, self.theme_ids, cue, margin)
         z = X @ self.coef.T + self.intercept
         return [self.classes[i] for i in np.argmax(z, axis=1)]
+
+
+def cue_override(found: Sequence[str], own: np.ndarray, total: np.ndarray) -> list[str]:
+    """A clear theme-relative cue decides over the classifier's labels ``found``.
+
+    "cut out a layer of sign-off" is + for bureaucracy whatever its tone: a cue of the theme's
+    own (``own`` score of at least 1: a bare burden such as "forms" is not enough) decides, and
+    so does a total cue score (``total``, common lists
+    included) of at least ``CUE_OVERRIDE``; the classifier decides everywhere else.
+    """
+    out = []
+    for lab, o, q in zip(found, own, total, strict=True):
+        if abs(o) >= 1:
+            out.append("+" if o > 0 else "-")
+        elif abs(q) >= CUE_OVERRIDE:
+            out.append("+" if q > 0 else "-")
+        else:
+            out.append(lab)
+    return out
 
 
 def stance_cls_dir() -> Path:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cls_text.codebook.model import Codebook
 from cls_text.errors import StanceCueError
 from cls_text.tag.base import CORE_NEGATORS, reject_bare_str
+from cls_text.tag.stance.learned import cue_override
 
 #: Suffix of a stance sidecar: ``my_codebook.yaml`` -> ``my_codebook.stance.yaml``.
 SIDECAR_SUFFIX = ".stance.yaml"
@@ -238,6 +239,9 @@ class ThemeStance:
         self.learned = learned
         self._compiled = {t: _merge(cues.common, c) for t, c in cues.themes.items()}
         self._common = _merge(cues.common, ThemeCues())
+        # The theme's own cues (without the common lists): the ones that decide over the
+        # learned classifier, because general words ("still", "need to") mislead for a theme.
+        self._own = {t: _merge(ThemeCues(), c) for t, c in cues.themes.items()}
         self._negator = _alternation(cues.negators)
 
     def _negated(self, text: str, start: int) -> bool:
@@ -264,10 +268,16 @@ class ThemeStance:
         ctx = " ".join(before.split()[-w:]) + " | " + " ".join(after.split()[:w])
         return bool(pattern.search(ctx))
 
-    def cue_score(self, sentence: str, theme_id: str) -> float:
-        """Sum of cue polarities in ``sentence`` for ``theme_id`` (negation applied)."""
+    def cue_score(self, sentence: str, theme_id: str, *, own: bool = False) -> float:
+        """Sum of cue polarities in ``sentence`` for ``theme_id`` (negation applied).
+
+        With ``own``, only the theme's own cues count (not the sidecar's ``common`` lists).
+        """
         text = " " + _norm(sentence) + " "
-        c = self._compiled.get(theme_id, self._common)
+        if own:
+            c = self._own.get(theme_id, _merge(ThemeCues(), ThemeCues()))
+        else:
+            c = self._compiled.get(theme_id, self._common)
         score = 0.0
         taken: list[tuple[int, int]] = []
         for pat, sign in ((c.positive, 1.0), (c.negative, -1.0)):
@@ -340,10 +350,9 @@ class ThemeStance:
             cues = np.array([self.cue_score(s, t) if s.strip() else 0.0
                              for s, t in zip(sentences, theme_ids, strict=True)])  # fmt: skip
             found = self.learned.predict(sentences, list(theme_ids), cues, margin)
-            # A clear theme-relative cue decides ("cut out a layer of sign-off" is + for
-            # bureaucracy whatever its tone); the classifier decides everywhere else.
-            found = [("+" if q > 0 else "-") if abs(q) >= 1 else lab
-                     for q, lab in zip(cues, found, strict=True)]  # fmt: skip
+            own = np.array([self.cue_score(s, t, own=True) if s.strip() else 0.0
+                            for s, t in zip(sentences, theme_ids, strict=True)])  # fmt: skip
+            found = cue_override(found, own, cues)
             return ["0" if not s.strip() else lab for s, lab in zip(sentences, found, strict=True)]
         out = []
         for s, t, m, lab in zip(sentences, theme_ids, margin, labels, strict=True):
