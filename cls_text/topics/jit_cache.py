@@ -17,6 +17,7 @@ library's sources when that folder is writable, else numba's per-user cache fold
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 #: The libraries whose compiled functions are cached (those UMAP runs).
 JIT_PACKAGES = ("umap", "pynndescent")
@@ -34,22 +35,46 @@ def cache_umap_compilation() -> int:
     Returns:
         How many functions were switched on by this call.
     """
-    from numba.core.caching import NullCache
-    from numba.core.dispatcher import Dispatcher
-
     switched = 0
     for name, module in list(sys.modules.items()):
         if name in _done or module is None or name.split(".")[0] not in JIT_PACKAGES:
             continue
         _done.add(name)
-        for value in list(vars(module).values()):
-            if (
-                isinstance(value, Dispatcher)
-                and isinstance(value._cache, NullCache)
-                and not value.overloads
-                and getattr(value.py_func, "__module__", None) == name
-                and "<locals>" not in value.py_func.__qualname__
-            ):
-                value.enable_caching()
-                switched += 1
+        for dispatcher in _cacheable(name, list(vars(module).values())):
+            try:
+                dispatcher.enable_caching()
+            except RuntimeError:  # numba found no writable cache folder: compile as before
+                continue
+            switched += 1
     return switched
+
+
+def _cacheable(module: str, values: list[Any]) -> list[Any]:
+    """The module's own compiled functions that numba can cache without a mix-up.
+
+    numba's cache index is keyed by the Python function and the argument types, not by the
+    compile options, so a function compiled twice with different options (umap's layout step
+    exists as a serial and a ``parallel=True`` variant) could read the other variant's code.
+    Of such twins only the single serial variant is cached (the one the topics step runs).
+    """
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    found = [
+        v
+        for v in values
+        if isinstance(v, Dispatcher)
+        and isinstance(getattr(v, "_cache", None), NullCache)
+        and not v.overloads
+        and getattr(v.py_func, "__module__", None) == module
+        and "<locals>" not in v.py_func.__qualname__
+    ]
+    twins: dict[int, list[Any]] = {}
+    for v in found:
+        twins.setdefault(id(v.py_func), []).append(v)
+    chosen = []
+    for group in twins.values():
+        serial = [v for v in group if not v.targetoptions.get("parallel")]
+        if len(group) == 1 or len(serial) == 1:
+            chosen.append(group[0] if len(group) == 1 else serial[0])
+    return chosen
