@@ -105,6 +105,10 @@ def _run_wave(
 
     from prefect import tags
 
+    from flows.tempserver import launch_temporary_server
+
+    # The server boots on the other core while the pipeline's libraries import below.
+    launch_temporary_server()
     from flows.runners import run_on_runner
     from flows.startup import call_flow, quiet_prefect_tracebacks
     from flows.wave import process_wave
@@ -358,7 +362,7 @@ def _leave_now(code: int) -> None:
     """Stop the temporary Prefect server (if any), flush the terminal and exit with ``code``."""
     import os
 
-    if "prefect.server.api.server" in sys.modules:
+    if "flows.tempserver" in sys.modules:
         from flows.tempserver import signal_temporary_server
 
         signal_temporary_server()

@@ -13,12 +13,21 @@ before the flow does, but in a session of its own (the terminal's Ctrl-C does no
 the run stops it last, once Prefect has written the run's final state) and, on Linux, with
 ``PR_SET_PDEATHSIG`` so the kernel sends it SIGTERM when the run dies in any way. Prefect then
 finds its server already running and uses it.
+
+:func:`launch_temporary_server` starts that process early, without waiting for it: the CLI
+calls it before importing the pipeline (spaCy, torch, the tagger), so the server boots on the
+other core while this process imports; :func:`start_temporary_server` then adopts the process
+and waits for its health check as before.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,6 +44,12 @@ PR_SET_PDEATHSIG = 1
 
 #: Seconds uvicorn waits for open connections when it is stopped.
 GRACEFUL_SHUTDOWN_S = 1
+
+#: The ports Prefect picks its temporary server's port from.
+PORT_RANGE = range(8000, 9000)
+
+#: A server process launched early and not yet adopted: (port, process).
+_launched: list[tuple[int, subprocess.Popen[Any]]] = []
 
 
 def die_with_parent(parent_pid: int) -> Callable[[], None]:
@@ -82,24 +97,85 @@ def server_command(port: int) -> list[str]:
     ]
 
 
-def _tethered_popen(server: Any) -> Callable[[], subprocess.Popen[Any]]:
-    """Start ``server``'s uvicorn in its own session, tied to this process."""
+def _popen_tethered(port: int) -> subprocess.Popen[Any]:
+    """Start uvicorn on ``port`` in its own session, tied to this process."""
     from prefect.settings import get_current_settings
 
+    env = {
+        **os.environ,
+        **SERVER_ENV,
+        **get_current_settings().to_environment_variables(exclude_unset=True),
+    }
+    return subprocess.Popen(  # noqa: S603
+        server_command(port),
+        env=env,
+        start_new_session=True,
+        preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509
+    )
+
+
+def _tethered_popen(server: Any) -> Callable[[], subprocess.Popen[Any]]:
+    """Start ``server``'s uvicorn tethered; the first call adopts an early-launched process."""
+    early = _launched.pop() if _launched else None
+    if early is not None:
+        server.port = early[0]
+
     def popen() -> subprocess.Popen[Any]:
-        env = {
-            **os.environ,
-            **SERVER_ENV,
-            **get_current_settings().to_environment_variables(exclude_unset=True),
-        }
-        return subprocess.Popen(  # noqa: S603
-            server_command(server.port),
-            env=env,
-            start_new_session=True,
-            preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509
-        )
+        nonlocal early
+        if early is not None and early[0] == server.port:
+            proc, early = early[1], None
+            return proc
+        return _popen_tethered(server.port)
 
     return popen
+
+
+def _server_needed() -> bool:
+    """True when a run would start a temporary server (no server URL, ephemeral mode, POSIX)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if os.name != "posix":  # no sessions, no preexec_fn: Prefect starts it its own way
+        return False
+    return not PREFECT_API_URL.value() and bool(PREFECT_SERVER_EPHEMERAL_ENABLED.value())
+
+
+def _free_port() -> int | None:
+    """A free port in Prefect's range, picked as Prefect picks it (None after 10 tries)."""
+    for _ in range(10):
+        port = random.choice(PORT_RANGE)  # noqa: S311 - not a secret
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return None
+
+
+def launch_temporary_server() -> None:
+    """Start the temporary server's process now and return at once (it boots meanwhile).
+
+    Booting the server takes several seconds of the other core; the run uses them to import
+    and load its models. :func:`start_temporary_server` adopts the process and waits for it
+    to answer. A process never adopted (the run failed first) is stopped on exit. Does nothing
+    when no temporary server is needed or one is already launched or running.
+    """
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is not None and server_module.SubprocessASGIServer().running:
+        return
+    if _launched or not _server_needed():
+        return
+    port = _free_port()
+    if port is None:  # Prefect's own start-up will look again
+        return
+    _launched.append((port, _popen_tethered(port)))
+    atexit.register(_stop_unadopted)
+
+
+def _stop_unadopted() -> None:
+    """Stop an early-launched server that no run adopted."""
+    while _launched:
+        _launched.pop()[1].terminate()
 
 
 def start_temporary_server() -> Any:
@@ -114,17 +190,15 @@ def start_temporary_server() -> Any:
         RuntimeError: Prefect's "Timed out while attempting to connect to ephemeral Prefect
             API server" (see :func:`flows.startup.call_flow`).
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    if os.name != "posix":  # no sessions, no preexec_fn: Prefect starts it its own way
-        return None
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+    if not _server_needed():
+        _stop_unadopted()
         return None
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
     if not server.running:
         if not hasattr(server, "_run_uvicorn_command"):  # another Prefect: its own way
+            _stop_unadopted()
             return None
         server._run_uvicorn_command = _tethered_popen(server)
         server.start()
@@ -138,9 +212,11 @@ def signal_temporary_server() -> None:
     already written, and waiting for the server (and for the interpreter to tear down torch)
     would hold the terminal for seconds after Ctrl-C.
     """
-    from prefect.server.api.server import SubprocessASGIServer
-
-    for server in list(SubprocessASGIServer._instances.values()):
+    _stop_unadopted()
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is None:  # nothing started Prefect's way
+        return
+    for server in list(server_module.SubprocessASGIServer._instances.values()):
         proc = server.server_process
         if proc is not None and proc.poll() is None:
             proc.terminate()

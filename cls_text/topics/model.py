@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import silhouette_score
 
 from cls_text.topics.config import TopicConfig, stop_phrases, stop_word_list
+from cls_text.topics.jit_cache import cache_umap_compilation
 
 #: Redaction placeholders such as ``[EMAIL]``, ``[NAME-3]`` or ``<PHONE>`` are not topic words.
 _PLACEHOLDER = re.compile(r"[\[<{][A-Z_]{2,}(?:-\d+)?[\]>}]")
@@ -257,6 +258,7 @@ def _reducer(cfg: TopicConfig, n_docs: int) -> Any:
         return PCA(n_components=n_components, random_state=cfg.seed)
     from umap import UMAP
 
+    cache_umap_compilation()  # a new process need not compile UMAP again (same code, same output)
     return UMAP(
         n_neighbors=max(2, min(cfg.n_neighbors, n_docs - 1)),
         n_components=n_components,
