@@ -16,9 +16,9 @@ Corpora:
   * ``<wave>-answers`` (defaults only, for reference): every substantive answer of the wave,
     which is what the topics step fitted before it used the residual.
 
-    cls-text demo --out-root /tmp/demo   # tags the two sample waves
-    python benchmarks/topics.py --tagged /tmp/demo/2026-W1/tagged.parquet \
-        /tmp/demo/2026-W2/tagged.parquet --nhs ../shared/data/nhs_patient_feedback --out t.json
+    cls-text demo   # tags the two sample waves
+    python benchmarks/topics.py --tagged data/processed/2026-W1/tagged.parquet \
+        data/processed/2026-W2/tagged.parquet --nhs ../shared/data/nhs_patient_feedback --out t.json
 """
 
 from __future__ import annotations
