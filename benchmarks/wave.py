@@ -9,7 +9,11 @@ Usage (from the repository root)::
 Each (size, checkout) is one ``cls-text run`` process started fresh, exactly as a user runs it:
 Prefect's temporary API, model loading, ingest, redaction, tagging with the **shipped default
 tagger**, topics, the report and the review files (unless ``--no-topics`` / ``--no-report``).
-Wall time and the process's peak resident memory come from the operating system (``wait4``).
+Wall time and the process's peak resident memory come from the operating system (``wait4``);
+``peak_tree_rss_mb`` is the peak of the run, Prefect's temporary server and the background
+spreadsheet writer together (sampled from ``/proc``). Prefect's home folder is warmed by an
+untimed 20-answer run first, as on a machine where cls-text has run before;
+``--fresh-prefect-home`` times a first run instead (Prefect creates its database inside it).
 ``--baseline DIR`` runs the same command from another checkout (e.g. a git worktree of the
 previous release) on the same input, one after the other, for a side-by-side figure.
 
@@ -18,8 +22,8 @@ per respondent, realistic metadata), generated once per size and not timed.
 
 Output JSON::
 
-    {"meta": {...}, "results": {"10000": {"current": {"wall_s", "peak_rss_mb", "user_cpu_s",
-     "system_cpu_s", "answers_per_s",
+    {"meta": {...}, "results": {"10000": {"current": {"wall_s", "peak_rss_mb",
+     "peak_tree_rss_mb", "user_cpu_s", "system_cpu_s", "answers_per_s",
      "exit_code", "timings_s", "tagger"}, "baseline": {...}}}}
 """
 
@@ -32,6 +36,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -71,7 +76,64 @@ def make_input(n: int, work: Path, extra_config: str = "") -> tuple[Path, Path]:
     return src, cfg
 
 
-def run_cli(checkout: Path, src: Path, cfg: Path, work: Path, flags: list[str]) -> dict:
+class TreeMemory:
+    """Peak resident memory of a process and all its descendants together, sampled (Linux).
+
+    ``wait4`` gives the run's own peak only; the run also has Prefect's temporary server and
+    the background spreadsheet writer beside it, and a laptop holds all of them at once.
+    """
+
+    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+        self.pid, self.every_s, self.peak_kb = pid, every_s, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.peak_kb = max(self.peak_kb, self._total_kb())
+
+    def _total_kb(self) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                status = (d / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            pid, ppid = int(d.name), int(fields.get("PPid", "0").strip() or 0)
+            children.setdefault(ppid, []).append(pid)
+            rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+        total, todo = 0, [self.pid]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo += children.get(pid, [])
+        return total
+
+    def stop(self) -> float | None:
+        """Stop sampling; the peak in MB (None where ``/proc`` is not there)."""
+        self._stop.set()
+        self._thread.join()
+        return round(self.peak_kb / 1024, 1) if self.peak_kb else None
+
+
+def warm_prefect_home(checkout: Path, home: Path, work: Path) -> None:
+    """Run a 20-answer wave once, untimed, so Prefect's database in ``home`` exists.
+
+    A user's Prefect home is created and migrated by their first run only; every later run,
+    the ones a schedule makes, finds it there. ``--fresh-prefect-home`` measures the first.
+    """
+    src, cfg = make_input(20, work / "warm")
+    run_cli(checkout, src, cfg, work / "warm", ["--no-topics", "--no-report"], home=home)
+
+
+def run_cli(
+    checkout: Path, src: Path, cfg: Path, work: Path, flags: list[str], home: Path | None = None
+) -> dict:
     """Run ``cls-text run`` from ``checkout`` in a fresh process; time it and read its manifest."""
     out = work / "out"
     cmd = [
@@ -92,20 +154,24 @@ def run_cli(checkout: Path, src: Path, cfg: Path, work: Path, flags: list[str]) 
         str(work / "coded"),
         *flags,
     ]
-    env = {**os.environ, **ENV, "PYTHONPATH": str(checkout), "PREFECT_HOME": str(work / "home")}
+    home = home or work / "home"
+    env = {**os.environ, **ENV, "PYTHONPATH": str(checkout), "PREFECT_HOME": str(home)}
     # A fresh result store per run: the checkout's own (data/cache/) may hold the tagged chunks
     # of an earlier run on the same input, and a cache hit is not a measurement of tagging.
     env["PREFECT_LOCAL_STORAGE_PATH"] = str(work / "results")
-    (work / "home").mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
+    tree = TreeMemory(proc.pid)
     log = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    tree_mb = tree.stop()
     code = os.waitstatus_to_exitcode(status)
     result: dict = {"wall_s": round(wall, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    result["peak_tree_rss_mb"] = tree_mb  # the run, its server and its writer, together
     # CPU seconds stay meaningful on a shared machine, where wall time mostly measures the load.
     result |= {"user_cpu_s": round(usage.ru_utime, 1), "system_cpu_s": round(usage.ru_stime, 1)}
     result["exit_code"] = code
@@ -137,6 +203,11 @@ def main(argv: list[str] | None = None, *, default_sizes: tuple[int, ...] = (10_
     parser.add_argument("--task-runner", choices=["default", "dask"], default="default")
     parser.add_argument("--no-topics", action="store_true")
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--fresh-prefect-home",
+        action="store_true",
+        help="measure a first run: Prefect's database is created and migrated inside the timing",
+    )
     args = parser.parse_args(argv)
 
     flags = ["--task-runner", args.task_runner]
@@ -155,8 +226,12 @@ def main(argv: list[str] | None = None, *, default_sizes: tuple[int, ...] = (10_
                 work = Path(tmp) / name
                 work.mkdir()
                 more = args.baseline_flags.split() if name == "baseline" else []
+                home = None
+                if not args.fresh_prefect_home:
+                    home = work / "home"
+                    warm_prefect_home(checkout, home, work)
                 print(f"{size:,} answers, {name} ...", file=sys.stderr, flush=True)
-                r = run_cli(checkout, src, cfg, work, flags if not more else more)
+                r = run_cli(checkout, src, cfg, work, flags if not more else more, home=home)
                 results[str(size)][name] = r
                 print(f"  {r}", file=sys.stderr, flush=True)
                 args.out.write_text(json.dumps(_doc(args, results), indent=2) + "\n", "utf-8")
@@ -172,6 +247,7 @@ def _doc(args: argparse.Namespace, results: dict[str, dict]) -> dict:
         "task_runner": args.task_runner,
         "topics": not args.no_topics,
         "report": not args.no_report,
+        "prefect_home": "fresh (first run)" if args.fresh_prefect_home else "warm (later runs)",
         "load_avg_at_end": os.getloadavg(),
     }
     return {"meta": meta, "results": results}

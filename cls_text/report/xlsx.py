@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from cls_text import io
+from cls_text.io.background import defer
 from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import non_english_sentence
@@ -211,7 +212,7 @@ def write_report_xlsx(
     topics: pd.DataFrame,
     candidates: pd.DataFrame | None,
 ) -> Path:
-    """Write ``report.xlsx`` atomically and return its path."""
+    """Write ``report.xlsx`` atomically (maybe in the background writer); return its path."""
     groups = pd.concat(
         [
             data.by_type.rename(columns={RESPONDENT_TYPE: "group"}).assign(by=RESPONDENT_TYPE),
@@ -234,4 +235,6 @@ def write_report_xlsx(
         "Methods": methods_table(data, manifest),
     }
     cells = {k: _cellify(v) for k, v in sheets.items()}
-    return io.write_xlsx(cells, path, number_formats=sheet_number_formats(cells))
+    # Written in the background writer when the run has one (cls_text.io.background).
+    defer(io.write_xlsx, cells, path, number_formats=sheet_number_formats(cells))
+    return Path(path)

@@ -114,3 +114,13 @@ def read_quarantine(path: Path) -> pd.DataFrame:
 
     q = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return q.astype({S.SOURCE_ROW: "int64"})
+
+
+def write_tables_xlsx(parquet: Path, quarantine_csv: Path, dest: Path) -> Path:
+    """``tagged.xlsx`` from the staged files: the tagged table and the quarantine as sheets.
+
+    Reads the files itself, so it can run in the background writer
+    (:mod:`cls_text.io.background`) without the tables crossing processes.
+    """
+    sheets = {"tagged": read_partition(parquet), "quarantine": read_quarantine(quarantine_csv)}
+    return cio.write_xlsx(sheets, dest)

@@ -35,6 +35,7 @@ from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS
 from cls_text.ingest.files import FileReport, expand_inputs
 from cls_text.ingest.long import QUARANTINE_COLUMNS
 from cls_text.ingest.text import flag_answers
+from cls_text.io.background import background_writes, defer, wait_for_background
 from cls_text.io.store import comparison_history, describe_comparison
 from cls_text.run import steps as wave_steps
 from cls_text.run.chunk_loop import (
@@ -47,7 +48,7 @@ from cls_text.run.chunk_loop import (
 )
 from cls_text.run.counts import theme_counts
 from cls_text.run.manifest import build_manifest
-from cls_text.run.partition import read_partition, read_quarantine
+from cls_text.run.partition import read_partition, write_tables_xlsx
 from cls_text.tag.frame import tag_table
 
 #: Excel's sheet limit is 1,048,576 rows including the header row.
@@ -128,7 +129,7 @@ def _empty_tagged(tagger: object, codebook: Codebook, info: dict[str, Any]) -> p
 def _finish_tables(
     staged: Staged, staging: Path, opts: WaveOptions, empty: Callable[[], pd.DataFrame]
 ) -> tuple[dict[str, Path], str | None]:
-    """Close the partition; write ``tagged.xlsx`` when the wave fits a sheet."""
+    """Close the partition; write ``tagged.xlsx`` (in the background) when the wave fits a sheet."""
     staged.tagged.close(empty)
     staged.quarantine.close(lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))
     paths = {
@@ -142,11 +143,8 @@ def _finish_tables(
             f"{opts.xlsx_max_rows:,} (Excel holds at most {EXCEL_MAX_ROWS:,} data rows); "
             "use tagged.csv or tagged.parquet"
         )
-    sheets = {
-        "tagged": read_partition(paths["tagged_parquet"]),
-        "quarantine": read_quarantine(paths["quarantine_csv"]),
-    }
-    paths["tagged_xlsx"] = cio.write_xlsx(sheets, staging / "tagged.xlsx")
+    paths["tagged_xlsx"] = staging / "tagged.xlsx"
+    defer(write_tables_xlsx, paths["tagged_parquet"], paths["quarantine_csv"], paths["tagged_xlsx"])
     return paths, None
 
 
@@ -218,6 +216,28 @@ class _Run:
             },
         )
 
+    def wave_steps(
+        self,
+        staged: Staged,
+        paths: Sequence[Path],
+        reports: Sequence[FileReport],
+        flow_run_id: str | None,
+    ) -> tuple[pd.DataFrame, dict[str, Path], dict[str, Any]]:
+        """Census, tables, topics, manifest, report: the steps after staging, in order."""
+        with timed(self.timings, "census"):
+            staged.counts.check_sources(paths, self.cfg, staged.reader.column_maps)
+        with timed(self.timings, "write"):
+            outputs, xlsx_note = _finish_tables(staged, self.staging, self.opts, self.empty_tagged)
+        tagged = read_partition(outputs["tagged_parquet"])
+        topic_result, topic_files = self.topics(tagged)
+        extra = {"xlsx_skipped": xlsx_note}
+        label = staged.counts.wave_label(self.opts.wave)
+        manifest = self.manifest(label, reports, staged, tagged, topic_result, extra, flow_run_id)
+        outputs |= topic_files | self.report(tagged, manifest, topic_result)
+        with timed(self.timings, "spreadsheets_wait"):
+            wait_for_background()
+        return tagged, outputs, manifest
+
     def publish(self, manifest: dict[str, Any], outputs: dict[str, Path], out: Path) -> None:
         """Write the manifest (timings, final output paths) and publish staging as ``out``."""
         manifest["timings_s"] = {k: round(v, 3) for k, v in self.timings.items()}
@@ -284,30 +304,21 @@ def run_wave(
     staging = cio.make_staging(opts.out_dir or default_out_dir(opts.wave or "wave"))
     run = _Run(cfg, codebook, tagger, tagger_info, opts, steps or WaveSteps(), staging)
     try:
-        staged = stage_chunks(
-            paths,
-            reports,
-            cfg,
-            submit or run.tag_inline,
-            staging,
-            run.timings,
-            wave=opts.wave,
-            chunk_rows=opts.chunk_rows,
-            max_in_flight=opts.max_in_flight,
-        )
-        wave_label = staged.counts.wave_label(opts.wave)
-        out = opts.out_dir or default_out_dir(wave_label)
-        with timed(run.timings, "census"):
-            staged.counts.check_sources(paths, cfg, staged.reader.column_maps)
-        with timed(run.timings, "write"):
-            outputs, xlsx_note = _finish_tables(staged, staging, opts, run.empty_tagged)
-        tagged = read_partition(outputs["tagged_parquet"])
-        topic_result, topic_files = run.topics(tagged)
-        extra = {"xlsx_skipped": xlsx_note}
-        manifest = run.manifest(
-            wave_label, reports, staged, tagged, topic_result, extra, flow_run_id
-        )
-        outputs |= topic_files | run.report(tagged, manifest, topic_result)
+        with background_writes():  # spreadsheets are written beside the later steps
+            staged = stage_chunks(
+                paths,
+                reports,
+                cfg,
+                submit or run.tag_inline,
+                staging,
+                run.timings,
+                wave=opts.wave,
+                chunk_rows=opts.chunk_rows,
+                max_in_flight=opts.max_in_flight,
+            )
+            wave_label = staged.counts.wave_label(opts.wave)
+            out = opts.out_dir or default_out_dir(wave_label)
+            tagged, outputs, manifest = run.wave_steps(staged, paths, reports, flow_run_id)
         run.timings["total"] = time.perf_counter() - started
         run.publish(manifest, outputs, out)
     except BaseException:

@@ -82,6 +82,9 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         >>> tagger.predict(["Nobody listened to what mattered to me."])  # doctest: +SKIP
     """
 
+    #: The last input's scores are memoised: explaining that same input costs no re-scoring.
+    remembers_last_batch = True
+
     codebook: Codebook | str | Path | dict | None = None
     embedder: Any = None
     C: float = 1.0
@@ -248,7 +251,6 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     def explain(self, X: object) -> list[dict[str, list[S.Evidence]]]:
         """Best-matching sentence per tagged theme (from the codebook similarity scorer)."""
         tags = self.predict(X)
-        zs = self._zs.explain(X) if len(tags) else []
         texts = check_texts(X)
         proba = self.predict_proba(X)
         out: list[dict[str, list[S.Evidence]]] = []
@@ -267,7 +269,6 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
                                source="default")
                 ]  # fmt: skip
             out.append(per)
-        del zs
         return out
 
     # -- shipping ----------------------------------------------------------------------------

@@ -168,7 +168,13 @@ def _missing_evidence(
     ]
     if not need or not hasattr(tagger, "explain") or isinstance(tagger, RulesTagger):
         return {}
-    explained = tagger.explain(X.iloc[need])
+    if getattr(tagger, "remembers_last_batch", False):
+        # It explains the whole chunk from the scores it already holds; asked for the rows
+        # in need alone, it would miss that memo and score them all over again.
+        every = tagger.explain(X)
+        explained = [every[j] for j in need]
+    else:
+        explained = tagger.explain(X.iloc[need])
     out: dict[int, dict[str, list[S.Evidence]]] = {}
     for j, per_theme in zip(need, explained, strict=True):
         out[j] = {

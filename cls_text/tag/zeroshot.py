@@ -105,6 +105,8 @@ class ZeroShotTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     """
 
     fits_without_target = True
+    #: The last input's scores are memoised: explaining that same input costs no re-scoring.
+    remembers_last_batch = True
 
     codebook: Codebook | str | Path | dict | None = None
     embedder: Any = None
