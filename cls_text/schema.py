@@ -113,6 +113,38 @@ class Evidence:
     #: True when a negation cue governs the match ("no trust", "not bureaucratic at all").
     negated: bool = False
 
+    @classmethod
+    def at(
+        cls,
+        text: str,
+        span: tuple[int, int],
+        *,
+        sentence: tuple[int, int] | None = None,
+        term: str,
+        score: float,
+        source: str,
+        negated: bool = False,
+    ) -> Evidence:
+        """The evidence at ``span`` of ``text``, in the sentence at ``sentence`` (None: ``span``).
+
+        Every tagger builds its evidence here, so ``matched`` and ``sentence`` are always sliced
+        from the offsets they are stored with and ``text[start:end] == matched`` cannot drift.
+        """
+        start, end = span
+        sent_start, sent_end = span if sentence is None else sentence
+        return cls(
+            term=term,
+            matched=text[start:end],
+            start=start,
+            end=end,
+            sentence=text[sent_start:sent_end],
+            sent_start=sent_start,
+            sent_end=sent_end,
+            score=score,
+            source=source,
+            negated=negated,
+        )
+
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict."""
         return asdict(self)

@@ -44,17 +44,23 @@ SERVER_START_TIMEOUT_S = 300.0
 @flow(name="scheduled-wave")
 def scheduled_wave(
     inputs: list[str],
+    lock_name: str = "scheduled",
+    state_dir: str = "data/watch",
     wave: str | None = None,
     out_dir: str | None = None,
     config: str | None = None,
     codebook: str | None = None,
-    lock_name: str = "scheduled",
-    state_dir: str = "data/watch",
     topics: bool = True,
     report: bool = True,
     store_dir: str | None = "data/store",
 ) -> str:
-    """Run ``process-wave`` under the wave's lock (cron programmes use this)."""
+    """Run ``process-wave`` under the wave's lock (cron programmes use this).
+
+    Its own two parameters, the lock's, come first. The lock is the wave's, under
+    ``<state_dir>/locks``, so a cron run and the watcher never process one wave at once; a run
+    without a wave label locks ``lock_name`` instead (the programme's name). The other
+    parameters are ``process-wave``'s.
+    """
     with watch.wave_lock(Path(state_dir) / "locks", wave or lock_name):
         return process_wave(
             inputs=inputs,

@@ -7,7 +7,6 @@ input: a ClsTextError would fail the same way again.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -58,59 +57,22 @@ def tag_chunk(chunk: pd.DataFrame, tagger: object, cb: Codebook, info: dict) -> 
     return frame.tag_table(chunk, tagger, cb, info)
 
 
-@task(cache_policy=NO_CACHE)
-def find_topics(tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, tagger: object) -> Any:
-    return steps.find_topics(tagged, cb, cfg, tagger)
+#: Settings of the steps that read or write the store: retry I/O hiccups, not user errors.
+_STORE_IO: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": [1, 5],
+    "retry_condition_fn": _not_user_error,
+    "cache_policy": NO_CACHE,
+}
 
-
-@task(cache_policy=NO_CACHE)
-def write_topics(result: Any, staging: Path) -> dict[str, Path]:
-    return steps.write_topics(result, staging)
-
-
-@task(
-    retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_user_error, cache_policy=NO_CACHE
-)
-def load_history(
-    store_dir: str | None,
-    cb: Codebook,
-    *,
-    wave: str,
-    compare: bool = True,
-    compare_with: str | None = None,
-) -> pd.DataFrame | None:
-    return comparison_history(store_dir, cb, wave=wave, compare=compare, compare_with=compare_with)
-
-
-@task(cache_policy=NO_CACHE)
-def write_report(
-    tagged: pd.DataFrame,
-    cb: Codebook,
-    manifest: dict[str, Any],
-    history: pd.DataFrame | None,
-    topics: Any,
-    staging: Path,
-) -> dict[str, Path]:
-    return steps.write_report(tagged, cb, manifest, history, topics, staging)
-
-
-@task(cache_policy=NO_CACHE)
-def write_review(
-    tagged: pd.DataFrame,
-    cb: Codebook,
-    cfg: PipelineConfig,
-    topics: Any,
-    staging: Path,
-    coded_dir: str | None = None,
-) -> dict[str, Path]:
-    return steps.write_review_files(tagged, cb, cfg, topics, staging, coded_dir)
-
-
-@task(
-    retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_not_user_error, cache_policy=NO_CACHE
-)
-def update_store(tagged: pd.DataFrame, store_dir: str, wave: str, cb: Codebook) -> Path:
-    return steps.update_store(tagged, store_dir, wave, cb)
+# The wave-level steps are the library's functions themselves made tasks, so a task always
+# takes exactly what its step takes; ``name=`` keeps the task names runs have always shown.
+find_topics = task(cache_policy=NO_CACHE)(steps.find_topics)
+write_topics = task(cache_policy=NO_CACHE)(steps.write_topics)
+load_history = task(name="load_history", **_STORE_IO)(comparison_history)
+write_report = task(cache_policy=NO_CACHE)(steps.write_report)
+write_review = task(name="write_review", cache_policy=NO_CACHE)(steps.write_review_files)
+update_store = task(**_STORE_IO)(steps.update_store)
 
 
 #: The wave-level steps as Prefect tasks, for :func:`cls_text.run.wave.run_wave`.

@@ -160,6 +160,8 @@ def _log_result(result: WaveResult) -> None:
 @flow(name="process-wave-dask")
 def process_wave_dask(
     inputs: list[str],
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    dask_address: str | None = None,
     wave: str | None = None,
     out_dir: str | None = None,
     config: str | None = None,
@@ -167,13 +169,13 @@ def process_wave_dask(
     store_dir: str | None = "data/store",
     topics: bool = True,
     report: bool = True,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    dask_address: str | None = None,
 ) -> str:
     """Deployable entry point: ``process-wave`` with its chunks tagged on a Dask cluster.
 
     A deployment cannot choose a flow's task runner, so this flow takes the scheduler address
     (None: a local cluster) and runs ``process-wave`` as a subflow on a ``DaskTaskRunner``.
+    Its own two settings come first: the chunk size and the cluster a large wave is split
+    over. The other parameters are ``process-wave``'s.
     """
     return run_on_runner(
         process_wave,

@@ -39,10 +39,21 @@ def version_key(version: str) -> tuple[int, ...]:
 DEFAULT_CODEBOOK = "cls_default.yaml"
 
 
-class Theme(BaseModel):
-    """One theme: what it means (for people) and how to spot it (for the rules tagger)."""
+def _matching(pattern: re.Pattern[str], value: str, message: str) -> str:
+    """``value`` if ``pattern`` matches it; else ``message`` as the field's validation error."""
+    if not pattern.match(value):
+        raise ValueError(message)
+    return value
+
+
+class _Strict(BaseModel):
+    """A codebook part: a typo'd key is an error, and nothing changes after validation."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Theme(_Strict):
+    """One theme: what it means (for people) and how to spot it (for the rules tagger)."""
 
     id: str
     label: str
@@ -63,8 +74,7 @@ class Theme(BaseModel):
     @field_validator("id")
     @classmethod
     def _id_is_snake_case(cls, value: str) -> str:
-        if not _SNAKE.match(value):
-            raise ValueError(f"theme id '{value}' must be snake_case (e.g. 'staff_morale')")
+        _matching(_SNAKE, value, f"theme id '{value}' must be snake_case (e.g. 'staff_morale')")
         if value in RESERVED_NAMES:
             raise ValueError(f"theme id '{value}' is a reserved column name")
         if value.endswith(THEME_COLUMN_SUFFIXES):
@@ -80,10 +90,8 @@ class Theme(BaseModel):
         return value
 
 
-class CodebookChange(BaseModel):
+class CodebookChange(_Strict):
     """One entry of a codebook's change log, so coded data can follow renames and merges."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
     #: ``edit_definition`` and ``edit_terms`` change what a theme means or how it is found,
@@ -96,10 +104,8 @@ class CodebookChange(BaseModel):
     note: str = ""
 
 
-class Codebook(BaseModel):
+class Codebook(_Strict):
     """A validated codebook."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     name: str
@@ -117,16 +123,14 @@ class Codebook(BaseModel):
     @field_validator("id")
     @classmethod
     def _codebook_id(cls, value: str) -> str:
-        if not _SNAKE.match(value):
-            raise ValueError(f"codebook id '{value}' must be snake_case")
-        return value
+        return _matching(_SNAKE, value, f"codebook id '{value}' must be snake_case")
 
     @field_validator("version")
     @classmethod
     def _semver(cls, value: str) -> str:
-        if not _SEMVER.match(value):
-            raise ValueError(f"version '{value}' must be a semantic version such as 1.2.0")
-        return value
+        return _matching(
+            _SEMVER, value, f"version '{value}' must be a semantic version such as 1.2.0"
+        )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Codebook:

@@ -83,38 +83,30 @@ def build_report(
         >>> paths = build_report(tagged, codebook=cb, manifest=m, out_dir=d)  # doctest: +SKIP
     """
     data = compute_report_data(tagged, codebook, history, min_base=min_base)
-    topic_frame = topic_table(topics)
-    figures = report_figures(data, topics, candidates)
-    examples = _theme_examples(tagged, data, quotes, min_base)
-    definitions = {t.id: t.definition for t in codebook.themes}
-    out = Path(out_dir)
-    accuracy = accuracy_methods(manifest)
+    # The page and the workbook show the same run facts, topics and candidate themes.
+    shared: dict[str, Any] = {
+        "manifest": manifest,
+        "topics": topic_table(topics),
+        "candidates": candidates,
+    }
     page = render_html(
         data,
-        figures=figures,
-        definitions=definitions,
-        manifest=manifest,
-        quotes=examples,
-        topics=topic_frame,
-        candidates=candidates,
+        figures=report_figures(data, topics, candidates),
+        definitions={t.id: t.definition for t in codebook.themes},
+        quotes=_theme_examples(tagged, data, quotes, min_base),
         title=title,
+        **shared,
     )
-    paths = {
+    out = Path(out_dir)
+    accuracy = accuracy_methods(manifest)
+    return {
         "html": io.write_text_atomic(out / "report.html", page),
-        "xlsx": write_report_xlsx(
-            out / "report.xlsx",
-            data,
-            tagged,
-            manifest=manifest,
-            topics=topic_frame,
-            candidates=candidates,
-        ),
+        "xlsx": write_report_xlsx(out / "report.xlsx", data, tagged, **shared),
         "md": io.write_text_atomic(
             out / "report.md",
             render_markdown(data, title=title, accuracy=accuracy, manifest=manifest),
         ),
     }
-    return paths
 
 
 def _theme_examples(

@@ -63,28 +63,29 @@ class WaveOptions:
         wave: Wave label (else the mapped wave column).
         out_dir: Output folder (None: ``data/processed/<wave>/``).
         store_dir: Cumulative store of all waves (None: no store, no trends).
+        compare: Compare the wave with earlier waves of that store at all.
+        compare_with: Only with this earlier wave (None: every earlier wave).
         coded_dir: Reviewers' decisions, for agreement figures and re-review.
         topics: Run emergent-topic discovery.
         report: Write the report and the review files.
         chunk_rows: Data rows read per chunk.
         xlsx_max_rows: Write ``tagged.xlsx`` only up to this many rows.
         max_in_flight: Chunks being tagged at once (at least the number of workers).
-        compare: Compare the wave with earlier waves of the programme's store at all.
-        compare_with: Only with this earlier wave (None: every earlier wave).
         parameters: Run parameters for the manifest.
     """
 
     wave: str | None = None
     out_dir: Path | None = None
+    # The store, and how the wave is compared with the earlier waves in it.
     store_dir: Path | None = None
+    compare: bool = True
+    compare_with: str | None = None
     coded_dir: Path | None = None
     topics: bool = True
     report: bool = True
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     xlsx_max_rows: int = EXCEL_MAX_ROWS
     max_in_flight: int = 3
-    compare: bool = True
-    compare_with: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,4 +1,4 @@
-"""Small pieces every tagger shares: text input (checked and declared), sentence splitting.
+"""Small pieces every tagger shares: text input (checked and declared), sentences, evidence.
 
 Written once here so that the taggers agree on what counts as a list of texts and where a
 sentence ends (evidence offsets from one tagger must line up with another's).
@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
+
+import numpy as np
+
+from cls_text import schema as S
 
 #: Negation words every matcher shares ("no trust", "never helpful"). Each matcher adds its own on
 #: purpose, beside it: the rules tagger's term negation, the theme-stance cues' defaults and the
@@ -116,3 +120,28 @@ class TextInputMixin:
             tags.target_tags.multi_output = True
             tags.classifier_tags.multi_label = True
         return tags
+
+
+def best_sentence_evidence(
+    texts: Sequence[str],
+    tags: np.ndarray,
+    spans: np.ndarray,
+    proba: np.ndarray,
+    classes: np.ndarray,
+    source: str,
+) -> list[dict[str, list[S.Evidence]]]:
+    """Per text, the best sentence of each tagged theme as its evidence, with the theme's score.
+
+    The taggers built on the zero-shot scorer explain a tag with the sentence that scorer found
+    most similar (``spans[i, j]``: offsets in text ``i`` for theme ``j``), so they share this.
+    """
+    out: list[dict[str, list[S.Evidence]]] = []
+    for i, text in enumerate(texts):
+        per: dict[str, list[S.Evidence]] = {}
+        for j in np.flatnonzero(tags[i]):
+            a, b = (int(v) for v in spans[i, j])
+            theme = str(classes[j])
+            score = round(float(proba[i, j]), 6)
+            per[theme] = [S.Evidence.at(text, (a, b), term=theme, score=score, source=source)]
+        out.append(per)
+    return out

@@ -37,7 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook, Theme
 from cls_text.io.artifacts import load_checked_arrays
-from cls_text.tag.base import TextInputMixin
+from cls_text.tag.base import TextInputMixin, best_sentence_evidence
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
 from cls_text.tag.thresholds import BASE_THRESHOLD, best_threshold, group_folds
 
@@ -253,23 +253,13 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         tags = self.predict(X)
         texts = check_texts(X)
         proba = self.predict_proba(X)
-        out: list[dict[str, list[S.Evidence]]] = []
-        spans = self._zs._score(X).best_span if len(tags) else None
-        for i, text in enumerate(texts):
-            per: dict[str, list[S.Evidence]] = {}
-            for j in np.flatnonzero(tags[i]):
-                assert spans is not None  # tagged rows exist, so spans were scored
-                a, b = (int(v) for v in spans[i, j])
-                if a < 0:
-                    a, b = 0, len(text)
-                theme = str(self.classes_[j])
-                per[theme] = [
-                    S.Evidence(term=theme, matched=text[a:b], start=a, end=b, sentence=text[a:b],
-                               sent_start=a, sent_end=b, score=round(float(proba[i, j]), 6),
-                               source="default")
-                ]  # fmt: skip
-            out.append(per)
-        return out
+        if not len(tags):
+            return []
+        best = self._zs._score(X).best_span
+        # A theme tagged where the scorer found no sentence is explained by the whole answer.
+        whole = np.array([(0, len(t)) for t in texts], dtype=best.dtype)[:, None, :]
+        spans = np.where(best[:, :, :1] < 0, whole, best)
+        return best_sentence_evidence(texts, tags, spans, proba, self.classes_, "default")
 
     # -- shipping ----------------------------------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -79,10 +79,16 @@ def resolve_codebook(codebook: Codebook | str | Path | dict | None) -> Codebook:
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    theme: int
+    """One codebook phrase as the matcher looks it up: its tokens, then what a match means."""
+
+    #: The phrase as the codebook writes it (the evidence's ``term``).
     term: str
-    lemmas: tuple[str, ...]
+    #: Its tokens as written and as lemmas, aligned: a text token matches either.
     words: tuple[str, ...]
+    lemmas: tuple[str, ...]
+    #: Position of its theme in the codebook.
+    theme: int
+    #: A false friend of the theme: its matches block the theme's terms instead of tagging.
     false_friend: bool
 
 
@@ -97,10 +103,10 @@ def _compile(codebook: Codebook) -> dict[str, list[_Pattern]]:
                 if not toks:
                     continue
                 pat = _Pattern(
-                    theme=ti,
                     term=phrase,
-                    lemmas=tuple(t.lemma_ for t in toks),
                     words=tuple(t.text for t in toks),
+                    lemmas=tuple(t.lemma_ for t in toks),
+                    theme=ti,
                     false_friend=ff,
                 )
                 for key in {pat.lemmas[0], pat.words[0]}:
@@ -311,23 +317,16 @@ class RulesTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
                 span_text = text[first.sent.start_char : first.sent.end_char]
                 s_start = first.sent.start_char + len(span_text) - len(span_text.lstrip())
                 s_end = s_start + len(span_text.strip())
-                out.append(
-                    (
-                        theme_idx,
-                        S.Evidence(
-                            term=pat.term,
-                            matched=text[start:end],
-                            start=start,
-                            end=end,
-                            sentence=text[s_start:s_end],
-                            sent_start=s_start,
-                            sent_end=s_end,
-                            score=1.5 if len(pat.words) > 1 else 1.0,
-                            source="rules",
-                            negated=negated,
-                        ),
-                    )
+                evidence = S.Evidence.at(
+                    text,
+                    (start, end),
+                    sentence=(s_start, s_end),
+                    term=pat.term,
+                    score=1.5 if len(pat.words) > 1 else 1.0,
+                    source="rules",
+                    negated=negated,
                 )
+                out.append((theme_idx, evidence))
         out.sort(key=lambda item: (item[0], item[1].start))
         return out
 

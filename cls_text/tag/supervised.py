@@ -287,18 +287,11 @@ class SupervisedTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         full = self.predict_proba(X) if best else None
         for (i, j), (_, sent) in sorted(best.items()):
             assert full is not None
-            out[i][str(self.classes_[j])] = [
-                S.Evidence(
-                    term=str(self.classes_[j]),
-                    matched=sent.text,
-                    start=sent.start,
-                    end=sent.end,
-                    sentence=sent.text,
-                    sent_start=sent.start,
-                    sent_end=sent.end,
-                    score=round(float(full[i, j]), 4),
-                    source="supervised",
-                )
+            theme = str(self.classes_[j])
+            score = round(float(full[i, j]), 4)
+            span = (sent.start, sent.end)  # split_sentences keeps text[start:end] == sent.text
+            out[i][theme] = [
+                S.Evidence.at(texts[i], span, term=theme, score=score, source="supervised")
             ]
         return out
 

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
 from cls_text.codebook.model import Codebook
-from cls_text.tag.base import TextInputMixin, split_sentences
+from cls_text.tag.base import TextInputMixin, best_sentence_evidence, split_sentences
 from cls_text.tag.combination import (  # noqa: F401 - constants re-exported: their old home
     DEFAULT_ENTRY,
     DEFAULTS_FILE,
@@ -350,27 +350,7 @@ class ZeroShotTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         spans = self._score(X).best_span
         proba = self.predict_proba(X)
         tags = self.predict(X)
-        out: list[dict[str, list[S.Evidence]]] = []
-        for i, text in enumerate(texts):
-            per: dict[str, list[S.Evidence]] = {}
-            for j in np.flatnonzero(tags[i]):
-                a, b = (int(v) for v in spans[i, j])
-                theme = str(self.classes_[j])
-                per[theme] = [
-                    S.Evidence(
-                        term=theme,
-                        matched=text[a:b],
-                        start=a,
-                        end=b,
-                        sentence=text[a:b],
-                        sent_start=a,
-                        sent_end=b,
-                        score=round(float(proba[i, j]), 6),
-                        source="zeroshot",
-                    )
-                ]
-            out.append(per)
-        return out
+        return best_sentence_evidence(texts, tags, spans, proba, self.classes_, "zeroshot")
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()

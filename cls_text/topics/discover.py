@@ -198,53 +198,55 @@ def discover_topics(
     if isinstance(texts, str):
         raise ValueError("expected an iterable of texts, got str")
     n = len(texts)
-    row = _embedding_rows(n, emb, ids, embedded_index)
-    doc_ids = tuple(str(i) for i in ids) if ids is not None else tuple(map(str, range(n)))
+    docs = _Docs.of(texts, ids, _embedding_rows(n, emb, ids, embedded_index))
     params: dict[str, Any] = {"config": cfg.model_dump(), "n_docs": n}
-    usable = np.array([bool(t and str(t).strip()) for t in texts], dtype=bool)
-    fit_pool = np.flatnonzero(usable & (row >= 0))
-    params |= {"n_usable": int(usable.sum()), "n_embedded": len(fit_pool)}
-    if len(fit_pool) < cfg.min_docs:
+    params |= {"n_usable": int(docs.usable.sum()), "n_embedded": len(docs.fit_pool)}
+    if len(docs.fit_pool) < cfg.min_docs:
         msg = (
-            f"Too little text to find topics: {len(fit_pool)} non-blank answers, "
+            f"Too little text to find topics: {len(docs.fit_pool)} non-blank answers, "
             f"at least {cfg.min_docs} are needed."
         )
-        return _empty(doc_ids, emb.shape[1], params, msg)
+        return _empty(docs.ids, emb.shape[1], params, msg)
+    return _fit_topics(texts, emb, docs, params, cfg, stop_words, embedding_model)
 
-    return _fit_topics(
-        texts,
-        emb,
-        row=row,
-        usable=usable,
-        fit_pool=fit_pool,
-        doc_ids=doc_ids,
-        params=params,
-        cfg=cfg,
-        stop_words=stop_words,
-        embedding_model=embedding_model,
-    )
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Docs:
+    """Which documents can be fitted and given a topic: worked out once, read by every step."""
+
+    #: Document ids, one per text.
+    ids: tuple[str, ...]
+    #: Row of the embeddings per text (-1: not embedded).
+    row: np.ndarray
+    #: Non-blank texts: only these are given a topic.
+    usable: np.ndarray
+    #: Positions of the usable, embedded texts: the ones the model may be fitted on.
+    fit_pool: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str], ids: Sequence[str] | None, row: np.ndarray) -> _Docs:
+        """The documents of ``texts`` (ids: positions as strings when None)."""
+        doc_ids = tuple(map(str, ids if ids is not None else range(len(texts))))
+        usable = np.array([bool(t and str(t).strip()) for t in texts], dtype=bool)
+        return cls(doc_ids, row, usable, np.flatnonzero(usable & (row >= 0)))
 
 
 def _fit_topics(
     texts: Sequence[str],
     emb: np.ndarray,
-    *,
-    row: np.ndarray,
-    usable: np.ndarray,
-    fit_pool: np.ndarray,
-    doc_ids: tuple[str, ...],
+    docs: _Docs,
     params: dict[str, Any],
     cfg: TopicConfig,
     stop_words: Sequence[str],
     embedding_model: Encoder | None,
 ) -> TopicResult:
-    """Fit on (a sample of) ``fit_pool``, the usable embedded texts; give every usable text a topic.
+    """Fit on (a sample of) ``docs.fit_pool``; give every usable text a topic.
 
     Texts left out of the sample join the nearest centroid; texts without an embedding join
     the topic with the most similar c-TF-IDF.
     """
-    n = len(texts)
-    fit_idx = _fit_sample(fit_pool, cfg)
+    n, row = len(texts), docs.row
+    fit_idx = _fit_sample(docs.fit_pool, cfg)
     fit_texts = [str(texts[int(i)]) for i in fit_idx]
     fit_emb = unit_rows(emb[row[fit_idx]])
     try:
@@ -254,30 +256,30 @@ def _fit_topics(
         if "empty vocabulary" not in str(err):
             raise
         msg = "Too little text to find topics: after removing stop words no words are left."
-        return _empty(doc_ids, emb.shape[1], params, msg)
+        return _empty(docs.ids, emb.shape[1], params, msg)
 
     topic_ids = sorted({int(t) for t in fit_labels if t != OUTLIER})
     if not topic_ids:
         msg = "No topics found: every answer looked like noise to the clusterer."
-        return _empty(doc_ids, emb.shape[1], params | {"n_fit": len(fit_idx)}, msg)
+        return _empty(docs.ids, emb.shape[1], params | {"n_fit": len(fit_idx)}, msg)
     centroids = topic_centroids(fit_emb, fit_labels, topic_ids)
     assignments = np.full(n, OUTLIER, dtype=int)
     assignments[fit_idx] = fit_labels
-    rest = np.setdiff1d(fit_pool, fit_idx, assume_unique=True)
+    rest = np.setdiff1d(docs.fit_pool, fit_idx, assume_unique=True)
     if len(rest):
         threshold = cfg.outlier_threshold
         assignments[rest] = nearest_centroid(emb[row[rest]], centroids, topic_ids, threshold)
-    no_emb = np.flatnonzero(usable & (row < 0))
+    no_emb = np.flatnonzero(docs.usable & (row < 0))
     if len(no_emb):
         rest_texts = [str(texts[int(i)]) for i in no_emb]
         assignments[no_emb] = _by_ctfidf(model, rest_texts, topic_ids)
 
-    table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, doc_ids)
+    table, centroids = _topic_table(model, emb, row, assignments, centroids, topic_ids, docs.ids)
     fitted = (model, fit_texts, cfg.top_n_words)
-    table = describe_topics(table, texts, assignments, usable, stop_words, fitted)
-    params |= _fit_params(model, table, assignments[usable], len(fit_idx), len(no_emb))
+    table = describe_topics(table, texts, assignments, docs.usable, stop_words, fitted)
+    params |= _fit_params(model, table, assignments[docs.usable], len(fit_idx), len(no_emb))
     return TopicResult(
-        ids=doc_ids,
+        ids=docs.ids,
         assignments=assignments,
         topics=table,
         centroids=centroids,
