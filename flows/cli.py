@@ -355,13 +355,32 @@ def main() -> None:
     except SystemExit as done:
         if done.code == 130:
             _leave_now(130)
+        if done.code in (0, None):
+            _leave_if_a_flow_ran()
         raise
+    _leave_if_a_flow_ran()
 
 
-def _leave_now(code: int) -> None:
-    """Stop the temporary Prefect server (if any), flush the terminal and exit with ``code``."""
+def _leave_if_a_flow_ran() -> None:
+    """After a command that ran a flow and worked: leave at once (everything it wrote is closed)."""
+    if "flows.tempserver" in sys.modules:
+        _leave_now(0, drain=True)
+
+
+def _leave_now(code: int, *, drain: bool = False) -> None:
+    """Stop the temporary Prefect server (if any), flush the terminal and exit with ``code``.
+
+    After a run that worked (``drain``), Prefect's last logs and events are sent to its server
+    first, so the run's record there is whole; what is skipped is the interpreter's tear-down
+    of the loaded libraries and the wait for the server to stop (about 3 s on 2 cores, of a
+    10k-answer wave's 40). The outputs were closed and published before.
+    """
     import os
 
+    if drain:
+        from flows.startup import drain_prefect
+
+        drain_prefect()
     if "flows.tempserver" in sys.modules:
         from flows.tempserver import signal_temporary_server
 

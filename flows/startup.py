@@ -89,3 +89,16 @@ def quiet_prefect_tracebacks() -> None:
     for name in names:
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(hide)
+
+
+def drain_prefect() -> None:
+    """Send the logs and events Prefect still holds to its API (each wait capped at 5 s).
+
+    Called before a command leaves by ``os._exit``, which skips the at-exit hooks that would
+    otherwise do this.
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=5)
+    EventsWorker.drain_all(timeout=5)

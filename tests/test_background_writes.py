@@ -118,3 +118,20 @@ def test_the_worker_ends_when_its_parent_is_killed_even_while_it_starts(tmp_path
         time.sleep(0.1)
     os.kill(pid, 9)
     raise AssertionError("the background worker outlived its killed parent")
+
+
+def _sleep_then_write(path: Path, text: str, seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_call_allowed_inline_runs_here_while_the_worker_is_busy(tmp_path):
+    with background_writes(enabled=True):
+        defer(_sleep_then_write, tmp_path / "slow.txt", "slow", 3.0)
+        defer(_write_text, tmp_path / "here.txt", "here", inline_if_busy=True)
+        # Written by this process at once: the worker is still asleep on the first call.
+        assert (tmp_path / "here.txt").read_text() == "here"
+        assert not (tmp_path / "slow.txt").exists()
+    assert (tmp_path / "slow.txt").read_text() == "slow"

@@ -97,27 +97,37 @@ class _Worker:
         )
         self._proc.start()
         self._pending = 0
+        self._error: BaseException | None = None
 
     def submit(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         self._jobs.put((fn, args, kwargs))
         self._pending += 1
 
-    def wait(self) -> None:
-        """Wait for every call sent; raise the first error any of them raised."""
-        first: BaseException | None = None
+    def busy(self) -> bool:
+        """Still working on an earlier call (answers already in are collected first)."""
         while self._pending:
             try:
-                err = self._results.get(timeout=_POLL_S)
+                self._collect(self._results.get_nowait())
+            except queue.Empty:
+                return True
+        return False
+
+    def wait(self) -> None:
+        """Wait for every call sent; raise the first error any of them raised."""
+        while self._pending:
+            try:
+                self._collect(self._results.get(timeout=_POLL_S))
             except queue.Empty:
                 if not self._proc.is_alive():
                     raise RuntimeError(
                         f"the spreadsheet writer stopped (exit code {self._proc.exitcode})"
                     ) from None
-                continue
-            self._pending -= 1
-            first = first or err
-        if first is not None:
-            raise first
+        if self._error is not None:
+            raise self._error
+
+    def _collect(self, err: BaseException | None) -> None:
+        self._pending -= 1
+        self._error = self._error or err
 
     def stop(self, *, kill: bool) -> None:
         """End the worker: politely after a clean finish, at once otherwise."""
@@ -175,15 +185,19 @@ def wait_for_background() -> None:
         worker.wait()
 
 
-def defer(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+def defer(
+    fn: Callable[..., Any], /, *args: Any, inline_if_busy: bool = False, **kwargs: Any
+) -> None:
     """Call ``fn(*args, **kwargs)``: in the background worker when one is active, else now.
 
     ``fn`` must be a module-level function and the arguments picklable; the call's result is
     not returned (it writes a file). Its error surfaces when the :func:`background_writes`
-    block ends.
+    block ends. ``inline_if_busy``: call it here when the worker is still busy with an earlier
+    call (a large wave's ``tagged.xlsx``), rather than queue it behind that call while this
+    process runs out of other work and waits.
     """
     worker = _ACTIVE.get()
-    if worker is None:
+    if worker is None or (inline_if_busy and worker.busy()):
         fn(*args, **kwargs)
     else:
         worker.submit(fn, args, kwargs)

@@ -235,6 +235,8 @@ def write_report_xlsx(
         "Methods": methods_table(data, manifest),
     }
     cells = {k: _cellify(v) for k, v in sheets.items()}
-    # Written in the background writer when the run has one (cls_text.io.background).
-    defer(io.write_xlsx, cells, path, number_formats=sheet_number_formats(cells))
+    # Written in the background writer when the run has one and it is free: the report is
+    # the run's last step, so queueing it behind a large wave's tagged.xlsx would only wait.
+    formats = sheet_number_formats(cells)
+    defer(io.write_xlsx, cells, path, number_formats=formats, inline_if_busy=True)
     return Path(path)
