@@ -62,19 +62,38 @@ def train(
     name: Annotated[str, typer.Option(help="Model name, saved under models/<name>/.")],
     codebook: CodebookOpt = None,
     models_dir: ModelsOpt = Path("models"),
+    from_scratch: Annotated[
+        bool,
+        typer.Option(help="Train a plain supervised tagger instead of building on the default."),
+    ] = False,
 ) -> None:
-    """Train a supervised tagger on coded quotes and save it with its model card."""
-    from cls_text.tag.supervised import train_from_file
+    """Learn from coded quotes on top of the tagger in use, and save it with its model card.
 
+    Per theme, the coded quotes replace the default's decision only where they have enough
+    positives and do better in cross-validation; every other theme is tagged as before.
+    """
+    from cls_text.tag.supervised import train_from_file
+    from cls_text.tag.train_file import adapt_from_file
+
+    trainer = train_from_file if from_scratch else adapt_from_file
     try:
-        card = train_from_file(coded, codebook, name, models_dir)
+        card = trainer(coded, codebook, name, models_dir)
     except ClsTextError as err:
         _fail(err)
     typer.echo(f"Saved model '{name}' {card.get('version')} under {models_dir / name}/")
+    adapted = card.get("adapted") or {}
+    if adapted:
+        learnt = [t for t, e in adapted.items() if e.get("decision") == "adapted"]
+        typer.echo(
+            f"Built on the {card.get('built_on')} tagger; learnt from your codes for: "
+            + (", ".join(learnt) if learnt else "no theme yet (the default is kept for all)")
+        )
+    minimum = card.get("min_examples", 5)
     too_few = card.get("too_few_examples") or []
     if too_few:
         typer.echo(
-            "Too few coded examples to learn (code more, at least 5 each): " + ", ".join(too_few)
+            f"Too few coded examples to learn (code more, at least {minimum} each): "
+            + ", ".join(too_few)
         )
     cv = (card.get("cv_metrics") or {}).get("micro_f1")
     if cv is not None:

@@ -31,10 +31,11 @@ from flows.runners import run_on_runner
 
 def _publish_artifacts(result: WaveResult, codebook: Codebook) -> None:
     """The run's summary (counts, conservation, intervals), prevalence by group, output links."""
-    from cls_text.report.artifacts import run_artifacts
-    from cls_text.run.partition import read_partition
+    from cls_text.report.artifacts import artifact_columns, run_artifacts
+    from cls_text.run.partition import partition_columns, read_partition
 
-    tagged = read_partition(result.out_dir / "tagged.parquet")
+    path = result.out_dir / "tagged.parquet"
+    tagged = read_partition(path, artifact_columns(partition_columns(path), codebook))
     payload = run_artifacts(
         tagged, codebook, result.manifest, result.manifest["outputs"], history=result.history
     )

@@ -138,3 +138,70 @@ def test_candidate_factory_refuses_a_base_with_other_themes():
 def test_in_use_tagger_is_the_shipped_default_for_the_default_codebook():
     tagger, kind = in_use_tagger(load_codebook())
     assert kind == "default" and hasattr(tagger, "predict_proba")
+
+
+def _coded_csv(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    texts, Y = _quotes(n, seed=3)
+    rows = pd.DataFrame({S.TEXT: texts, "waiting": Y[:, 0], "garden": Y[:, 1]})
+    coded = tmp_path / "coded.csv"
+    rows.to_csv(coded, index=False)
+    cb = tmp_path / "mini.yaml"
+    cb.write_text(
+        "id: mini\nname: Mini\nversion: 1.0.0\nthemes:\n"
+        "  - {id: waiting, label: Waiting, definition: Waiting for help.}\n"
+        "  - {id: garden, label: Garden, definition: Gardens and green space.}\n"
+    )
+    return coded, cb
+
+
+def test_train_from_a_coded_file_builds_on_the_base_and_saves_a_usable_model(tmp_path: Path):
+    from cls_text.io import artifacts
+    from cls_text.tag.train_file import adapt_from_file
+
+    coded, cb = _coded_csv(tmp_path, 120)
+    base = StubDefault()
+    card = adapt_from_file(
+        coded, cb, "themes", tmp_path / "models", base=(base, {"kind": "default", "name": "stub"}),
+        embedder=HashingEmbedder(dim=64),
+    )  # fmt: skip
+    assert card["model_class"].endswith("AdaptedTagger") and card["built_on"] == "default"
+    assert card["adapted"]["garden"]["decision"] == "adapted"  # the base is fooled by 'green'
+    model = artifacts.load_model(tmp_path / "models", "themes")
+    held, held_Y = _quotes(200, seed=99)
+    assert _f1(model.predict(held)[:, 1], held_Y[:, 1]) > _f1(
+        base.predict(held)[:, 1], held_Y[:, 1]
+    )
+
+
+def test_train_with_few_codes_keeps_the_base_for_every_theme(tmp_path: Path):
+    from cls_text.tag.train_file import adapt_from_file
+
+    coded, cb = _coded_csv(tmp_path, 12)
+    base = StubDefault()
+    card = adapt_from_file(
+        coded, cb, "themes", tmp_path / "models", base=(base, {"kind": "default", "name": "stub"}),
+        embedder=HashingEmbedder(dim=64),
+    )  # fmt: skip
+    assert set(card["too_few_examples"]) == {"waiting", "garden"}
+    assert all(e["decision"].startswith("base") for e in card["adapted"].values())
+
+
+@pytest.mark.slow
+def test_train_command_builds_on_the_default_unless_asked_from_scratch(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    coded, cb = _coded_csv(tmp_path, 40)
+    runner = CliRunner()
+    args = ["train", str(coded), "--codebook", str(cb), "--models-dir", str(tmp_path / "m")]
+    built = runner.invoke(app, [*args, "--name", "adapted"])
+    assert built.exit_code == 0, built.output
+    assert "Built on the zeroshot tagger" in built.output
+    scratch = runner.invoke(app, [*args, "--name", "plain", "--from-scratch"])
+    assert scratch.exit_code == 0, scratch.output
+    assert "Built on" not in scratch.output
+    from cls_text.io import artifacts
+
+    assert artifacts.read_card(tmp_path / "m", "adapted")["model_class"].endswith("AdaptedTagger")
+    assert artifacts.read_card(tmp_path / "m", "plain")["model_class"].endswith("SupervisedTagger")

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pandas as pd
 from test_report_fixture import W1, W2, fixture_codebook, load_fixture, wave
 
-from cls_text.report.artifacts import artifact_key, run_artifacts
+from cls_text import schema as S
+from cls_text.report.artifacts import artifact_columns, artifact_key, run_artifacts
 
 MANIFEST = {
     "conservation": {
@@ -62,3 +63,13 @@ def test_small_groups_show_counts_only():
 def test_artifact_keys_are_kebab_case():
     assert artifact_key("Tagged_XLSX") == "tagged-xlsx"
     assert artifact_key("__") == "output"
+
+
+def test_artifacts_from_the_pruned_columns_equal_those_from_the_whole_table():
+    df, cb = wave(load_fixture(), W2), fixture_codebook()
+    keep = artifact_columns(list(df.columns), cb)
+    assert S.TEXT not in keep and not any(c.startswith("evidence") or "evidence" in c for c in keep)
+    assert set(cb.theme_ids()) <= set(keep) and S.RESPONDENT_TYPE in keep
+    whole = run_artifacts(df, cb, MANIFEST, {}, min_base=2)
+    pruned = run_artifacts(df[keep], cb, MANIFEST, {}, min_base=2)
+    assert pruned.markdown == whole.markdown and pruned.prevalence == whole.prevalence

@@ -19,7 +19,7 @@ import pandas as pd
 from cls_text.codebook.model import Codebook
 from cls_text.report.counts import conservation_line, lede
 from cls_text.report.summary import MIN_BASE, ReportData, compute_report_data, pct
-from cls_text.schema import RESPONDENT_TYPE, SITE
+from cls_text.schema import RESPONDENT_TYPE, SITE, TEXT, evidence_col
 
 #: What each output is, for the link artifacts' descriptions.
 OUTPUT_DESCRIPTIONS = {
@@ -138,6 +138,16 @@ def output_links(outputs: Mapping[str, str | Path]) -> list[Link]:
             )
         )
     return links
+
+
+def artifact_columns(columns: list[str], codebook: Codebook) -> list[str]:
+    """The tagged table's columns the run's artifacts read: all but the text and the evidence.
+
+    The figures come from the theme, stance, group and flag columns; the answers' words and
+    their evidence (two thirds of a tagged table's bytes in memory) are not read back for them.
+    """
+    skip = {TEXT} | {evidence_col(t) for t in codebook.theme_ids()}
+    return [c for c in columns if c not in skip]
 
 
 def run_artifacts(

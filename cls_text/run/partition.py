@@ -108,6 +108,13 @@ def read_partition(path: Path, columns: Sequence[str] | None = None) -> pd.DataF
     return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
 
 
+def partition_columns(path: Path) -> list[str]:
+    """The staged table's column names, from the Parquet footer (no rows are read)."""
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
 def read_quarantine(path: Path) -> pd.DataFrame:
     """Read the staged quarantine CSV back as text (for the workbook)."""
     from cls_text import schema as S
