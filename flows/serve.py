@@ -32,6 +32,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from cls_text.errors import ConfigError
+from cls_text.io.lifetime import die_with_parent
 from cls_text.run import watch
 from cls_text.run.watch import Item, ServeConfig, load_serve_config
 from flows.wave import process_wave
@@ -255,7 +256,7 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads exist yet in the child)
+        preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509 (no threads in the child yet)
     )
     try:
         deadline = time.monotonic() + timeout_s
@@ -271,19 +272,6 @@ def prefect_api(timeout_s: float = SERVER_START_TIMEOUT_S) -> Iterator[str]:
         yield url
     finally:
         _stop_group(proc)
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM it when ``serve`` dies.
-
-    ``serve`` stops its server on the way out, but a ``serve`` that is killed outright
-    (SIGKILL, out of memory) runs no clean-up; without this its server would keep the port.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

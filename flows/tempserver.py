@@ -26,12 +26,13 @@ import atexit
 import contextlib
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
+
+from cls_text.io.lifetime import die_with_parent
 
 #: Environment Prefect gives its temporary server (no UI; marks it as ephemeral).
 SERVER_ENV = {
@@ -39,8 +40,6 @@ SERVER_ENV = {
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
 }
-
-PR_SET_PDEATHSIG = 1
 
 #: Seconds uvicorn waits for open connections when it is stopped.
 GRACEFUL_SHUTDOWN_S = 1
@@ -50,24 +49,6 @@ PORT_RANGE = range(8000, 9000)
 
 #: A server process launched early and not yet adopted: (port, process).
 _launched: list[tuple[int, subprocess.Popen[Any]]] = []
-
-
-def die_with_parent(parent_pid: int) -> Callable[[], None]:
-    """A ``preexec_fn`` asking Linux to SIGTERM the child when ``parent_pid`` dies.
-
-    The parent may die between ``fork`` and ``prctl``; the child then already has a new parent
-    and exits at once instead of living on unwatched. Elsewhere than Linux it does nothing.
-    """
-
-    def hook() -> None:
-        if sys.platform.startswith("linux"):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-    return hook
 
 
 def server_command(port: int) -> list[str]:

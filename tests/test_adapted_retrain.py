@@ -154,34 +154,31 @@ def _coded_csv(tmp_path: Path, n: int) -> tuple[Path, Path]:
     return coded, cb
 
 
-def test_train_from_a_coded_file_builds_on_the_base_and_saves_a_usable_model(tmp_path: Path):
-    from cls_text.io import artifacts
+def _train_on_stub(tmp_path: Path, n: int) -> dict:
+    """``adapt_from_file`` on ``n`` coded quotes, built on the stub default."""
     from cls_text.tag.train_file import adapt_from_file
 
-    coded, cb = _coded_csv(tmp_path, 120)
-    base = StubDefault()
-    card = adapt_from_file(
-        coded, cb, "themes", tmp_path / "models", base=(base, {"kind": "default", "name": "stub"}),
-        embedder=HashingEmbedder(dim=64),
-    )  # fmt: skip
+    coded, cb = _coded_csv(tmp_path, n)
+    base = (StubDefault(), {"kind": "default", "name": "stub"})
+    return adapt_from_file(
+        coded, cb, "themes", tmp_path / "models", base=base, embedder=HashingEmbedder(dim=64)
+    )
+
+
+def test_train_from_a_coded_file_builds_on_the_base_and_saves_a_usable_model(tmp_path: Path):
+    from cls_text.io import artifacts
+
+    card = _train_on_stub(tmp_path, 120)
     assert card["model_class"].endswith("AdaptedTagger") and card["built_on"] == "default"
     assert card["adapted"]["garden"]["decision"] == "adapted"  # the base is fooled by 'green'
     model = artifacts.load_model(tmp_path / "models", "themes")
     held, held_Y = _quotes(200, seed=99)
-    assert _f1(model.predict(held)[:, 1], held_Y[:, 1]) > _f1(
-        base.predict(held)[:, 1], held_Y[:, 1]
-    )
+    mine, base = model.predict(held)[:, 1], StubDefault().predict(held)[:, 1]
+    assert _f1(mine, held_Y[:, 1]) > _f1(base, held_Y[:, 1])
 
 
 def test_train_with_few_codes_keeps_the_base_for_every_theme(tmp_path: Path):
-    from cls_text.tag.train_file import adapt_from_file
-
-    coded, cb = _coded_csv(tmp_path, 12)
-    base = StubDefault()
-    card = adapt_from_file(
-        coded, cb, "themes", tmp_path / "models", base=(base, {"kind": "default", "name": "stub"}),
-        embedder=HashingEmbedder(dim=64),
-    )  # fmt: skip
+    card = _train_on_stub(tmp_path, 12)
     assert set(card["too_few_examples"]) == {"waiting", "garden"}
     assert all(e["decision"].startswith("base") for e in card["adapted"].values())
 

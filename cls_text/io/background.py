@@ -1,6 +1,6 @@
 """Spreadsheet writing in a second process, beside the rest of a run.
 
-Why: ``tagged.xlsx``, ``report.xlsx`` and ``review.xlsx`` are written cell by cell in pure Python
+Why: ``tagged.xlsx`` and ``report.xlsx`` are written cell by cell in pure Python
 (xlsxwriter), about a fifth of a 10k-answer wave's time, and so are the steps that come after
 them (topics, the report's figures). Both hold Python's GIL, so a thread would not overlap them;
 a second process does, on any machine with two cores or more. The work and the bytes are the
@@ -22,9 +22,10 @@ import multiprocessing as mp
 import os
 import queue
 import signal
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from cls_text.io.lifetime import ask_to_die_with_parent
 
 #: Seconds between checks that the worker is still alive while waiting for its results.
 _POLL_S = 1.0
@@ -34,21 +35,11 @@ _ACTIVE: contextvars.ContextVar[_Worker | None] = contextvars.ContextVar(
 )
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to end this process when its parent dies (elsewhere: nothing)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-
-
 def _next_job(jobs: Any, parent: int) -> Any:
     """The next call, or None once the parent says so or is gone.
 
-    The parent may die before :func:`_die_with_parent` ran (the worker is still importing),
-    or on a system without it: then this process has a new parent, and stops by itself.
+    The parent may die before the worker asked for the parent-death signal (it is still
+    importing), or on a system without one: then this process has a new parent, and stops.
     """
     while os.getppid() == parent:
         try:
@@ -61,7 +52,7 @@ def _next_job(jobs: Any, parent: int) -> Any:
 def _serve(jobs: Any, results: Any, parent: int) -> None:
     """The worker's loop: run each call, answer None or the error it raised."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    ask_to_die_with_parent()
     while (job := _next_job(jobs, parent)) is not None:
         fn, args, kwargs = job
         try:

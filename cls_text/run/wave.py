@@ -220,6 +220,7 @@ class _Run:
     def wave_steps(
         self,
         staged: Staged,
+        label: str,
         paths: Sequence[Path],
         reports: Sequence[FileReport],
         flow_run_id: str | None,
@@ -232,7 +233,6 @@ class _Run:
         tagged = read_partition(outputs["tagged_parquet"])
         topic_result, topic_files = self.topics(tagged)
         extra = {"xlsx_skipped": xlsx_note}
-        label = staged.counts.wave_label(self.opts.wave)
         manifest = self.manifest(label, reports, staged, tagged, topic_result, extra, flow_run_id)
         outputs |= topic_files | self.report(tagged, manifest, topic_result)
         with timed(self.timings, "spreadsheets_wait"):
@@ -319,7 +319,9 @@ def run_wave(
             )
             wave_label = staged.counts.wave_label(opts.wave)
             out = opts.out_dir or default_out_dir(wave_label)
-            tagged, outputs, manifest = run.wave_steps(staged, paths, reports, flow_run_id)
+            tagged, outputs, manifest = run.wave_steps(
+                staged, wave_label, paths, reports, flow_run_id
+            )
         run.timings["total"] = time.perf_counter() - started
         run.publish(manifest, outputs, out)
     except BaseException:
