@@ -15,7 +15,7 @@ adds theme columns to it. For a codebook with theme ``trust`` the tagged table h
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 # --- identity and provenance -------------------------------------------------------------
 QUOTE_ID = "quote_id"
@@ -146,8 +146,15 @@ class Evidence:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """Return a JSON-ready dict."""
-        return asdict(self)
+        """Return a JSON-ready dict, keys in field order.
+
+        Built by hand: ``dataclasses.asdict`` deep-copies every value and was a tenth of the
+        tag step's time (every tagged theme of every answer is serialised once).
+        """
+        return {name: getattr(self, name) for name in _EVIDENCE_FIELDS}
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
 
 
 def evidence_to_json(items: list[Evidence]) -> str:

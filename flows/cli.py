@@ -190,6 +190,13 @@ def run(
     ] = Path("data/coded"),
     topics: Annotated[bool, typer.Option(help="Discover emergent topics.")] = True,
     report: Annotated[bool, typer.Option(help="Write the report and review files.")] = True,
+    xlsx_max_rows: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Write tagged.xlsx only for waves up to this many rows (CSV/Parquet always).",
+        ),
+    ] = 100_000,
     task_runner: Annotated[
         str, typer.Option(help="'default' (one process) or 'dask' (chunks tagged in parallel).")
     ] = "default",
@@ -234,6 +241,7 @@ def run(
             coded_dir=str(coded_dir),
             topics=topics,
             report=report,
+            xlsx_max_rows=xlsx_max_rows,
         )
     except ClsTextError as err:
         _fail(err)

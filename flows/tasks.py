@@ -52,7 +52,16 @@ def choose_tagger(cb: Codebook, cfg: PipelineConfig, models_dir: str) -> tuple[o
     return select_tagger(cb, cfg, models_dir=models_dir)
 
 
-@task(cache_key_fn=_cache_by_content, persist_result=True, cache_expiration=timedelta(days=7))
+#: ``cache_result_in_memory=False``: the result is persisted for resumption, and the runner
+#: holds each tagged chunk only until it is appended to the staged partition. Prefect's
+#: default keeps every task result in an in-memory cache of 1,000 entries as well, which held
+#: all the chunks of a wave: +1.9 GB at a million answers (docs/benchmarks.md).
+@task(
+    cache_key_fn=_cache_by_content,
+    persist_result=True,
+    cache_expiration=timedelta(days=7),
+    cache_result_in_memory=False,
+)
 def tag_chunk(chunk: pd.DataFrame, tagger: object, cb: Codebook, info: dict) -> pd.DataFrame:
     return frame.tag_table(chunk, tagger, cb, info)
 

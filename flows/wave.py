@@ -24,7 +24,7 @@ from prefect.runtime import flow_run
 from cls_text.codebook import Codebook, load_codebook
 from cls_text.config import load_config
 from cls_text.ingest.chunks import DEFAULT_CHUNK_ROWS
-from cls_text.run.wave import EXCEL_MAX_ROWS, WaveOptions, WaveResult, run_wave
+from cls_text.run.wave import DEFAULT_XLSX_MAX_ROWS, WaveOptions, WaveResult, run_wave
 from flows import tasks
 from flows.runners import run_on_runner
 
@@ -65,7 +65,7 @@ def process_wave(
     topics: bool = True,
     report: bool = True,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
-    xlsx_max_rows: int = EXCEL_MAX_ROWS,
+    xlsx_max_rows: int = DEFAULT_XLSX_MAX_ROWS,
     max_in_flight: int = 3,
     compare: bool | None = None,
     compare_with: str | None = None,
@@ -84,7 +84,8 @@ def process_wave(
         topics: Run emergent-topic discovery.
         report: Write report.html/.xlsx/.md and the review files.
         chunk_rows: Input rows per chunk (memory is bounded by a chunk).
-        xlsx_max_rows: Write tagged.xlsx only up to this many rows (Excel's limit by default).
+        xlsx_max_rows: Write tagged.xlsx only up to this many rows (100,000 by default;
+            never more than Excel's limit).
         max_in_flight: Chunks being tagged at once (at least the number of workers).
         compare: Compare with earlier waves of the programme (None: the config's ``store:``).
         compare_with: Only with this earlier wave (None: the config's, else every earlier one).

@@ -132,3 +132,14 @@ def test_argument_errors(tagged, kwargs, match):
 def test_missing_theme_column(tagged):
     with pytest.raises(ValueError, match="lacks column"):
         select_quotes(tagged, "nosuch")
+
+
+def test_a_theme_with_many_candidates_is_quoted_from_its_highest_scoring(tagged, monkeypatch):
+    import cls_text.report.quotes as q
+
+    monkeypatch.setattr(q, "MAX_CANDIDATES", 4)
+    out = select_quotes(tagged, "trust", n=20)
+    eligible = tagged[tagged[schema.SITE] != "Gamma"]  # the small group stays out first
+    best = eligible.sort_values("trust_score", ascending=False, kind="stable").head(4)
+    assert 0 < len(out) <= 4
+    assert set(out[schema.QUOTE_ID]) <= set(best[schema.QUOTE_ID])

@@ -361,3 +361,33 @@ def test_quote_attribution_only_for_groups_large_enough():
     )
     got = attribute_quotes(quotes, tagged, min_base=3)["attribution"].tolist()
     assert got == ["staff, North", "staff", ""]  # South has 1 staff; partners are 1 person
+
+
+def test_large_theme_sheets_keep_their_highest_scoring_answers(df, history, tmp_path, monkeypatch):
+    import openpyxl
+
+    import cls_text.report.xlsx as rx
+
+    tagged = wave(df, W2)
+    everything = rx.theme_quotes(tagged, "money")
+    kept = rx.theme_quotes(tagged, "money", max_rows=2)
+    top = everything.sort_values("score", ascending=False, kind="stable").head(2)
+    assert list(kept["quote_id"]) == [
+        q for q in everything["quote_id"] if q in set(top["quote_id"])
+    ]
+
+    monkeypatch.setattr(rx, "THEME_SHEET_MAX_ROWS", 2)
+    paths = build_report(
+        tagged,
+        codebook=fixture_codebook(),
+        manifest=MANIFEST,
+        history=history,
+        topics=None,
+        out_dir=tmp_path,
+        min_base=2,
+    )
+    wb = openpyxl.load_workbook(paths["xlsx"], read_only=True)
+    assert len(list(wb["money"].values)) == 1 + 2  # header and the two kept answers
+    methods = dict(list(wb["Methods"].values)[1:])
+    assert "money: 2 of 4" in methods["theme sheets shortened"]
+    wb.close()

@@ -120,6 +120,26 @@ def test_xlsx_skipped_above_the_limit_says_why(export, tmp_path):
     res = _run(export, tmp_path / "wave", chunk_rows=CHUNK, xlsx_max_rows=100)
     assert not (res.out_dir / "tagged.xlsx").exists()
     assert "exceed the limit of 100" in res.manifest["xlsx_skipped"]
+    assert "--xlsx-max-rows" in res.manifest["xlsx_skipped"]
+
+
+def test_tagged_xlsx_limit_is_one_default_everywhere_and_never_above_excel():
+    import inspect
+
+    from flows.cli import run
+    from flows.wave import process_wave
+
+    cli_default = inspect.signature(run).parameters["xlsx_max_rows"].default
+    flow_default = inspect.signature(process_wave.fn).parameters["xlsx_max_rows"].default
+    assert cli_default == flow_default == runner.WaveOptions().xlsx_max_rows == 100_000
+    assert runner.DEFAULT_XLSX_MAX_ROWS < runner.EXCEL_MAX_ROWS
+
+
+def test_a_limit_above_excel_is_held_to_excel(export, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "EXCEL_MAX_ROWS", 5)
+    res = _run(export, tmp_path / "wave", chunk_rows=CHUNK, xlsx_max_rows=10**9)
+    assert not (res.out_dir / "tagged.xlsx").exists()
+    assert "exceed the limit of 5 " in res.manifest["xlsx_skipped"]
 
 
 def test_a_failure_mid_wave_publishes_nothing(export, tmp_path, monkeypatch):

@@ -10,9 +10,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from cls_text.errors import InputFileError
+from cls_text.io.coded_file import read_coded
 from cls_text.schema import Evidence
 from cls_text.tag.embeddings import HashingEmbedder
-from cls_text.tag.supervised import SupervisedTagger, read_coded
+from cls_text.tag.supervised import SupervisedTagger
 
 THEMES = ["waiting", "kindness", "parking", "rare"]
 _WAIT = [

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +108,13 @@ def _unquote(field: str) -> str:
     return field
 
 
-def _tokenize(text: str, delimiter: str) -> list[tuple[list[str], str]]:
-    """Records as ``(fields, raw text)``; fields still quoted as written."""
+def _tokenize(text: str, delimiter: str) -> Iterator[tuple[list[str], str]]:
+    """Records as ``(fields, raw text)``, one at a time; fields still quoted as written.
+
+    A generator: the census of a million-row export holds one record at a time, not a list
+    of all of them (2.6 GB at a million rows).
+    """
     pat = _field_pattern(delimiter)
-    records: list[tuple[list[str], str]] = []
     pos, n = 0, len(text)
     while pos < n:
         fields: list[str] = []
@@ -128,8 +132,7 @@ def _tokenize(text: str, delimiter: str) -> list[tuple[list[str], str]]:
             pos += 2
         elif pos < n:
             pos += 1
-        records.append((fields, text[start:pos]))
-    return records
+        yield fields, text[start:pos]
 
 
 def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -> SourceCensus:
@@ -138,13 +141,19 @@ def census_csv(text: str, *, delimiter: str, path: Path, header_rows: int = 1) -
     ``header_rows`` > 1 skips the extra header records a survey tool adds (Qualtrics: 3).
     """
     records = _tokenize(text, delimiter)
-    if not records:
+    first = next(records, None)
+    if first is None:
         return SourceCensus(path, 0, (), ())
-    header = [_unquote(f).strip() for f in records[0][0]]
+    header = [_unquote(f).strip() for f in first[0]]
     width = len(header)
     filled = [0] * width
     n = 0
-    for fields, body in records[header_rows:]:
+    body_records = (
+        itertools.islice(records, header_rows - 1, None)
+        if header_rows >= 1
+        else itertools.chain([first], records)
+    )
+    for fields, body in body_records:
         rows = [[_unquote(f) for f in fields]]
         inner = body.rstrip("\r\n")
         if "\n" in inner or "\r" in inner:
@@ -166,7 +175,7 @@ def _swallowed(body: str, delimiter: str, width: int, n_fields: int) -> list[lis
     rows: list[list[str]] = []
     all_full = True
     for line in lines:
-        fields = [_unquote(f) for f in _tokenize(line, delimiter)[0][0]]
+        fields = [_unquote(f) for f in next(_tokenize(line, delimiter))[0]]
         if len(fields) != width:
             literal = line.split(delimiter)
             if len(literal) == width or len(fields) < width:

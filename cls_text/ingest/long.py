@@ -104,10 +104,9 @@ def _meta(value: object) -> object:
     return as_text(value)
 
 
-def _respondent_type(raw_value: str, mapping: Mapping[str, str]) -> tuple[str, bool]:
+def _respondent_type(raw_value: str, folded: Mapping[str, str]) -> tuple[str, bool]:
     if not raw_value:
         return "other", False
-    folded = {norm_header(k): v for k, v in mapping.items()}
     key = norm_header(raw_value)
     if key in folded:
         return folded[key], False
@@ -149,6 +148,9 @@ class _Context:
     wave: str | None
     redactor: Redactor | None
     id_key: bytes | None
+    respondent_types: Mapping[str, str]  # the config's values, folded once per file, not per row
+    # Site cell -> redacted text: a wave names a few dozen sites, each redacted once per file.
+    sites: dict[tuple[type, object], str] = field(default_factory=dict)
 
 
 def _make_context(
@@ -157,7 +159,8 @@ def _make_context(
     rcfg = RedactionConfig.model_validate(cfg.redaction)
     redactor = Redactor(rcfg.model_copy(update={"pseudonymise": False})) if rcfg.enabled else None
     key = load_key(key_file(rcfg.id_key_file)) if rcfg.pseudonymise_ids else None
-    return _Context(raw, cfg, cols, answer_columns(raw, cm, cols), wave, redactor, key)
+    types = {norm_header(k): v for k, v in cfg.respondent_type_values.items()}
+    return _Context(raw, cfg, cols, answer_columns(raw, cm, cols), wave, redactor, key, types)
 
 
 def answer_columns(raw: RawTable, cm: ColumnMap, cols: dict[str, str]) -> list[tuple[str, str]]:
@@ -202,6 +205,16 @@ def _row_id(ctx: _Context, value: object) -> tuple[str, str, str | None]:
         return "", "", f"missing respondent id in column '{id_col}'"
     out = pseudonymise_id(rid, ctx.id_key) if ctx.id_key is not None else rid
     return rid, out, None
+
+
+def _site(ctx: _Context, value: object) -> str:
+    """The redacted site of a row; each distinct cell is redacted once (the redactor is pure)."""
+    if not isinstance(value, str | int | float) or value != value:  # a JSON list, NaN: not kept
+        return _redacted(ctx, _meta(value))
+    key = (type(value), value)
+    if key not in ctx.sites:
+        ctx.sites[key] = _redacted(ctx, _meta(value))
+    return ctx.sites[key]
 
 
 def _redacted(ctx: _Context, value: object, max_chars: int | None = None) -> str:
@@ -322,12 +335,12 @@ def _row_base(
     row_no = raw.row_numbers[pos]
     rid, out_id, id_problem = _row_id(ctx, row[cols["id"]])
     rtype_raw = as_text(row[cols["respondent_type"]]) if "respondent_type" in cols else ""
-    rtype, unmapped = _respondent_type(rtype_raw, ctx.cfg.respondent_type_values)
+    rtype, unmapped = _respondent_type(rtype_raw, ctx.respondent_types)
     row_wave = as_text(row[cols["wave"]]) if "wave" in cols else ""
     base: dict[str, object] = {
         S.RESPONDENT_ID: out_id,
         S.RESPONDENT_TYPE: rtype,
-        S.SITE: _redacted(ctx, _meta(row[cols["site"]])) if "site" in cols else "",
+        S.SITE: _site(ctx, row[cols["site"]]) if "site" in cols else "",
         S.WAVE: row_wave or ctx.wave or "",
         S.DATE: as_text(row[cols["date"]]) if "date" in cols else "",
         S.SOURCE_FILE: raw.path.name,

@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -128,12 +129,16 @@ def decode_bytes(data: bytes, encoding: str | None, *, path: Path) -> tuple[str,
         return "windows-1252", data.decode("cp1252", errors="surrogateescape")
 
 
+#: The lone surrogates ``surrogateescape`` decodes undecodable bytes to.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
 def _row_problem(values: list[object]) -> str | None:
     for v in values:
         if isinstance(v, str):
             if NUL_MARK in v:
                 return "row contains NUL bytes (a corrupted or binary export)"
-            if any("\udc80" <= ch <= "\udcff" for ch in v):
+            if _UNDECODABLE.search(v):
                 return "row contains bytes that are not valid text in the file's encoding"
     return None
 

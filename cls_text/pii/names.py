@@ -126,7 +126,7 @@ def find_names(
     for i, tok in enumerate(quote.toks):
         if tok.cap:
             quote.mark_capitalised(i)
-        else:
+        elif tok.key not in gaz.common_words:  # never marked: spare the rules' other tests
             quote.mark_lower(i)
     quote.extend_to_neighbours()
     quote.extend_over_and()

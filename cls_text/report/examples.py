@@ -70,7 +70,8 @@ def attribute_quotes(quotes: pd.DataFrame, tagged: pd.DataFrame, *, min_base: in
     """
     if quotes.empty or RESPONDENT_ID not in tagged.columns:
         return quotes.assign(attribution=pd.Series(dtype=object))
-    people = tagged.drop_duplicates(RESPONDENT_ID)
+    cols = [c for c in (RESPONDENT_ID, RESPONDENT_TYPE, SITE) if c in tagged.columns]
+    people = tagged[cols].drop_duplicates(RESPONDENT_ID)  # three columns, not the whole table
     by_type = people[RESPONDENT_TYPE].value_counts() if RESPONDENT_TYPE in people else None
     both = (
         people.groupby([RESPONDENT_TYPE, SITE]).size()

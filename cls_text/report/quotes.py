@@ -25,6 +25,10 @@ QUOTE_COLUMNS = (schema.QUOTE_ID, schema.RESPONDENT_TYPE, schema.SITE, schema.TE
 _MMR_LAMBDA = 0.7
 _SITE_PENALTY = 0.15
 _POOL = 200
+#: Quotes are chosen among at most this many of a theme's candidates, the highest-scoring
+#: (ties by input order). The ranking pools the best 200 anyway; screening every one of half a
+#: million candidates of a million-answer wave for leftover identifiers took minutes a theme.
+MAX_CANDIDATES = 5_000
 #: Cosine similarity (TF-IDF) above which a quote counts as a near-copy of a chosen one.
 _NEAR_DUPLICATE = 0.8
 
@@ -120,7 +124,7 @@ def select_quotes(
     cand = _theme_rows(tagged, theme_id, stance, respondent_type, min_group)
     if cand.empty:
         return pd.DataFrame(columns=out_cols)
-    cand = _publishable(cand, min_words, max_words, max_placeholder_share)
+    cand = _publishable(_best_scoring(cand, theme_id), min_words, max_words, max_placeholder_share)
     if cand.empty:
         return pd.DataFrame(columns=out_cols)
 
@@ -173,7 +177,19 @@ def _theme_rows(
         mask &= tagged[schema.RESPONDENT_TYPE] == respondent_type
     if schema.NON_SUBSTANTIVE in tagged.columns:
         mask &= ~tagged[schema.NON_SUBSTANTIVE].fillna(False).astype(bool)
-    return tagged.loc[mask].copy()
+    wanted = [*QUOTE_COLUMNS, schema.RESPONDENT_ID, theme_id, schema.score_col(theme_id)]
+    wanted += [schema.stance_col(theme_id), schema.evidence_col(theme_id)]
+    cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
+    return tagged.loc[mask.to_numpy(), cols].copy()  # this theme's columns only, not the table
+
+
+def _best_scoring(cand: pd.DataFrame, theme_id: str) -> pd.DataFrame:
+    """At most :data:`MAX_CANDIDATES` candidates, the highest-scoring, in their input order."""
+    if len(cand) <= MAX_CANDIDATES:
+        return cand
+    score = cand[schema.score_col(theme_id)].astype(float).fillna(0.0)
+    keep = score.rank(method="first", ascending=False).le(MAX_CANDIDATES).to_numpy()
+    return cand.loc[keep]
 
 
 def _publishable(

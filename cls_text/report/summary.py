@@ -289,7 +289,7 @@ def _headline_row(
 
 def _wave_counts(tagged: pd.DataFrame) -> dict[str, int]:
     """Respondents and answers in the wave, all and substantive, and repeated answers."""
-    sub = trends.substantive_rows(tagged)
+    sub = tagged.loc[trends.substantive_mask(tagged).to_numpy(), [RESPONDENT_ID]]
     return {
         "respondents": int(tagged[RESPONDENT_ID].nunique()),
         "answers": len(tagged),

@@ -57,17 +57,22 @@ PREVALENCE_COLUMNS = (
 )
 
 
+def substantive_mask(df: pd.DataFrame) -> pd.Series:
+    """True for the rows that count towards prevalence (see :func:`substantive_rows`)."""
+    keep = ~untagged_non_english(df)
+    for col in (NON_SUBSTANTIVE, DUPLICATE_ANSWER):
+        if col in df.columns:
+            keep &= ~df[col].fillna(False).astype(bool)
+    return keep
+
+
 def substantive_rows(df: pd.DataFrame) -> pd.DataFrame:
     """Rows that count towards prevalence (substantive, not repeated, looked at by a tagger).
 
     Left out: non-substantive answers, duplicate answers, and answers in another language that
     were left untagged (nobody looked for their themes, so they are not "no theme").
     """
-    keep = ~untagged_non_english(df)
-    for col in (NON_SUBSTANTIVE, DUPLICATE_ANSWER):
-        if col in df.columns:
-            keep &= ~df[col].fillna(False).astype(bool)
-    return df.loc[keep]
+    return df.loc[substantive_mask(df)]
 
 
 def _check(df: pd.DataFrame, theme_ids: Sequence[str], by: Sequence[str]) -> None:
@@ -319,7 +324,8 @@ def stance_balance(
     """
     by = list(by)
     _check(df, theme_ids, by)
-    sub = substantive_rows(df)
+    stances = [stance_col(t) for t in theme_ids if stance_col(t) in df.columns]
+    sub = substantive_rows(_narrow(df, [*by, *theme_ids, *stances]))
     frames = []
     for theme in theme_ids:
         col = stance_col(theme)

@@ -22,7 +22,7 @@ from cls_text.report.counts import non_english_sentence
 from cls_text.report.examples import evidence_text
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData, significance_word
-from cls_text.report.trends import substantive_rows
+from cls_text.report.trends import substantive_mask
 from cls_text.schema import (
     QUESTION,
     QUOTE_ID,
@@ -77,11 +77,29 @@ def theme_sheet_names(theme_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def theme_quotes(tagged: pd.DataFrame, theme_id: str) -> pd.DataFrame:
-    """Every substantive answer tagged with a theme, with score, stance and readable evidence."""
-    sub = substantive_rows(tagged)
-    rows = sub.loc[pd.to_numeric(sub[theme_id]).fillna(0).astype(int) == 1]
-    cols = [c for c in (QUOTE_ID, RESPONDENT_TYPE, SITE, QUESTION, TEXT) if c in rows.columns]
+#: A theme's sheet in ``report.xlsx`` lists at most this many answers. Writers browse a sheet
+#: for quotes; past ten thousand rows nobody reads on, and a million-answer wave would spend
+#: minutes writing sheets of half a million rows. Every answer stays in ``tagged.csv``.
+THEME_SHEET_MAX_ROWS = 10_000
+
+
+def theme_quotes(
+    tagged: pd.DataFrame, theme_id: str, max_rows: int = THEME_SHEET_MAX_ROWS
+) -> pd.DataFrame:
+    """The substantive answers tagged with a theme, with score, stance and readable evidence.
+
+    Above ``max_rows`` answers the sheet keeps the ``max_rows`` highest-scoring ones (ties by
+    input order), still in input order, so a large wave's sheet holds its clearest quotes.
+    """
+    # The mask first, then only this sheet's rows and columns: a copy of the whole table per
+    # theme cost seconds and a table's worth of memory at a million answers.
+    tagged_here = pd.to_numeric(tagged[theme_id]).fillna(0).astype(int) == 1
+    cols = [c for c in (QUOTE_ID, RESPONDENT_TYPE, SITE, QUESTION, TEXT) if c in tagged.columns]
+    extra = [score_col(theme_id), stance_col(theme_id), evidence_col(theme_id)]
+    rows = tagged.loc[(substantive_mask(tagged) & tagged_here).to_numpy(), cols + extra]
+    if len(rows) > max_rows:
+        order = pd.to_numeric(rows[score_col(theme_id)]).rank(method="first", ascending=False)
+        rows = rows.loc[order.le(max_rows).to_numpy()]
     out = rows[cols].copy()
     out["score"] = pd.to_numeric(rows[score_col(theme_id)])
     out["stance"] = normalize_stance_series(rows[stance_col(theme_id)])
@@ -89,8 +107,13 @@ def theme_quotes(tagged: pd.DataFrame, theme_id: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
-    """Key/value rows: codebook, tagger (with its measured accuracy), counts, conservation."""
+def methods_table(
+    data: ReportData, manifest: dict[str, Any], cut_sheets: list[str] | None = None
+) -> pd.DataFrame:
+    """Key/value rows: codebook, tagger (with its measured accuracy), counts, conservation.
+
+    ``cut_sheets`` names the theme sheets that show only their highest-scoring answers.
+    """
     cb = manifest.get("codebook", {}) or {}
     tagger = manifest.get("tagger", {}) or {}
     cons = manifest.get("conservation", {}) or {}
@@ -115,6 +138,13 @@ def methods_table(data: ReportData, manifest: dict[str, Any]) -> pd.DataFrame:
     if untested := untested_sentence(data):
         rows.append(("not tested for change", untested))
     rows += [(f"columns of {name}", note) for name, note in column_notes(manifest)]
+    if cut_sheets:
+        rows.append(
+            (
+                "theme sheets shortened",
+                "highest-scoring answers only (all are in tagged.csv): " + "; ".join(cut_sheets),
+            )
+        )
     rows.append(("run at (UTC)", manifest.get("created_utc", "")))
     rows += accuracy_rows(manifest)
     if manifest.get("agreement_methods"):
@@ -223,7 +253,13 @@ def write_report_xlsx(
     sheets: dict[str, pd.DataFrame] = {"Summary": summary_table(data)}
     names = theme_sheet_names(list(data.labels))
     for t, name in names.items():
-        sheets[name] = theme_quotes(tagged, t)
+        sheets[name] = theme_quotes(tagged, t, THEME_SHEET_MAX_ROWS)
+    tagged_answers = dict(zip(data.overall["theme"], data.overall["k_quotes"], strict=True))
+    cut = [
+        f"{name}: {THEME_SHEET_MAX_ROWS:,} of {int(tagged_answers[t]):,}"
+        for t, name in names.items()
+        if int(tagged_answers.get(t, 0)) > len(sheets[name])
+    ]
     sheets |= {
         "By group": groups,
         "Trends": data.trend,
@@ -232,7 +268,7 @@ def write_report_xlsx(
         "Co-occurrence": data.cooccurrence,
         "Topics": topics,
         "Candidates": candidates if candidates is not None else pd.DataFrame(),
-        "Methods": methods_table(data, manifest),
+        "Methods": methods_table(data, manifest, cut_sheets=cut),
     }
     cells = {k: _cellify(v) for k, v in sheets.items()}
     # Written in the background writer when the run has one and it is free: the report is

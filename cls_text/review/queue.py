@@ -53,11 +53,19 @@ from cls_text.review.reviewed import (  # noqa: F401 - re-exported: importing li
 
 
 def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
+    """The answers a reviewer can code, by quote id, with only the columns the files need.
+
+    The evidence and stance columns are left out: they are most of a tagged table's memory
+    (this ran twice over a copy of the whole table, gigabytes at a million answers).
+    """
     keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
     if S.NON_SUBSTANTIVE in tagged:
         keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
     keep &= ~untagged_non_english(tagged)  # no tagger saw them: nothing to agree or disagree on
-    return tagged[keep].sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
+    skip = {c for c in tagged.columns if c.endswith((S.EVIDENCE_SUFFIX, S.STANCE_SUFFIX))}
+    cols = [c for c in tagged.columns if c not in skip]
+    pool = tagged.loc[keep.to_numpy(), cols]
+    return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
 
 
 def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.DataFrame:
@@ -126,7 +134,9 @@ def rank_queue(
     )
     margin = margins.min(axis=1) if ids else pd.Series(1.0, index=pool.index)
     nearest = margins.idxmin(axis=1) if ids else pd.Series("", index=pool.index)
-    reason = "near threshold: " + nearest.astype(str) + " (" + margin.round(3).astype(str) + ")"
+    # The other reasons are set where they apply; "near threshold" is written for the rows
+    # the queue keeps only (a string per answer was most of this step at a million answers).
+    reason = pd.Series(None, index=pool.index, dtype=object)
     tier = pd.Series(3, index=pool.index)
     if candidates is not None and not candidates.empty:
         first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
@@ -155,9 +165,12 @@ def rank_queue(
         )
         tier[why.notna()] = 0
         reason[why.notna()] = why[why.notna()].astype(str)
-    out = pool.assign(_tier=tier, _margin=margin, **{REASON: reason})
+    out = pool.assign(_tier=tier, _margin=margin, _nearest=nearest, **{REASON: reason})
     out = out.sort_values(["_tier", "_margin", S.QUOTE_ID], kind="stable").head(size)
-    return out.drop(columns=["_tier", "_margin"]).reset_index(drop=True)
+    near = "near threshold: " + out["_nearest"].astype(str)
+    near += " (" + out["_margin"].round(3).astype(str) + ")"
+    out[REASON] = out[REASON].where(out[REASON].notna(), near)
+    return out.drop(columns=["_tier", "_margin", "_nearest"]).reset_index(drop=True)
 
 
 # --- writing -------------------------------------------------------------------------------

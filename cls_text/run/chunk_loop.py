@@ -23,6 +23,7 @@ from cls_text.config import PipelineConfig
 from cls_text.ingest.chunks import Chunk, WaveReader
 from cls_text.ingest.files import FileReport
 from cls_text.run.counts import WaveCounts
+from cls_text.run.memory import release_freed_memory
 from cls_text.run.partition import TableAppender
 
 
@@ -139,4 +140,5 @@ def stage_chunks(
             staged.chunks += 1
             drain(max(max_in_flight - 1, 0))
     drain(0)
+    release_freed_memory()  # the chunks' tables are gone; the wave-level steps need the room
     return staged

@@ -140,7 +140,9 @@ def theme_counts(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     Needs only the id, flag and theme columns, so it runs on a column-pruned read of the
     staged partition.
     """
-    sub = tagged[~tagged[S.NON_SUBSTANTIVE].astype(bool) & ~untagged_non_english(tagged)]
+    keep = ~tagged[S.NON_SUBSTANTIVE].astype(bool) & ~untagged_non_english(tagged)
+    ids = [S.RESPONDENT_ID, *(t.id for t in codebook.themes)]
+    sub = tagged.loc[keep.to_numpy(), ids]  # these columns only: the table is wide
     n_q = len(sub)
     n_r = sub[S.RESPONDENT_ID].nunique()
     rows = []

@@ -48,11 +48,17 @@ from cls_text.run.chunk_loop import (
 )
 from cls_text.run.counts import theme_counts
 from cls_text.run.manifest import build_manifest
+from cls_text.run.memory import release_freed_memory
 from cls_text.run.partition import read_partition, write_tables_xlsx
 from cls_text.tag.frame import tag_table
 
 #: Excel's sheet limit is 1,048,576 rows including the header row.
 EXCEL_MAX_ROWS = 1_048_575
+#: ``tagged.xlsx`` is written up to this many rows by default. A workbook of 100,000 answers
+#: with their ~70 columns already takes Excel minutes to open and the writer about a minute of
+#: a core; a million-row sheet would take the writer longer than the whole wave's tagging and
+#: nobody can read it there. Larger waves get ``tagged.csv`` and ``tagged.parquet``.
+DEFAULT_XLSX_MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class WaveOptions:
         topics: Run emergent-topic discovery.
         report: Write the report and the review files.
         chunk_rows: Data rows read per chunk.
-        xlsx_max_rows: Write ``tagged.xlsx`` only up to this many rows.
+        xlsx_max_rows: Write ``tagged.xlsx`` only up to this many rows (at most Excel's limit).
         max_in_flight: Chunks being tagged at once (at least the number of workers).
         parameters: Run parameters for the manifest.
     """
@@ -84,7 +90,7 @@ class WaveOptions:
     topics: bool = True
     report: bool = True
     chunk_rows: int = DEFAULT_CHUNK_ROWS
-    xlsx_max_rows: int = EXCEL_MAX_ROWS
+    xlsx_max_rows: int = DEFAULT_XLSX_MAX_ROWS
     max_in_flight: int = 3
     parameters: dict[str, Any] = field(default_factory=dict)
 
@@ -138,11 +144,12 @@ def _finish_tables(
         "tagged_csv": staging / "tagged.csv",
         "quarantine_csv": staging / "quarantine.csv",
     }
-    if staged.tagged.rows > opts.xlsx_max_rows:
+    limit = min(opts.xlsx_max_rows, EXCEL_MAX_ROWS)
+    if staged.tagged.rows > limit:
         return paths, (
             f"tagged.xlsx not written: {staged.tagged.rows:,} rows exceed the limit of "
-            f"{opts.xlsx_max_rows:,} (Excel holds at most {EXCEL_MAX_ROWS:,} data rows); "
-            "use tagged.csv or tagged.parquet"
+            f"{limit:,} (--xlsx-max-rows; Excel holds at most "
+            f"{EXCEL_MAX_ROWS:,} data rows); use tagged.csv or tagged.parquet"
         )
     paths["tagged_xlsx"] = staging / "tagged.xlsx"
     defer(write_tables_xlsx, paths["tagged_parquet"], paths["quarantine_csv"], paths["tagged_xlsx"])
@@ -230,8 +237,10 @@ class _Run:
             staged.counts.check_sources(paths, self.cfg, staged.reader.column_maps)
         with timed(self.timings, "write"):
             outputs, xlsx_note = _finish_tables(staged, self.staging, self.opts, self.empty_tagged)
+        release_freed_memory()
         tagged = read_partition(outputs["tagged_parquet"])
         topic_result, topic_files = self.topics(tagged)
+        release_freed_memory()
         extra = {"xlsx_skipped": xlsx_note}
         manifest = self.manifest(label, reports, staged, tagged, topic_result, extra, flow_run_id)
         outputs |= topic_files | self.report(tagged, manifest, topic_result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +27,13 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from cls_text import schema as S
-from cls_text.io.coded_file import read_coded
 from cls_text.review.evaluate import evaluate_tags
 from cls_text.tag.base import TextInputMixin
 from cls_text.tag.embeddings import TextEmbedder, make_embedder
 from cls_text.tag.features import Featurizer, split_sentences, split_texts
+
+if TYPE_CHECKING:
+    from cls_text.codebook import Codebook
 from cls_text.tag.linear import (  # noqa: F401 - ESTIMATORS re-exported: its old home
     ESTIMATORS,
     decide_multi,
@@ -314,34 +316,22 @@ def train_from_file(
     Raises:
         InputFileError: for a bad coded file (see :func:`read_coded`).
     """
-    from cls_text.io.artifacts import read_card, save_model
-    from cls_text.io.writers import sha256_file
-    from cls_text.tag.rules import resolve_codebook
+    from cls_text.tag.train_file import Trained, train_on_file
 
-    codebook = resolve_codebook(codebook_path)
-    frame, Y = read_coded(path, codebook)
-    tagger = SupervisedTagger(classes=codebook.theme_ids(), embedder=embedder, **params)
-    tagger.fit(frame, Y)
-    model_params = {
-        k: v for k, v in tagger.get_params().items() if k not in ("classes", "embedder")
-    }
-    emb = tagger.featurizer_.embedder
-    model_params["embedder"] = emb.model_id if emb is not None else None
-    vdir = save_model(
-        tagger,
-        models_dir,
-        name,
-        codebook=codebook,
-        train_sha256=sha256_file(path),
-        cv_metrics=tagger.cv_metrics_,
-        params=model_params,
-        extra={
-            "n_train": len(frame),
+    def fit(codebook: Codebook, frame: pd.DataFrame, Y: np.ndarray) -> Trained:
+        tagger = SupervisedTagger(classes=codebook.theme_ids(), embedder=embedder, **params)
+        tagger.fit(frame, Y)
+        settings = {
+            k: v for k, v in tagger.get_params().items() if k not in ("classes", "embedder")
+        }
+        emb = tagger.featurizer_.embedder
+        settings["embedder"] = emb.model_id if emb is not None else None
+        thresholds = zip(tagger.classes_, tagger.thresholds_, strict=True)
+        card = {
             "too_few_examples": list(tagger.too_few_examples_),
             "min_examples": tagger.min_examples,
-            "thresholds": {
-                str(c): float(t) for c, t in zip(tagger.classes_, tagger.thresholds_, strict=True)
-            },
-        },
-    )
-    return read_card(models_dir, name, version=vdir.name)
+            "thresholds": {str(c): float(t) for c, t in thresholds},
+        }
+        return Trained(tagger, settings, card, cv_metrics=tagger.cv_metrics_)
+
+    return train_on_file(path, codebook_path, name, models_dir, fit)

@@ -90,27 +90,28 @@ def codebook_stop_words(codebook: Codebook, extra: Iterable[str] = ()) -> list[s
     return sorted(words)
 
 
-def _evidence_cells(tagged: pd.DataFrame, theme_ids: Sequence[str]) -> list[list[object]]:
-    """Per theme, its evidence cell in every row where the theme is tagged (None elsewhere).
+def _explained_spans(
+    tagged: pd.DataFrame, theme_ids: Sequence[str]
+) -> dict[int, list[tuple[int, int]]]:
+    """Row position -> the sentence spans that hold evidence of a theme the row is tagged with.
 
     Read column by column, once per table, so that finding an answer's explained spans is a
     lookup, not a pandas row (a 10k-answer wave spent most of its topics step building rows).
+    Only the tagged cells of a column become Python strings, one column at a time, and only
+    their offsets are kept: holding every evidence cell took gigabytes at a million answers.
     """
-    out = []
+    out: dict[int, list[tuple[int, int]]] = {}
     for t in theme_ids:
-        on = pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1
         col = S.evidence_col(t)
-        cells = tagged[col].tolist() if col in tagged.columns else [""] * len(tagged)
-        out.append([c if flag else None for c, flag in zip(cells, on, strict=True)])
+        if col not in tagged.columns:
+            continue
+        on = np.flatnonzero(pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1)
+        cells = tagged[col].iloc[on].tolist()
+        for pos, cell in zip(on.tolist(), cells, strict=True):
+            if isinstance(cell, str) and cell:
+                spans = [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
+                out.setdefault(pos, []).extend(spans)
     return out
-
-
-def _explained_spans(cells: Sequence[object]) -> list[tuple[int, int]]:
-    spans = []
-    for cell in cells:
-        if isinstance(cell, str) and cell:
-            spans += [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
-    return spans
 
 
 def residual_sentences(
@@ -144,11 +145,11 @@ def residual_sentences(
     keep &= ~untagged_non_english(tagged).to_numpy(dtype=bool)  # English-only vocabulary
     ids = tagged[S.QUOTE_ID].astype(str).tolist()
     theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
-    evidence = _evidence_cells(tagged, theme_ids)
+    explained = _explained_spans(tagged, theme_ids)
     rows = []
     for pos in np.flatnonzero(keep):
         text = texts[int(pos)]
-        spans = _explained_spans([per_theme[int(pos)] for per_theme in evidence])
+        spans = explained.get(int(pos), [])
         for k, (a, b) in enumerate(split_sentences(text)):
             sentence = text[a:b]
             if any(a < e_end and e_start < b for e_start, e_end in spans):

@@ -148,3 +148,13 @@ def test_bad_input_fails_without_partial_output(prefect_harness, tmp_path):
         process_wave(inputs=[str(bad)], wave="W", out_dir=str(out))
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [bad.parent]
+
+
+def test_tagged_chunks_are_persisted_for_resuming_but_not_kept_in_memory():
+    # Prefect's default also keeps each result in an in-memory cache of 1,000 entries, which
+    # held every tagged chunk of a wave until the run ended (gigabytes at a million answers);
+    # tests/flows/test_resume.py checks that a killed run still resumes from the persisted ones.
+    from flows import tasks
+
+    assert tasks.tag_chunk.persist_result is True
+    assert tasks.tag_chunk.cache_result_in_memory is False

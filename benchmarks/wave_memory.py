@@ -1,0 +1,112 @@
+"""Where a large wave's memory goes: peak resident memory per step of one run, in one process.
+
+``benchmarks/wave.py`` gives a whole ``cls-text run``'s peak; this runs the library's runner
+(:func:`cls_text.run.wave.run_wave`, inline, no Prefect) on a synthetic wave and prints the
+process's resident memory at the start, peak and end of each wave-level step, sampled every
+50 ms, so a change can be checked step by step::
+
+    python benchmarks/wave_memory.py --answers 250000 --out results.json
+
+Linux only (reads ``/proc/self/status``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wave import make_input  # noqa: E402
+
+_CHUNK_STEPS = ("ingest", "redact", "tag", "write")  # timed once per chunk: not separated
+
+
+def _rss_mb() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
+
+
+class _Peak:
+    """The highest resident memory since the last ``reset`` (and over the run), sampled."""
+
+    def __init__(self) -> None:
+        self.value = self.overall = 0
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            now = _rss_mb()
+            self.value, self.overall = max(self.value, now), max(self.overall, now)
+            time.sleep(0.05)
+
+    def reset(self) -> int:
+        self.value = now = _rss_mb()
+        return now
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--answers", type=int, default=250_000)
+    parser.add_argument("--out", type=Path, default=Path("results.json"))
+    args = parser.parse_args()
+
+    from cls_text.codebook.model import load_codebook
+    from cls_text.config import load_config
+    from cls_text.run import wave as runner
+    from cls_text.tag.select import select_tagger
+
+    work = Path(tempfile.mkdtemp(prefix="cls-memory-"))
+    src, config = make_input(args.answers, work)
+    cfg, codebook = load_config(config), load_codebook(None)
+    tagger, info = select_tagger(codebook, cfg)
+    peak, steps = _Peak(), {"models_loaded": {"end_mb": _rss_mb()}}
+    timed = runner.timed
+
+    @contextmanager
+    def measured(timings: dict[str, float], name: str) -> Iterator[None]:
+        if name in _CHUNK_STEPS:
+            with timed(timings, name):
+                yield
+            return
+        start = peak.reset()
+        with timed(timings, name):
+            yield
+        steps[name] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+
+    read = runner.read_partition
+
+    def read_measured(*a: object, **k: object) -> object:
+        start = peak.reset()
+        frame = read(*a, **k)  # type: ignore[arg-type]
+        steps["read_partition"] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+        steps["read_partition"]["frame_mb"] = int(frame.memory_usage(deep=True).sum() // 2**20)
+        return frame
+
+    runner.timed, runner.read_partition = measured, read_measured  # type: ignore[assignment]
+    opts = runner.WaveOptions(wave="2026-bench", out_dir=work / "out", store_dir=work / "store")
+    peak.reset()
+    result = runner.run_wave([src], cfg, codebook, tagger, info, opts)
+    out = {
+        "answers": args.answers,
+        "peak_mb": peak.overall,
+        "steps": steps,
+        "timings_s": result.manifest["timings_s"],
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    args.out.write_text(json.dumps(out, indent=1))
+    for name, figures in steps.items():
+        print(name, figures)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
