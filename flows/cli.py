@@ -191,11 +191,7 @@ def run(
     topics: Annotated[bool, typer.Option(help="Discover emergent topics.")] = True,
     report: Annotated[bool, typer.Option(help="Write the report and review files.")] = True,
     xlsx_max_rows: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="Write tagged.xlsx only for waves up to this many rows (CSV/Parquet always).",
-        ),
+        int, typer.Option(min=0, help="Write tagged.xlsx for waves up to this many rows.")
     ] = 100_000,
     task_runner: Annotated[
         str, typer.Option(help="'default' (one process) or 'dask' (chunks tagged in parallel).")

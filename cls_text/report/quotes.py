@@ -124,7 +124,7 @@ def select_quotes(
     cand = _theme_rows(tagged, theme_id, stance, respondent_type, min_group)
     if cand.empty:
         return pd.DataFrame(columns=out_cols)
-    cand = _publishable(_best_scoring(cand, theme_id), min_words, max_words, max_placeholder_share)
+    cand = _publishable(cand, min_words, max_words, max_placeholder_share)
     if cand.empty:
         return pd.DataFrame(columns=out_cols)
 
@@ -180,16 +180,23 @@ def _theme_rows(
     wanted = [*QUOTE_COLUMNS, schema.RESPONDENT_ID, theme_id, schema.score_col(theme_id)]
     wanted += [schema.stance_col(theme_id), schema.evidence_col(theme_id)]
     cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
-    return tagged.loc[mask.to_numpy(), cols].copy()  # this theme's columns only, not the table
+    score = tagged[schema.score_col(theme_id)]
+    rows = best_scoring(score, mask.to_numpy(dtype=bool), MAX_CANDIDATES)
+    return tagged.iloc[rows][cols].copy()  # the kept rows and this theme's columns only
 
 
-def _best_scoring(cand: pd.DataFrame, theme_id: str) -> pd.DataFrame:
-    """At most :data:`MAX_CANDIDATES` candidates, the highest-scoring, in their input order."""
-    if len(cand) <= MAX_CANDIDATES:
-        return cand
-    score = cand[schema.score_col(theme_id)].astype(float).fillna(0.0)
-    keep = score.rank(method="first", ascending=False).le(MAX_CANDIDATES).to_numpy()
-    return cand.loc[keep]
+def best_scoring(score: pd.Series, mask: np.ndarray, most: int) -> np.ndarray:
+    """Positions of at most ``most`` rows in ``mask``: the highest-scoring, in input order.
+
+    Ties go by input order. The report's bounded steps choose their rows with it before
+    copying any (the theme sheets of ``report.xlsx``, the example quotes' candidates).
+    """
+    rows = np.flatnonzero(mask)
+    if len(rows) <= most:
+        return rows
+    values = pd.to_numeric(score.iloc[rows]).astype(float).fillna(0.0).to_numpy()
+    best = np.argsort(-values, kind="stable")[:most]
+    return rows[np.sort(best)]
 
 
 def _publishable(

@@ -20,6 +20,7 @@ from cls_text.report.accuracy import accuracy_rows
 from cls_text.report.comparison import column_notes, comparison_sentence, untested_sentence
 from cls_text.report.counts import non_english_sentence
 from cls_text.report.examples import evidence_text
+from cls_text.report.quotes import best_scoring
 from cls_text.report.stance import normalize_stance_series
 from cls_text.report.summary import ReportData, significance_word
 from cls_text.report.trends import substantive_mask
@@ -91,15 +92,14 @@ def theme_quotes(
     Above ``max_rows`` answers the sheet keeps the ``max_rows`` highest-scoring ones (ties by
     input order), still in input order, so a large wave's sheet holds its clearest quotes.
     """
-    # The mask first, then only this sheet's rows and columns: a copy of the whole table per
-    # theme cost seconds and a table's worth of memory at a million answers.
+    # The rows first, then only those rows and this sheet's columns are copied: a copy of the
+    # whole table per theme cost seconds and a table's worth of memory at a million answers.
     tagged_here = pd.to_numeric(tagged[theme_id]).fillna(0).astype(int) == 1
+    mask = (substantive_mask(tagged) & tagged_here).to_numpy()
+    positions = best_scoring(tagged[score_col(theme_id)], mask, max_rows)
     cols = [c for c in (QUOTE_ID, RESPONDENT_TYPE, SITE, QUESTION, TEXT) if c in tagged.columns]
     extra = [score_col(theme_id), stance_col(theme_id), evidence_col(theme_id)]
-    rows = tagged.loc[(substantive_mask(tagged) & tagged_here).to_numpy(), cols + extra]
-    if len(rows) > max_rows:
-        order = pd.to_numeric(rows[score_col(theme_id)]).rank(method="first", ascending=False)
-        rows = rows.loc[order.le(max_rows).to_numpy()]
+    rows = tagged.iloc[positions][cols + extra]
     out = rows[cols].copy()
     out["score"] = pd.to_numeric(rows[score_col(theme_id)])
     out["stance"] = normalize_stance_series(rows[stance_col(theme_id)])
@@ -256,9 +256,10 @@ def write_report_xlsx(
         sheets[name] = theme_quotes(tagged, t, THEME_SHEET_MAX_ROWS)
     tagged_answers = dict(zip(data.overall["theme"], data.overall["k_quotes"], strict=True))
     cut = [
-        f"{name}: {THEME_SHEET_MAX_ROWS:,} of {int(tagged_answers[t]):,}"
+        f"{name}: {len(sheets[name]):,} of {int(tagged_answers[t]):,}"
         for t, name in names.items()
-        if int(tagged_answers.get(t, 0)) > len(sheets[name])
+        if len(sheets[name]) >= THEME_SHEET_MAX_ROWS
+        and int(tagged_answers.get(t, 0)) > len(sheets[name])
     ]
     sheets |= {
         "By group": groups,

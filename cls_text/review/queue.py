@@ -52,20 +52,38 @@ from cls_text.review.reviewed import (  # noqa: F401 - re-exported: importing li
 # --- selection -----------------------------------------------------------------------------
 
 
-def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
-    """The answers a reviewer can code, by quote id, with only the columns the files need.
+_ROW = "_row"  # position of a pool row in the tagged table
 
-    The evidence and stance columns are left out: they are most of a tagged table's memory
-    (this ran twice over a copy of the whole table, gigabytes at a million answers).
+
+def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
+    """The answers a reviewer can code, by quote id: the columns that choose them, and ``_row``.
+
+    Choosing needs ids, groups, tags and scores only; the chosen few hundred rows get their
+    other columns from :func:`_full_rows`. Copying every column of every answer here (twice)
+    took gigabytes at a million answers.
     """
     keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
     if S.NON_SUBSTANTIVE in tagged:
         keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
     keep &= ~untagged_non_english(tagged)  # no tagger saw them: nothing to agree or disagree on
+    wanted = [S.QUOTE_ID, S.RESPONDENT_TYPE, S.SITE]
+    wanted += [c for c in tagged.columns if c + S.SCORE_SUFFIX in tagged.columns]
+    wanted += [c for c in tagged.columns if c.endswith(S.SCORE_SUFFIX)]
+    cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
+    rows = np.flatnonzero(keep.to_numpy())
+    pool = tagged.iloc[rows][cols].assign(**{_ROW: rows})
+    return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
+
+
+def _full_rows(tagged: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """The chosen pool rows with the tagged table's columns (evidence and stance left out)."""
     skip = {c for c in tagged.columns if c.endswith((S.EVIDENCE_SUFFIX, S.STANCE_SUFFIX))}
     cols = [c for c in tagged.columns if c not in skip]
-    pool = tagged.loc[keep.to_numpy(), cols]
-    return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
+    out = tagged.iloc[chosen[_ROW].to_numpy()][cols].reset_index(drop=True)
+    for c in chosen.columns:
+        if c not in out.columns and c != _ROW:
+            out[c] = chosen[c].to_numpy()
+    return out
 
 
 def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.DataFrame:
@@ -77,9 +95,9 @@ def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.
     """
     pool = _substantive(tagged)
     if size <= 0 or pool.empty:
-        return pool.iloc[0:0]
+        return _full_rows(tagged, pool.iloc[0:0])
     if size >= len(pool):
-        return pool
+        return _full_rows(tagged, pool)
     keys = [c for c in (S.RESPONDENT_TYPE, S.SITE) if c in pool]
     groups = (
         list(pool.groupby(keys, sort=True, dropna=False).indices.values())
@@ -93,7 +111,7 @@ def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.
     rng = np.random.default_rng(seed)
     chosen = [rng.choice(g, size=k, replace=False) for g, k in zip(groups, alloc, strict=True)]
     picked = np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
-    return pool.iloc[picked].reset_index(drop=True)
+    return _full_rows(tagged, pool.iloc[picked])
 
 
 def rank_queue(
@@ -134,9 +152,7 @@ def rank_queue(
     )
     margin = margins.min(axis=1) if ids else pd.Series(1.0, index=pool.index)
     nearest = margins.idxmin(axis=1) if ids else pd.Series("", index=pool.index)
-    # The other reasons are set where they apply; "near threshold" is written for the rows
-    # the queue keeps only (a string per answer was most of this step at a million answers).
-    reason = pd.Series(None, index=pool.index, dtype=object)
+    reason = pd.Series(None, index=pool.index, dtype=object)  # "near threshold": see below
     tier = pd.Series(3, index=pool.index)
     if candidates is not None and not candidates.empty:
         first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
@@ -166,11 +182,20 @@ def rank_queue(
         tier[why.notna()] = 0
         reason[why.notna()] = why[why.notna()].astype(str)
     out = pool.assign(_tier=tier, _margin=margin, _nearest=nearest, **{REASON: reason})
-    out = out.sort_values(["_tier", "_margin", S.QUOTE_ID], kind="stable").head(size)
+    out = _near_threshold(out.sort_values(["_tier", "_margin", S.QUOTE_ID], kind="stable"), size)
+    return _full_rows(tagged, out.drop(columns=["_tier", "_margin", "_nearest"]))
+
+
+def _near_threshold(ranked: pd.DataFrame, size: int) -> pd.DataFrame:
+    """The queue's first ``size`` rows, with "near threshold: <theme> (<margin>)" as reason.
+
+    Only where no other reason applies, and for the kept rows only: a string per answer was
+    most of the queue's time and memory at a million answers.
+    """
+    out = ranked.head(size)
     near = "near threshold: " + out["_nearest"].astype(str)
     near += " (" + out["_margin"].round(3).astype(str) + ")"
-    out[REASON] = out[REASON].where(out[REASON].notna(), near)
-    return out.drop(columns=["_tier", "_margin", "_nearest"]).reset_index(drop=True)
+    return out.assign(**{REASON: out[REASON].where(out[REASON].notna(), near).astype(near.dtype)})
 
 
 # --- writing -------------------------------------------------------------------------------
