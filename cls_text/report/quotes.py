@@ -27,7 +27,7 @@ _SITE_PENALTY = 0.15
 _POOL = 200
 #: Quotes are chosen among at most this many of a theme's candidates, the highest-scoring
 #: (ties by input order). The ranking pools the best 200 anyway; screening every one of half a
-#: million candidates of a million-answer wave for leftover identifiers took minutes a theme.
+#: million candidates of a million-answer wave for leftover identifiers took minutes.
 MAX_CANDIDATES = 5_000
 #: Cosine similarity (TF-IDF) above which a quote counts as a near-copy of a chosen one.
 _NEAR_DUPLICATE = 0.8

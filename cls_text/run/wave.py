@@ -54,10 +54,10 @@ from cls_text.tag.frame import tag_table
 
 #: Excel's sheet limit is 1,048,576 rows including the header row.
 EXCEL_MAX_ROWS = 1_048_575
-#: ``tagged.xlsx`` is written up to this many rows by default. A workbook of 100,000 answers
-#: with their ~70 columns already takes Excel minutes to open and the writer about a minute of
-#: a core; a million-row sheet would take the writer longer than the whole wave's tagging and
-#: nobody can read it there. Larger waves get ``tagged.csv`` and ``tagged.parquet``.
+#: ``tagged.xlsx`` is written up to this many rows by default. A million-answer wave's sheet
+#: would hold about 72 million cells, which xlsxwriter writes one by one in the background
+#: writer, for a sheet nobody reads in Excel. Larger waves get ``tagged.csv`` and
+#: ``tagged.parquet``.
 DEFAULT_XLSX_MAX_ROWS = 100_000
 
 
