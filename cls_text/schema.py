@@ -148,8 +148,8 @@ class Evidence:
     def to_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict, keys in field order.
 
-        Built by hand: ``dataclasses.asdict`` deep-copies every value and was a tenth of the
-        tag step's time (every tagged theme of every answer is serialised once).
+        Built by hand: ``dataclasses.asdict`` deep-copies every value, and every tagged theme
+        of every answer is serialised once.
         """
         return {name: getattr(self, name) for name in _EVIDENCE_FIELDS}
 

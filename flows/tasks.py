@@ -55,7 +55,8 @@ def choose_tagger(cb: Codebook, cfg: PipelineConfig, models_dir: str) -> tuple[o
 #: ``cache_result_in_memory=False``: the result is persisted for resumption, and the runner
 #: holds each tagged chunk only until it is appended to the staged partition. Prefect's
 #: default keeps every task result in an in-memory cache of 1,000 entries as well, which held
-#: all the chunks of a wave: +1.9 GB at a million answers (docs/benchmarks.md).
+#: all the chunks of a wave: the run's process grew from 2.1 to 4.4 GB over a million answers'
+#: chunks (docs/benchmarks.md, *A million answers*).
 @task(
     cache_key_fn=_cache_by_content,
     persist_result=True,

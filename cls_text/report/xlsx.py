@@ -79,8 +79,8 @@ def theme_sheet_names(theme_ids: list[str]) -> dict[str, str]:
 
 
 #: A theme's sheet in ``report.xlsx`` lists at most this many answers. Writers browse a sheet
-#: for quotes; past ten thousand rows nobody reads on, and a million-answer wave would spend
-#: minutes writing sheets of half a million rows. Every answer stays in ``tagged.csv``.
+#: for quotes; past ten thousand rows nobody reads on, and a million-answer wave would write
+#: sheets of half a million rows cell by cell. Every answer stays in ``tagged.csv``.
 THEME_SHEET_MAX_ROWS = 10_000
 
 
@@ -93,7 +93,7 @@ def theme_quotes(
     input order), still in input order, so a large wave's sheet holds its clearest quotes.
     """
     # The rows first, then only those rows and this sheet's columns are copied: a copy of the
-    # whole table per theme cost seconds and a table's worth of memory at a million answers.
+    # whole table per theme cost a table's worth of memory each time.
     tagged_here = pd.to_numeric(tagged[theme_id]).fillna(0).astype(int) == 1
     mask = (substantive_mask(tagged) & tagged_here).to_numpy()
     positions = best_scoring(tagged[score_col(theme_id)], mask, max_rows)

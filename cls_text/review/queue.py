@@ -59,8 +59,8 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     """The answers a reviewer can code, by quote id: the columns that choose them, and ``_row``.
 
     Choosing needs ids, groups, tags and scores only; the chosen few hundred rows get their
-    other columns from :func:`_full_rows`. Copying every column of every answer here (twice)
-    took gigabytes at a million answers.
+    other columns from :func:`_full_rows`, rather than every answer's every column being
+    copied here (twice: audit and queue).
     """
     keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
     if S.NON_SUBSTANTIVE in tagged:
@@ -189,8 +189,7 @@ def rank_queue(
 def _near_threshold(ranked: pd.DataFrame, size: int) -> pd.DataFrame:
     """The queue's first ``size`` rows, with "near threshold: <theme> (<margin>)" as reason.
 
-    Only where no other reason applies, and for the kept rows only: a string per answer was
-    most of the queue's time and memory at a million answers.
+    Only where no other reason applies, and for the kept rows only, not a string per answer.
     """
     out = ranked.head(size)
     near = "near threshold: " + out["_nearest"].astype(str)

@@ -98,7 +98,7 @@ def _explained_spans(
     Read column by column, once per table, so that finding an answer's explained spans is a
     lookup, not a pandas row (a 10k-answer wave spent most of its topics step building rows).
     Only the tagged cells of a column become Python strings, one column at a time, and only
-    their offsets are kept: holding every evidence cell took gigabytes at a million answers.
+    their offsets are kept, not every evidence cell's text.
     """
     out: dict[int, list[tuple[int, int]]] = {}
     for t in theme_ids:
