@@ -15,7 +15,13 @@ adds theme columns to it. For a codebook with theme ``trust`` the tagged table h
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # --- identity and provenance -------------------------------------------------------------
 QUOTE_ID = "quote_id"
@@ -167,3 +173,25 @@ def evidence_from_json(value: str) -> list[Evidence]:
     if not value:
         return []
     return [Evidence(**item) for item in json.loads(value)]
+
+
+#: Reads one theme's evidence cells at the given row positions. The wave runner passes one
+#: that reads them from the staged Parquet file (:class:`cls_text.run.partition.EvidenceFile`),
+#: so a large wave's evidence (most of its bytes) is never held in memory as a whole.
+EvidenceCells = Callable[[str, "np.ndarray"], list[object]]
+
+
+def evidence_cells(
+    tagged: pd.DataFrame, theme_id: str, rows: np.ndarray, source: EvidenceCells | None = None
+) -> list[object]:
+    """The evidence cells of ``theme_id`` at row positions ``rows``, from ``source`` when given.
+
+    Without a source they come from the table's ``<theme>_evidence`` column (None where the
+    table has none), so every step works on a whole in-memory table as well.
+    """
+    if source is not None:
+        return source(theme_id, rows)
+    col = evidence_col(theme_id)
+    if col not in tagged.columns:
+        return [None] * len(rows)
+    return list(tagged[col].iloc[rows].tolist())

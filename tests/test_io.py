@@ -77,3 +77,14 @@ def test_staged_dir_publishes_whole_or_nothing(tmp_path):
     assert (out / "a.csv").read_text() == "1"
     assert not (out / "b.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wave"]
+
+
+def test_a_workbook_written_twice_has_the_same_bytes(tmp_path):
+    import zipfile
+
+    sheets = {"tagged": pd.DataFrame({"text": ["a", "=b"], "score": [0.5, 1.0]})}
+    first = write_xlsx(sheets, tmp_path / "a.xlsx")
+    core = zipfile.ZipFile(first).read("docProps/core.xml").decode()
+    # a fixed creation date, not the clock's: a re-run a second later gives the same bytes
+    assert '<dcterms:created xsi:type="dcterms:W3CDTF">1980-01-01T00:00:00Z' in core
+    assert first.read_bytes() == write_xlsx(sheets, tmp_path / "b.xlsx").read_bytes()

@@ -266,14 +266,17 @@ def test_example_quotes_prefers_passed_quotes_then_quotes_module(df, monkeypatch
     fake = types.ModuleType("cls_text.report.quotes")
     calls = []
 
-    def select_quotes(tagged, theme_id, n=3):
-        calls.append((theme_id, n))
+    def select_quotes(tagged, theme_id, n=3, evidence=None):
+        calls.append((theme_id, n, evidence))
         return pd.DataFrame({"text": ["safe quote"], "quote_id": ["q1"]})
 
     fake.select_quotes = select_quotes
     monkeypatch.setitem(sys.modules, "cls_text.report.quotes", fake)
     assert example_quotes(df, "money", given)["text"].tolist() == ["safe quote"]
-    assert calls == [("money", 3)]
+    assert calls == [("money", 3, None)]
+    source = lambda theme_id, rows: []  # noqa: E731 - where evidence cells are read
+    example_quotes(df, "money", given, evidence=source)
+    assert calls[-1] == ("money", 3, source)
 
 
 def test_evidence_text_and_sheet_names():

@@ -203,3 +203,27 @@ def test_describe_comparison_names_waves_versions_and_redefined_themes(filled):
     assert got["codebook_versions"] == {W1: "1.0.0", W2: "1.1.0"}
     assert got["changed_themes"] == ["trust"]  # money unchanged; partnership was only added
     assert store.describe_comparison(None, cb)["waves"] == []
+
+
+def test_a_wave_stored_from_its_file_equals_the_wave_stored_from_its_table(tmp_path):
+    from cls_text.io import write_parquet
+
+    df = wave(load_fixture(), W2)
+    summary = fixture_codebook().summary()
+    write_parquet(df, tmp_path / "tagged.parquet")
+    store.append_wave(df, tmp_path / "a", wave=W2, codebook_summary=summary)
+    store.append_wave_file(
+        tmp_path / "tagged.parquet", tmp_path / "b", wave=W2, codebook_summary=summary
+    )
+    for name in ("part-0.parquet", "wave.json"):
+        a = (store.partition_dir(tmp_path / "a", W2) / name).read_bytes()
+        assert a == (store.partition_dir(tmp_path / "b", W2) / name).read_bytes()
+    pd.testing.assert_frame_equal(
+        store.read_store(tmp_path / "b"), store.read_store(tmp_path / "a")
+    )
+    write_parquet(load_fixture(), tmp_path / "both.parquet")  # two waves in one file
+    with pytest.raises(StoreError, match="also holds"):
+        store.append_wave_file(
+            tmp_path / "both.parquet", tmp_path / "c", wave=W2, codebook_summary=summary
+        )
+    assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())

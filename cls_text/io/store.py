@@ -124,12 +124,12 @@ def partition_dir(store_dir: str | Path, wave: str) -> Path:
     return Path(store_dir) / f"{WAVE}={check_wave_label(wave)}"
 
 
-def _theme_ids_of(df: pd.DataFrame) -> list[str]:
+def _theme_ids_of(columns: Sequence[str]) -> list[str]:
     """Theme ids present in a tagged table: columns that have all three companion columns."""
-    cols = set(df.columns)
+    cols = set(columns)
     return [
         c
-        for c in df.columns
+        for c in columns
         if score_col(c) in cols and stance_col(c) in cols and evidence_col(c) in cols
     ]
 
@@ -158,25 +158,64 @@ def append_wave(
         StoreError: The wave label is not usable as a folder name, the table holds another
             wave, or the codebook summary lacks id/version/hash.
     """
-    final = partition_dir(store_dir, wave)
+    import pyarrow as pa
+
+    waves = tagged[WAVE].astype(str).unique() if WAVE in tagged.columns else []
+    _check_wave(wave, waves, codebook_summary)
+    data = tagged.drop(columns=[WAVE], errors="ignore").reset_index(drop=True)
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    return _write_partition(table, store_dir, wave, codebook_summary)
+
+
+def append_wave_file(
+    tagged_parquet: str | Path,
+    store_dir: str | Path,
+    *,
+    wave: str,
+    codebook_summary: dict[str, str],
+) -> Path:
+    """:func:`append_wave` from a tagged Parquet file (a run's ``tagged.parquet``).
+
+    The table goes from file to store as Arrow columns, never as a pandas frame: a large
+    wave's evidence text would cost several times its size as Python strings.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tagged_parquet)
+    waves: Sequence[str] = []
+    if WAVE in table.column_names:
+        waves = [str(w) for w in table.column(WAVE).unique().to_pylist()]
+        table = table.drop_columns([WAVE])
+    _check_wave(wave, waves, codebook_summary)
+    return _write_partition(table, store_dir, wave, codebook_summary)
+
+
+def _check_wave(wave: str, waves: Sequence[str], codebook_summary: dict[str, str]) -> None:
+    """The checks of :func:`append_wave`: a usable label, one wave, a whole codebook summary."""
+    check_wave_label(wave)
     missing = [k for k in ("id", "version", "hash") if k not in codebook_summary]
     if missing:
         raise StoreError(f"codebook_summary lacks {missing}; pass Codebook.summary()")
-    if WAVE in tagged.columns:
-        others = sorted(set(tagged[WAVE].astype(str)) - {wave})
-        if others:
-            raise StoreError(
-                f"cannot store wave '{wave}': the table's '{WAVE}' column also holds {others}"
-            )
-    data = tagged.drop(columns=[WAVE], errors="ignore").reset_index(drop=True)
+    others = sorted(set(waves) - {wave})
+    if others:
+        raise StoreError(
+            f"cannot store wave '{wave}': the table's '{WAVE}' column also holds {others}"
+        )
+
+
+def _write_partition(
+    table: Any, store_dir: str | Path, wave: str, codebook_summary: dict[str, str]
+) -> Path:
+    """Replace the wave's partition folder with ``table`` (a pyarrow Table) and its meta."""
+    final = partition_dir(store_dir, wave)
     meta: dict[str, Any] = {
         "wave": wave,
         "codebook": {k: str(codebook_summary[k]) for k in ("id", "version", "hash")},
-        "theme_ids": _theme_ids_of(data),
-        "n_rows": len(data),
+        "theme_ids": _theme_ids_of(table.column_names),
+        "n_rows": table.num_rows,
     }
     with io.staged_dir(final) as staging:
-        io.write_parquet(data, staging / PART_FILE)
+        io.write_arrow_parquet(table, staging / PART_FILE)
         io.write_json_atomic(staging / META_FILE, meta)
     return final
 

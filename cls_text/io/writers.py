@@ -15,10 +15,13 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _umask() -> int:
@@ -108,9 +111,15 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     """Write Parquet keeping exact text; byte-identical for identical frames."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    return write_arrow_parquet(table, path)
+
+
+def write_arrow_parquet(table: pa.Table, path: str | Path) -> Path:
+    """Write an Arrow table as :func:`write_parquet` writes a frame (atomically, zstd)."""
+    import pyarrow.parquet as pq
+
     # pandas metadata embeds library versions but no timestamps; drop it anyway so the bytes
     # depend only on the data and the schema.
     table = table.replace_schema_metadata(None)
@@ -124,6 +133,14 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
 XLSX_MIN_WIDTH, XLSX_MAX_WIDTH, XLSX_SIZE_ROWS = 6, 60, 2000
 #: Display format of float columns no format was given for (scores, raw statistics).
 FLOAT_FORMAT = "0.000"
+#: The creation date written into every workbook: the ZIP format's own epoch. xlsxwriter
+#: stamps the current time otherwise, and a re-run would then give other bytes.
+XLSX_CREATED = datetime.datetime(1980, 1, 1)
+
+
+def fixed_properties(book: Any) -> None:
+    """Give an xlsxwriter workbook a fixed creation date, so its bytes depend on its cells."""
+    book.set_properties({"created": XLSX_CREATED})
 
 
 def _cell_width(value: object) -> int:
@@ -210,6 +227,7 @@ def write_xlsx(
     formats = number_formats or {}
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp))
+        fixed_properties(book)
         styles: dict[tuple[str, bool], Any] = {}
         for name, frame in sheets.items():
             safe = neutralise_frame(frame)

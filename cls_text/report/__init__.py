@@ -27,6 +27,7 @@ from cls_text.report.summary import (
     theme_sentence,
 )
 from cls_text.report.xlsx import write_report_xlsx
+from cls_text.schema import EvidenceCells
 
 __all__ = [
     "ReportData",
@@ -55,6 +56,7 @@ def build_report(
     out_dir: str | Path,
     title: str = "Community Led Support feedback",
     min_base: int = MIN_BASE,
+    evidence: EvidenceCells | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html``, ``report.xlsx`` and ``report.md`` for one wave.
 
@@ -72,6 +74,7 @@ def build_report(
         title: Page title.
         min_base: Smallest group (respondents) for which a summary sentence states a
             percentage; smaller groups get "too few answered" instead.
+        evidence: Where the evidence cells are read (None: the table's evidence columns).
 
     Returns:
         ``{"html": ..., "xlsx": ..., "md": ...}`` paths.
@@ -93,7 +96,7 @@ def build_report(
         data,
         figures=report_figures(data, topics, candidates),
         definitions={t.id: t.definition for t in codebook.themes},
-        quotes=_theme_examples(tagged, data, quotes, min_base),
+        quotes=_theme_examples(tagged, data, quotes, min_base, evidence),
         title=title,
         **shared,
     )
@@ -101,7 +104,7 @@ def build_report(
     accuracy = accuracy_methods(manifest)
     return {
         "html": io.write_text_atomic(out / "report.html", page),
-        "xlsx": write_report_xlsx(out / "report.xlsx", data, tagged, **shared),
+        "xlsx": write_report_xlsx(out / "report.xlsx", data, tagged, evidence=evidence, **shared),
         "md": io.write_text_atomic(
             out / "report.md",
             render_markdown(data, title=title, accuracy=accuracy, manifest=manifest),
@@ -114,9 +117,12 @@ def _theme_examples(
     data: ReportData,
     quotes: dict[str, pd.DataFrame] | None,
     min_base: int,
+    evidence: EvidenceCells | None,
 ) -> dict[str, pd.DataFrame]:
     """Example quotes per theme, each attributed only where its group is large enough."""
     return {
-        t: attribute_quotes(example_quotes(tagged, t, quotes), tagged, min_base=min_base)
+        t: attribute_quotes(
+            example_quotes(tagged, t, quotes, evidence=evidence), tagged, min_base=min_base
+        )
         for t in data.labels
     }

@@ -14,7 +14,7 @@ import json
 
 import pandas as pd
 
-from cls_text.schema import RESPONDENT_ID, RESPONDENT_TYPE, SITE, TEXT
+from cls_text.schema import RESPONDENT_ID, RESPONDENT_TYPE, SITE, TEXT, EvidenceCells
 
 
 def example_quotes(
@@ -23,11 +23,13 @@ def example_quotes(
     quotes: dict[str, pd.DataFrame] | None = None,
     *,
     n: int = 3,
+    evidence: EvidenceCells | None = None,
 ) -> pd.DataFrame:
     """Up to ``n`` safe example quotes for one theme (a frame with at least ``text``).
 
     ``quotes[theme_id]`` wins when given; otherwise ``cls_text.report.quotes.select_quotes`` is
-    used if present; otherwise the result is empty and the report says so.
+    used if present (reading evidence through ``evidence`` when given); otherwise the result is
+    empty and the report says so.
     """
     if quotes is not None and theme_id in quotes:
         frame = quotes[theme_id]
@@ -36,7 +38,7 @@ def example_quotes(
             module = importlib.import_module("cls_text.report.quotes")
         except ModuleNotFoundError:
             return pd.DataFrame(columns=[TEXT])
-        frame = module.select_quotes(tagged, theme_id, n=n)
+        frame = module.select_quotes(tagged, theme_id, n=n, evidence=evidence)
     if frame is None or TEXT not in frame.columns:
         return pd.DataFrame(columns=[TEXT])
     return frame.head(n).reset_index(drop=True)

@@ -85,6 +85,7 @@ def select_quotes(
     max_words: int = 60,
     max_placeholder_share: float = 0.1,
     seed: int = 0,
+    evidence: schema.EvidenceCells | None = None,
 ) -> pd.DataFrame:
     """Choose up to ``n`` representative, diverse, publishable quotes for one theme.
 
@@ -108,6 +109,7 @@ def select_quotes(
         max_words: Longest quote, in words.
         max_placeholder_share: Most placeholders per word (drops "[NAME] told [NAME] ...").
         seed: Tie-break seed; the same inputs and seed give the same quotes.
+        evidence: Where the evidence cells are read (None: the table's evidence column).
 
     Returns:
         ``quote_id``, ``respondent_type``, ``site``, ``text``, ``score``, ``stance`` and
@@ -121,7 +123,7 @@ def select_quotes(
     """
     stance = _check_arguments(tagged, theme_id, n, stance, min_group, min_words, max_words)
     out_cols = [*QUOTE_COLUMNS, "score", "stance", "rank"]
-    cand = _theme_rows(tagged, theme_id, stance, respondent_type, min_group)
+    cand = _theme_rows(tagged, theme_id, stance, respondent_type, min_group, evidence)
     if cand.empty:
         return pd.DataFrame(columns=out_cols)
     cand = _publishable(cand, min_words, max_words, max_placeholder_share)
@@ -166,6 +168,7 @@ def _theme_rows(
     stance: str | None,
     respondent_type: str | None,
     min_group: int,
+    evidence: schema.EvidenceCells | None = None,
 ) -> pd.DataFrame:
     """Substantive rows tagged with the theme (and stance, type), from large enough groups."""
     keys = _group_keys(tagged)
@@ -182,7 +185,10 @@ def _theme_rows(
     cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
     score = tagged[schema.score_col(theme_id)]
     rows = best_scoring(score, mask.to_numpy(dtype=bool), MAX_CANDIDATES)
-    return tagged.iloc[rows][cols].copy()  # the kept rows and this theme's columns only
+    out = tagged.iloc[rows][cols].copy()  # the kept rows and this theme's columns only
+    if evidence is not None:
+        out[schema.evidence_col(theme_id)] = schema.evidence_cells(tagged, theme_id, rows, evidence)
+    return out
 
 
 def best_scoring(score: pd.Series, mask: np.ndarray, most: int) -> np.ndarray:

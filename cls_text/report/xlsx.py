@@ -30,7 +30,8 @@ from cls_text.schema import (
     RESPONDENT_TYPE,
     SITE,
     TEXT,
-    evidence_col,
+    EvidenceCells,
+    evidence_cells,
     score_col,
     stance_col,
 )
@@ -85,7 +86,10 @@ THEME_SHEET_MAX_ROWS = 10_000
 
 
 def theme_quotes(
-    tagged: pd.DataFrame, theme_id: str, max_rows: int = THEME_SHEET_MAX_ROWS
+    tagged: pd.DataFrame,
+    theme_id: str,
+    max_rows: int = THEME_SHEET_MAX_ROWS,
+    evidence: EvidenceCells | None = None,
 ) -> pd.DataFrame:
     """The substantive answers tagged with a theme, with score, stance and readable evidence.
 
@@ -98,12 +102,12 @@ def theme_quotes(
     mask = (substantive_mask(tagged) & tagged_here).to_numpy()
     positions = best_scoring(tagged[score_col(theme_id)], mask, max_rows)
     cols = [c for c in (QUOTE_ID, RESPONDENT_TYPE, SITE, QUESTION, TEXT) if c in tagged.columns]
-    extra = [score_col(theme_id), stance_col(theme_id), evidence_col(theme_id)]
-    rows = tagged.iloc[positions][cols + extra]
+    rows = tagged.iloc[positions][[*cols, score_col(theme_id), stance_col(theme_id)]]
     out = rows[cols].copy()
     out["score"] = pd.to_numeric(rows[score_col(theme_id)])
     out["stance"] = normalize_stance_series(rows[stance_col(theme_id)])
-    out["evidence"] = rows[evidence_col(theme_id)].map(evidence_text)
+    cells = evidence_cells(tagged, theme_id, positions, evidence)
+    out["evidence"] = [evidence_text(c) for c in cells]
     return out.reset_index(drop=True)
 
 
@@ -241,6 +245,7 @@ def write_report_xlsx(
     manifest: dict[str, Any],
     topics: pd.DataFrame,
     candidates: pd.DataFrame | None,
+    evidence: EvidenceCells | None = None,
 ) -> Path:
     """Write ``report.xlsx`` atomically (maybe in the background writer); return its path."""
     groups = pd.concat(
@@ -253,7 +258,7 @@ def write_report_xlsx(
     sheets: dict[str, pd.DataFrame] = {"Summary": summary_table(data)}
     names = theme_sheet_names(list(data.labels))
     for t, name in names.items():
-        sheets[name] = theme_quotes(tagged, t, THEME_SHEET_MAX_ROWS)
+        sheets[name] = theme_quotes(tagged, t, THEME_SHEET_MAX_ROWS, evidence)
     tagged_answers = dict(zip(data.overall["theme"], data.overall["k_quotes"], strict=True))
     cut = [
         f"{name}: {len(sheets[name]):,} of {int(tagged_answers[t]):,}"

@@ -31,7 +31,7 @@ from cls_text.codebook.model import Codebook
 from cls_text.errors import ReviewImportError  # noqa: F401 - re-exported with the import
 from cls_text.ingest.text import untagged_non_english
 from cls_text.io import coded as cs
-from cls_text.io.writers import atomic_path, neutralise_formula, write_csv
+from cls_text.io.writers import atomic_path, fixed_properties, neutralise_formula, write_csv
 from cls_text.review.layout import (
     AUDIT,
     CODEBOOK,
@@ -250,6 +250,7 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], codebook: Codebook, path: Path)
     theme_ids = set(codebook.theme_ids())
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        fixed_properties(wb)
         header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         unlocked = wb.add_format({"locked": False, "valign": "top", "bg_color": "#FFF9E0"})

@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cls_text import io as cio
+from cls_text import schema as S
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -108,6 +110,40 @@ def read_partition(path: Path, columns: Sequence[str] | None = None) -> pd.DataF
     return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
 
 
+def read_without_evidence(path: Path) -> tuple[pd.DataFrame, EvidenceFile]:
+    """The staged table without its evidence columns, and a reader for those columns.
+
+    The evidence JSON is most of a tagged table's bytes (at a million answers, about two
+    thirds of the frame in memory); the wave-level steps need it only for the rows they
+    pick, so they read it through the :class:`EvidenceFile`, one theme's column at a time.
+    """
+    keep = [c for c in partition_columns(path) if not c.endswith(S.EVIDENCE_SUFFIX)]
+    return read_partition(path, keep), EvidenceFile(path)
+
+
+class EvidenceFile:
+    """One theme's evidence cells at given rows, read from the staged Parquet file.
+
+    An :data:`cls_text.schema.EvidenceCells`: only the asked-for column is decompressed, and
+    only the asked-for cells become Python strings.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._columns = set(partition_columns(path))
+
+    def __call__(self, theme_id: str, rows: np.ndarray) -> list[object]:
+        """The cells of ``theme_id``'s evidence column at row positions ``rows``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        col = S.evidence_col(theme_id)
+        if col not in self._columns:
+            return [None] * len(rows)
+        column = pq.read_table(self.path, columns=[col]).column(0)
+        return list(column.take(pa.array(np.asarray(rows, dtype=np.int64))).to_pylist())
+
+
 def partition_columns(path: Path) -> list[str]:
     """The staged table's column names, from the Parquet footer (no rows are read)."""
     import pyarrow.parquet as pq
@@ -117,8 +153,6 @@ def partition_columns(path: Path) -> list[str]:
 
 def read_quarantine(path: Path) -> pd.DataFrame:
     """Read the staged quarantine CSV back as text (for the workbook)."""
-    from cls_text import schema as S
-
     q = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return q.astype({S.SOURCE_ROW: "int64"})
 

@@ -18,11 +18,18 @@ from cls_text.codebook.model import Codebook
 from cls_text.config import PipelineConfig
 
 
-def find_topics(tagged: pd.DataFrame, cb: Codebook, cfg: PipelineConfig, tagger: object) -> Any:
+def find_topics(
+    tagged: pd.DataFrame,
+    cb: Codebook,
+    cfg: PipelineConfig,
+    tagger: object,
+    evidence: S.EvidenceCells | None = None,
+) -> Any:
     """Emergent topics and candidate new themes, sharing the tagger's embedding cache."""
     from cls_text.topics import TopicConfig, tagger_embedder, wave_topics
 
-    return wave_topics(tagged, cb, cfg=TopicConfig(**cfg.topics), embedder=tagger_embedder(tagger))
+    topic_cfg, embedder = TopicConfig(**cfg.topics), tagger_embedder(tagger)
+    return wave_topics(tagged, cb, cfg=topic_cfg, embedder=embedder, evidence=evidence)
 
 
 def write_topics(result: Any, out_dir: Path) -> dict[str, Path]:
@@ -116,6 +123,7 @@ def write_report(
     history: pd.DataFrame | None,
     topics: Any,
     out_dir: Path,
+    evidence: S.EvidenceCells | None = None,
 ) -> dict[str, Path]:
     """Write ``report.html``, ``report.xlsx`` and ``report.md``."""
     from cls_text.report import build_report
@@ -128,15 +136,16 @@ def write_report(
         topics=getattr(topics, "topics", None),
         candidates=getattr(topics, "candidates", None),
         out_dir=out_dir,
+        evidence=evidence,
     )
     return {f"report_{k}": v for k, v in paths.items()}
 
 
-def update_store(tagged: pd.DataFrame, store_dir: str | Path, wave: str, cb: Codebook) -> Path:
-    """Replace this wave's partition of the cumulative store."""
-    from cls_text.io.store import append_wave
+def update_store(tagged_parquet: Path, store_dir: str | Path, wave: str, cb: Codebook) -> Path:
+    """Replace this wave's partition of the cumulative store with the published table."""
+    from cls_text.io.store import append_wave_file
 
-    return append_wave(tagged, store_dir, wave=wave, codebook_summary=cb.summary())
+    return append_wave_file(tagged_parquet, store_dir, wave=wave, codebook_summary=cb.summary())
 
 
 def manifest_extras(topics: Any) -> dict[str, Any]:

@@ -8,11 +8,12 @@
 2. **Staged partition.** Each tagged chunk is appended, in input order, to ``tagged.parquet``
    and ``tagged.csv`` in the run's staging folder, and its quarantine to ``quarantine.csv``
    (:mod:`cls_text.run.partition`): memory stays bounded by a chunk.
-3. **Wave-level steps** read the staged partition back: the conservation proof, the theme
-   table, topics, the report, the review files, the manifest (:class:`WaveSteps`).
+3. **Wave-level steps** read the staged partition back without its evidence columns (most of
+   its bytes), which they read per theme for the rows they use: the conservation proof, the
+   theme table, topics, the report, the review files, the manifest (:class:`WaveSteps`).
 4. **Publish**, in this one place: the staging folder replaces the output folder in one step,
    or is removed if anything failed, so the previous outputs stay untouched. The wave then
-   replaces its partition of the cumulative store.
+   replaces its partition of the cumulative store, from the published ``tagged.parquet``.
 
 A small wave is one chunk, and re-running a wave gives the same bytes.
 """
@@ -49,7 +50,7 @@ from cls_text.run.chunk_loop import (
 from cls_text.run.counts import theme_counts
 from cls_text.run.manifest import build_manifest
 from cls_text.run.memory import release_freed_memory
-from cls_text.run.partition import read_partition, write_tables_xlsx
+from cls_text.run.partition import EvidenceFile, read_without_evidence, write_tables_xlsx
 from cls_text.tag.frame import tag_table
 
 #: Excel's sheet limit is 1,048,576 rows including the header row.
@@ -176,12 +177,14 @@ class _Run:
     def empty_tagged(self) -> pd.DataFrame:
         return _empty_tagged(self.tagger, self.codebook, self.tagger_info)
 
-    def topics(self, tagged: pd.DataFrame) -> tuple[Any, dict[str, Path]]:
+    def topics(self, tagged: pd.DataFrame, evidence: EvidenceFile) -> tuple[Any, dict[str, Path]]:
         """Emergent topics, when asked for, and their files."""
         if not self.opts.topics:
             return None, {}
         with timed(self.timings, "topics"):
-            result = self.steps.find_topics(tagged, self.codebook, self.cfg, self.tagger)
+            result = self.steps.find_topics(
+                tagged, self.codebook, self.cfg, self.tagger, evidence=evidence
+            )
             return result, self.steps.write_topics(result, self.staging)
 
     def manifest(
@@ -231,22 +234,23 @@ class _Run:
         paths: Sequence[Path],
         reports: Sequence[FileReport],
         flow_run_id: str | None,
-    ) -> tuple[pd.DataFrame, dict[str, Path], dict[str, Any]]:
+    ) -> tuple[dict[str, Path], dict[str, Any]]:
         """Census, tables, topics, manifest, report: the steps after staging, in order."""
         with timed(self.timings, "census"):
             staged.counts.check_sources(paths, self.cfg, staged.reader.column_maps)
         with timed(self.timings, "write"):
             outputs, xlsx_note = _finish_tables(staged, self.staging, self.opts, self.empty_tagged)
         release_freed_memory()
-        tagged = read_partition(outputs["tagged_parquet"])
-        topic_result, topic_files = self.topics(tagged)
+        tagged, evidence = read_without_evidence(outputs["tagged_parquet"])
+        topic_result, topic_files = self.topics(tagged, evidence)
         release_freed_memory()
         extra = {"xlsx_skipped": xlsx_note}
         manifest = self.manifest(label, reports, staged, tagged, topic_result, extra, flow_run_id)
-        outputs |= topic_files | self.report(tagged, manifest, topic_result)
+        outputs |= topic_files | self.report(tagged, evidence, manifest, topic_result)
+        del tagged
         with timed(self.timings, "spreadsheets_wait"):
             wait_for_background()
-        return tagged, outputs, manifest
+        return outputs, manifest
 
     def publish(self, manifest: dict[str, Any], outputs: dict[str, Path], out: Path) -> None:
         """Write the manifest (timings, final output paths) and publish staging as ``out``."""
@@ -257,7 +261,9 @@ class _Run:
         cio.write_json_atomic(self.staging / "manifest.json", manifest)
         cio.publish_staging(self.staging, out)
 
-    def report(self, tagged: pd.DataFrame, manifest: dict[str, Any], topics: Any) -> dict:
+    def report(
+        self, tagged: pd.DataFrame, evidence: EvidenceFile, manifest: dict[str, Any], topics: Any
+    ) -> dict:
         """The report and the review files (when asked for), written into staging."""
         if not self.opts.report:
             return {}
@@ -271,7 +277,7 @@ class _Run:
             )
             manifest["comparison"] = describe_comparison(self.history, self.codebook)
             paths = self.steps.write_report(
-                tagged, self.codebook, manifest, self.history, topics, self.staging
+                tagged, self.codebook, manifest, self.history, topics, self.staging, evidence
             )
             return paths | self.steps.write_review(
                 tagged, self.codebook, self.cfg, topics, self.staging, self.opts.coded_dir
@@ -328,15 +334,13 @@ def run_wave(
             )
             wave_label = staged.counts.wave_label(opts.wave)
             out = opts.out_dir or default_out_dir(wave_label)
-            tagged, outputs, manifest = run.wave_steps(
-                staged, wave_label, paths, reports, flow_run_id
-            )
+            outputs, manifest = run.wave_steps(staged, wave_label, paths, reports, flow_run_id)
         run.timings["total"] = time.perf_counter() - started
         run.publish(manifest, outputs, out)
     except BaseException:
         cio.discard_staging(staging)
         raise
     if opts.store_dir:
-        run.steps.update_store(tagged, opts.store_dir, wave_label, codebook)
+        run.steps.update_store(out / "tagged.parquet", opts.store_dir, wave_label, codebook)
     table = pd.DataFrame(manifest["theme_counts"])
     return WaveResult(out, manifest, table, staged.tagged.rows, staged.chunks, run.history)

@@ -91,7 +91,7 @@ def codebook_stop_words(codebook: Codebook, extra: Iterable[str] = ()) -> list[s
 
 
 def _explained_spans(
-    tagged: pd.DataFrame, theme_ids: Sequence[str]
+    tagged: pd.DataFrame, theme_ids: Sequence[str], evidence: S.EvidenceCells | None = None
 ) -> dict[int, list[tuple[int, int]]]:
     """Row position -> the sentence spans that hold evidence of a theme the row is tagged with.
 
@@ -102,11 +102,8 @@ def _explained_spans(
     """
     out: dict[int, list[tuple[int, int]]] = {}
     for t in theme_ids:
-        col = S.evidence_col(t)
-        if col not in tagged.columns:
-            continue
         on = np.flatnonzero(pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1)
-        cells = tagged[col].iloc[on].tolist()
+        cells = S.evidence_cells(tagged, t, on, evidence)
         for pos, cell in zip(on.tolist(), cells, strict=True):
             if isinstance(cell, str) and cell:
                 spans = [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
@@ -115,7 +112,11 @@ def _explained_spans(
 
 
 def residual_sentences(
-    tagged: pd.DataFrame, codebook: Codebook, *, min_words: int = 4
+    tagged: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    min_words: int = 4,
+    evidence: S.EvidenceCells | None = None,
 ) -> pd.DataFrame:
     """Every sentence of a substantive answer that no tagged theme's evidence lies in.
 
@@ -124,6 +125,7 @@ def residual_sentences(
             columns; ``non_substantive`` when present).
         codebook: The codebook the wave was tagged with.
         min_words: Shorter sentences are left out (too short to carry a topic).
+        evidence: Where the evidence cells are read (None: the table's evidence columns).
 
     Returns:
         ``RESIDUAL_COLUMNS``: ``unit_id`` (``<quote_id>#<n>``), ``row`` (position in
@@ -145,7 +147,7 @@ def residual_sentences(
     keep &= ~untagged_non_english(tagged).to_numpy(dtype=bool)  # English-only vocabulary
     ids = tagged[S.QUOTE_ID].astype(str).tolist()
     theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
-    explained = _explained_spans(tagged, theme_ids)
+    explained = _explained_spans(tagged, theme_ids, evidence)
     rows = []
     for pos in np.flatnonzero(keep):
         text = texts[int(pos)]

@@ -94,9 +94,11 @@ def _site_names(tagged: pd.DataFrame) -> list[str]:
     return sorted(names | {w for n in names for w in n.split()})
 
 
-def _residual_units(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+def _residual_units(
+    tagged: pd.DataFrame, codebook: Codebook, evidence: S.EvidenceCells | None
+) -> pd.DataFrame:
     """Residual sentences with who said them (respondent type, site) for the candidates."""
-    units = residual_sentences(tagged, codebook)
+    units = residual_sentences(tagged, codebook, evidence=evidence)
     for col in (S.RESPONDENT_TYPE, S.SITE):
         if col in tagged.columns:
             units[col] = tagged[col].to_numpy()[units["row"].to_numpy(dtype=int)]
@@ -109,6 +111,7 @@ def wave_topics(
     *,
     cfg: TopicConfig | None = None,
     embedder: Encoder | None = None,
+    evidence: S.EvidenceCells | None = None,
 ) -> WaveTopics:
     """Run the topics step on a tagged wave: topics in what the codebook does not explain.
 
@@ -122,6 +125,7 @@ def wave_topics(
         cfg: Topic settings, e.g. ``TopicConfig(**pipeline_cfg.topics)``.
         embedder: Sentence encoder; ``cls_text.tag.embeddings.Embedder()`` (local MiniLM) when None.
             Pass the tagger's embedder (:func:`tagger_embedder`) to reuse its cache.
+        evidence: Where the evidence cells are read (None: the table's evidence columns).
 
     Returns:
         A :class:`WaveTopics`; "too little text" is reported in it, never raised.
@@ -137,7 +141,7 @@ def wave_topics(
         embedder = Embedder()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    units = _residual_units(tagged, codebook)
+    units = _residual_units(tagged, codebook, evidence)
     chosen = _embed_sample(len(units), cfg)
     sentences = units["sentence"].astype(str).tolist()
     protos = theme_prototypes(codebook, embedder.encode)

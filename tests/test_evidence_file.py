@@ -1,0 +1,84 @@
+"""Wave-level steps read evidence from the staged file: the same outputs as from a whole table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cls_text import schema as S
+from cls_text.codebook import load_codebook
+from cls_text.config import PipelineConfig
+from cls_text.datasets.synthetic import make_quotes
+from cls_text.report import build_report
+from cls_text.run import wave as runner
+from cls_text.run.partition import read_without_evidence
+from cls_text.tag.select import build_rules
+from cls_text.topics.residual import residual_sentences
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> runner.WaveResult:
+    """A 600-answer rules-tagged wave, tables only."""
+    quotes = make_quotes(600, seed=5, waves=("2026-W1",), questions=("answer",))
+    src = tmp_path_factory.mktemp("in") / "wave.csv"
+    quotes.rename(columns={"text": "answer"}).drop(columns=["question", "quote_id"]).to_csv(
+        src, index=False
+    )
+    cfg = PipelineConfig.model_validate(
+        {
+            "columns": {
+                "id": "respondent_id",
+                "questions": ["answer"],
+                "wave": "wave",
+                "respondent_type": "respondent_type",
+                "site": "site",
+            },
+            "tagger": "rules",
+        }
+    )
+    cb = load_codebook(None)
+    opts = runner.WaveOptions(out_dir=tmp_path_factory.mktemp("out"), topics=False, report=False)
+    return runner.run_wave(
+        [src], cfg, cb, build_rules(cb), {"kind": "rules", "name": "rules"}, opts
+    )
+
+
+def test_evidence_file_gives_the_cells_the_table_holds(run):
+    path = run.out_dir / "tagged.parquet"
+    whole = pd.read_parquet(path)
+    pruned, evidence = read_without_evidence(path)
+    assert not [c for c in pruned.columns if c.endswith(S.EVIDENCE_SUFFIX)]
+    assert list(pruned.columns) == [c for c in whole.columns if not c.endswith("_evidence")]
+    rows = np.random.default_rng(0).permutation(len(whole))[:200]
+    tagged_somewhere = 0
+    for t in load_codebook(None).theme_ids():
+        cells = evidence(t, rows)
+        assert cells == whole[S.evidence_col(t)].iloc[rows].tolist()
+        tagged_somewhere += sum(c not in ("", "[]") for c in cells)
+    assert tagged_somewhere > 20  # real evidence was compared, not only empty cells
+    assert evidence("no_such_theme", rows[:3]) == [None, None, None]
+
+
+def test_report_and_residual_sentences_match_the_whole_table(run, tmp_path):
+    path = run.out_dir / "tagged.parquet"
+    whole = pd.read_parquet(path)
+    pruned, evidence = read_without_evidence(path)
+    cb = load_codebook(None)
+    pd.testing.assert_frame_equal(
+        residual_sentences(whole, cb), residual_sentences(pruned, cb, evidence=evidence)
+    )
+    manifest = json.loads((run.out_dir / "manifest.json").read_text())
+    written = {}
+    cases = (("whole", whole, None), ("file", pruned, evidence), ("none", pruned, None))
+    for name, table, source in cases:
+        paths = build_report(
+            table, codebook=cb, manifest=manifest, out_dir=tmp_path / name, evidence=source
+        )
+        written[name] = {k: Path(p).read_bytes() for k, p in paths.items()}
+    assert written["whole"] == written["file"]
+    # Without the evidence the workbook's theme sheets differ: the file's cells were used.
+    assert written["none"]["xlsx"] != written["file"]["xlsx"]
