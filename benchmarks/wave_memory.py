@@ -82,19 +82,26 @@ def main() -> int:
             yield
         steps[name] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
 
-    read = runner.read_partition
+    read = runner.read_without_evidence
 
     def read_measured(*a: object, **k: object) -> object:
         start = peak.reset()
-        frame = read(*a, **k)  # type: ignore[arg-type]
+        frame, evidence = read(*a, **k)  # type: ignore[arg-type]
         steps["read_partition"] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
         steps["read_partition"]["frame_mb"] = int(frame.memory_usage(deep=True).sum() // 2**20)
-        return frame
+        return frame, evidence
 
-    runner.timed, runner.read_partition = measured, read_measured  # type: ignore[assignment]
+    def store_measured(*a: object, **k: object) -> Path:
+        start = peak.reset()
+        path = runner.WaveSteps().update_store(*a, **k)
+        steps["store"] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+        return path
+
+    runner.timed, runner.read_without_evidence = measured, read_measured  # type: ignore[assignment]
     opts = runner.WaveOptions(wave="2026-bench", out_dir=work / "out", store_dir=work / "store")
+    wave_steps = runner.WaveSteps(update_store=store_measured)
     peak.reset()
-    result = runner.run_wave([src], cfg, codebook, tagger, info, opts)
+    result = runner.run_wave([src], cfg, codebook, tagger, info, opts, steps=wave_steps)
     out = {
         "answers": args.answers,
         "peak_mb": peak.overall,

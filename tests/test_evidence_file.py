@@ -19,32 +19,28 @@ from cls_text.run.partition import read_without_evidence
 from cls_text.tag.select import build_rules
 from cls_text.topics.residual import residual_sentences
 
+RULES = {"kind": "rules", "name": "rules"}
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> runner.WaveResult:
-    """A 600-answer rules-tagged wave, tables only."""
+
+def _source(folder: Path) -> tuple[Path, PipelineConfig]:
+    """A 600-answer synthetic wave export and its config (rules tagger)."""
     quotes = make_quotes(600, seed=5, waves=("2026-W1",), questions=("answer",))
-    src = tmp_path_factory.mktemp("in") / "wave.csv"
+    src = folder / "wave.csv"
     quotes.rename(columns={"text": "answer"}).drop(columns=["question", "quote_id"]).to_csv(
         src, index=False
     )
-    cfg = PipelineConfig.model_validate(
-        {
-            "columns": {
-                "id": "respondent_id",
-                "questions": ["answer"],
-                "wave": "wave",
-                "respondent_type": "respondent_type",
-                "site": "site",
-            },
-            "tagger": "rules",
-        }
-    )
+    columns = {"id": "respondent_id", "questions": ["answer"], "wave": "wave"}
+    columns |= {"respondent_type": "respondent_type", "site": "site"}
+    return src, PipelineConfig.model_validate({"columns": columns, "tagger": "rules"})
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> runner.WaveResult:
+    """The wave's tables only."""
+    src, cfg = _source(tmp_path_factory.mktemp("in"))
     cb = load_codebook(None)
     opts = runner.WaveOptions(out_dir=tmp_path_factory.mktemp("out"), topics=False, report=False)
-    return runner.run_wave(
-        [src], cfg, cb, build_rules(cb), {"kind": "rules", "name": "rules"}, opts
-    )
+    return runner.run_wave([src], cfg, cb, build_rules(cb), RULES, opts)
 
 
 def test_evidence_file_gives_the_cells_the_table_holds(run):
@@ -82,3 +78,26 @@ def test_report_and_residual_sentences_match_the_whole_table(run, tmp_path):
     assert written["whole"] == written["file"]
     # Without the evidence the workbook's theme sheets differ: the file's cells were used.
     assert written["none"]["xlsx"] != written["file"]["xlsx"]
+
+
+def test_the_runner_hands_the_report_a_table_without_evidence_and_a_reader(tmp_path):
+    from cls_text.run import steps
+
+    seen = {}
+
+    def write_report(tagged, cb, manifest, history, topics, out_dir, evidence=None):
+        seen["columns"] = list(tagged.columns)
+        seen["cells"] = evidence("trust", np.arange(0, len(tagged), 7))  # read while staged
+        return steps.write_report(tagged, cb, manifest, history, topics, out_dir, evidence)
+
+    src, cfg = _source(tmp_path)
+    cb = load_codebook(None)
+    opts = runner.WaveOptions(out_dir=tmp_path / "out", topics=False, report=True)
+    wave_steps = runner.WaveSteps(write_report=write_report)
+    runner.run_wave([src], cfg, cb, build_rules(cb), RULES, opts, steps=wave_steps)
+    assert "trust" in seen["columns"]
+    assert not [c for c in seen["columns"] if c.endswith(S.EVIDENCE_SUFFIX)]
+    published = pd.read_parquet(tmp_path / "out" / "tagged.parquet")
+    rows = np.arange(0, len(published), 7)
+    assert seen["cells"] == published["trust_evidence"].iloc[rows].tolist()
+    assert (tmp_path / "out" / "report.xlsx").is_file()

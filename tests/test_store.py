@@ -227,3 +227,22 @@ def test_a_wave_stored_from_its_file_equals_the_wave_stored_from_its_table(tmp_p
             tmp_path / "both.parquet", tmp_path / "c", wave=W2, codebook_summary=summary
         )
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
+
+
+def test_a_wave_file_of_several_row_groups_is_stored_whole(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = wave(load_fixture(), W2)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, tmp_path / "tagged.parquet", row_group_size=5)
+    assert pq.ParquetFile(tmp_path / "tagged.parquet").num_row_groups == 3
+    summary = fixture_codebook().summary()
+    store.append_wave(df, tmp_path / "a", wave=W2, codebook_summary=summary)
+    store.append_wave_file(
+        tmp_path / "tagged.parquet", tmp_path / "b", wave=W2, codebook_summary=summary
+    )
+    pd.testing.assert_frame_equal(
+        store.read_store(tmp_path / "b"), store.read_store(tmp_path / "a")
+    )
+    assert store.store_waves(tmp_path / "b")["n_rows"].tolist() == [len(df)]

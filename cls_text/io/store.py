@@ -164,7 +164,7 @@ def append_wave(
     _check_wave(wave, waves, codebook_summary)
     data = tagged.drop(columns=[WAVE], errors="ignore").reset_index(drop=True)
     table = pa.Table.from_pandas(data, preserve_index=False)
-    return _write_partition(table, store_dir, wave, codebook_summary)
+    return _write_partition(table, store_dir, wave, codebook_summary, table.column_names)
 
 
 def append_wave_file(
@@ -176,18 +176,21 @@ def append_wave_file(
 ) -> Path:
     """:func:`append_wave` from a tagged Parquet file (a run's ``tagged.parquet``).
 
-    The table goes from file to store as Arrow columns, never as a pandas frame: a large
-    wave's evidence text would cost several times its size as Python strings.
+    The table goes from file to store one row group at a time, as Arrow columns: a large
+    wave's evidence text held whole, as Python strings, costs several times its size.
     """
     import pyarrow.parquet as pq
 
-    table = pq.read_table(tagged_parquet)
-    waves: Sequence[str] = []
-    if WAVE in table.column_names:
-        waves = [str(w) for w in table.column(WAVE).unique().to_pylist()]
-        table = table.drop_columns([WAVE])
+    source = pq.ParquetFile(tagged_parquet)
+    names = source.schema_arrow.names
+    waves: list[str] = []
+    if WAVE in names:
+        column = pq.read_table(tagged_parquet, columns=[WAVE]).column(0)
+        waves = [str(w) for w in column.unique().to_pylist()]
     _check_wave(wave, waves, codebook_summary)
-    return _write_partition(table, store_dir, wave, codebook_summary)
+    keep = [n for n in names if n != WAVE]
+    groups = (source.read_row_group(i, columns=keep) for i in range(source.num_row_groups))
+    return _write_partition(groups, store_dir, wave, codebook_summary, keep)
 
 
 def _check_wave(wave: str, waves: Sequence[str], codebook_summary: dict[str, str]) -> None:
@@ -204,20 +207,21 @@ def _check_wave(wave: str, waves: Sequence[str], codebook_summary: dict[str, str
 
 
 def _write_partition(
-    table: Any, store_dir: str | Path, wave: str, codebook_summary: dict[str, str]
+    table: Any, store_dir: str | Path, wave: str, summary: dict[str, str], columns: Sequence[str]
 ) -> Path:
-    """Replace the wave's partition folder with ``table`` (a pyarrow Table) and its meta."""
-    final = partition_dir(store_dir, wave)
+    """Replace the wave's partition folder with ``table`` (Arrow, or its row groups) and meta."""
+    import pyarrow.parquet as pq
+
     meta: dict[str, Any] = {
         "wave": wave,
-        "codebook": {k: str(codebook_summary[k]) for k in ("id", "version", "hash")},
-        "theme_ids": _theme_ids_of(table.column_names),
-        "n_rows": table.num_rows,
+        "codebook": {k: str(summary[k]) for k in ("id", "version", "hash")},
+        "theme_ids": _theme_ids_of(columns),
     }
-    with io.staged_dir(final) as staging:
-        io.write_arrow_parquet(table, staging / PART_FILE)
+    with io.staged_dir(partition_dir(store_dir, wave)) as staging:
+        path = io.write_arrow_parquet(table, staging / PART_FILE)
+        meta["n_rows"] = pq.ParquetFile(path).metadata.num_rows
         io.write_json_atomic(staging / META_FILE, meta)
-    return final
+    return partition_dir(store_dir, wave)
 
 
 def store_waves(store_dir: str | Path) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import datetime
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,15 +116,34 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     return write_arrow_parquet(table, path)
 
 
-def write_arrow_parquet(table: pa.Table, path: str | Path) -> Path:
-    """Write an Arrow table as :func:`write_parquet` writes a frame (atomically, zstd)."""
+def write_arrow_parquet(table: pa.Table | Iterable[pa.Table], path: str | Path) -> Path:
+    """Write an Arrow table as :func:`write_parquet` writes a frame (atomically, zstd).
+
+    Given several tables (the row groups of a large file, read one at a time), each is written
+    as it comes, so only one is in memory; they must share the first one's schema.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     # pandas metadata embeds library versions but no timestamps; drop it anyway so the bytes
     # depend only on the data and the schema.
-    table = table.replace_schema_metadata(None)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        if isinstance(table, pa.Table):
+            pq.write_table(
+                table.replace_schema_metadata(None), tmp, compression="zstd", write_statistics=True
+            )
+            return Path(path)
+        writer = None
+        for group in table:
+            group = group.replace_schema_metadata(None)
+            if writer is None:
+                writer = pq.ParquetWriter(
+                    tmp, group.schema, compression="zstd", write_statistics=True
+                )
+            writer.write_table(group)
+        if writer is None:
+            raise ValueError(f"write_arrow_parquet: no table to write to {path}")
+        writer.close()
     return Path(path)
 
 

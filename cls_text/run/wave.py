@@ -341,6 +341,7 @@ def run_wave(
         cio.discard_staging(staging)
         raise
     if opts.store_dir:
+        release_freed_memory()  # the wave-level steps' tables, before the store's row groups
         run.steps.update_store(out / "tagged.parquet", opts.store_dir, wave_label, codebook)
     table = pd.DataFrame(manifest["theme_counts"])
     return WaveResult(out, manifest, table, staged.tagged.rows, staged.chunks, run.history)
