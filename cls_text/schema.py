@@ -194,4 +194,4 @@ def evidence_cells(
     col = evidence_col(theme_id)
     if col not in tagged.columns:
         return [None] * len(rows)
-    return list(tagged[col].iloc[rows].tolist())
+    return tagged[col].iloc[rows].tolist()

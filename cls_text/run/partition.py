@@ -141,7 +141,7 @@ class EvidenceFile:
         if col not in self._columns:
             return [None] * len(rows)
         column = pq.read_table(self.path, columns=[col]).column(0)
-        return list(column.take(pa.array(np.asarray(rows, dtype=np.int64))).to_pylist())
+        return column.take(pa.array(np.asarray(rows, dtype=np.int64))).to_pylist()
 
 
 def partition_columns(path: Path) -> list[str]:
