@@ -53,6 +53,39 @@ class _Peak:
         return now
 
 
+#: Parts of the topics and report steps, measured on their own: module, function, result name.
+_PARTS = (
+    ("cls_text.topics.wave", "residual_sentences", "topics.residual"),
+    ("cls_text.topics.wave", "_embed_chosen", "topics.embed"),
+    ("cls_text.topics.wave", "discover_topics", "topics.discover"),
+    ("cls_text.topics.wave", "describe_candidates", "topics.candidates"),
+    ("cls_text.report", "compute_report_data", "report.data"),
+    ("cls_text.report", "_theme_examples", "report.examples"),
+    ("cls_text.report", "write_report_xlsx", "report.xlsx"),
+)
+
+
+def _measure_parts(steps: dict[str, dict[str, int]]) -> None:
+    """Wrap the topics and report steps' parts so each records its start, peak and end memory.
+
+    A second sampler keeps the parts' peaks apart from the step's own.
+    """
+    import importlib
+
+    peak = _Peak()
+    for module_name, attr, name in _PARTS:
+        module = importlib.import_module(module_name)
+        fn = getattr(module, attr)
+
+        def wrapped(*a: object, _fn: object = fn, _name: str = name, **k: object) -> object:
+            start = peak.reset()
+            value = _fn(*a, **k)  # type: ignore[operator]
+            steps[_name] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+            return value
+
+        setattr(module, attr, wrapped)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--answers", type=int, default=250_000)
@@ -98,6 +131,7 @@ def main() -> int:
         return path
 
     runner.timed, runner.read_without_evidence = measured, read_measured  # type: ignore[assignment]
+    _measure_parts(steps)
     opts = runner.WaveOptions(wave="2026-bench", out_dir=work / "out", store_dir=work / "store")
     wave_steps = runner.WaveSteps(update_store=store_measured)
     peak.reset()

@@ -26,7 +26,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 CODES = ROOT / "benchmarks" / "data" / "cls_real_codes"
 OUT = ROOT / "cls_text" / "tag" / "models" / "cls-default"
-PARAMS = {"C": 3.0, "n_features": 2**18, "min_df": 2, "min_positives": 3, "shrinkage": 0.5}
+PARAMS = {
+    "C": 3.0,
+    "n_features": 2**18,
+    "min_df": 2,
+    "min_positives": 3,
+    "shrinkage": 0.5,
+    "best_theme_floor": 0.5,
+}
 
 
 def load_dev(shared: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:

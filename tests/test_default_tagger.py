@@ -165,3 +165,18 @@ def test_benchmark_exits_cleanly_without_shared_data(tmp_path: Path):
     )  # fmt: skip
     assert out.returncode == 0 and "not found" in out.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_an_answer_no_theme_clears_gets_its_nearest_shipped_theme():
+    from cls_text.tag.thresholds import with_best_theme
+
+    proba = np.array([[0.20, 0.10, 0.90], [0.05, 0.02, 0.00], [0.50, 0.10, 0.00], [0.1, 0.2, 0.0]])
+    thresholds = np.array([0.30, 0.40, 0.95])
+    pool = np.array([True, True, False])  # the third theme has no trained head
+    tags = with_best_theme(proba, thresholds, pool, floor=0.5)
+    # row 0: 0.20/0.30 is the nearest shipped theme; the untrained one, nearer still, never fills
+    # row 1: too far from every threshold; row 2 cleared a threshold; row 3: 0.2/0.4 = 0.5
+    assert tags.tolist() == [[1, 0, 0], [0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    assert with_best_theme(proba, thresholds, pool, floor=None).tolist() == [
+        [0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]
+    ]  # fmt: skip

@@ -101,3 +101,21 @@ def test_the_runner_hands_the_report_a_table_without_evidence_and_a_reader(tmp_p
     rows = np.arange(0, len(published), 7)
     assert seen["cells"] == published["trust_evidence"].iloc[rows].tolist()
     assert (tmp_path / "out" / "report.xlsx").is_file()
+
+
+def test_evidence_file_reads_cells_across_row_groups_in_any_order(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cls_text.run.partition import EvidenceFile
+
+    cells = [f'[{{"n": {i}}}]' if i % 3 else "" for i in range(10)]
+    path = tmp_path / "t.parquet"
+    table = pa.table({"x": list(range(10)), "trust_evidence": cells})
+    pq.write_table(table, path, row_group_size=3)
+    assert pq.ParquetFile(path).num_row_groups == 4
+    read = EvidenceFile(path)
+    rows = np.array([9, 0, 4, 5, 3, 8])
+    assert read("trust", rows) == [cells[i] for i in rows]
+    assert read("trust", np.array([], dtype=int)) == []
+    assert read("culture", np.array([1, 2])) == [None, None]  # no such column

@@ -226,3 +226,11 @@ def test_import_csv(tmp_path: Path):
     df.to_csv(paths["review_csv"], index=False, encoding="utf-8-sig")
     with pytest.raises(ReviewImportError, match=r"sheet 'audit', row 7 "):
         import_review(paths["review_csv"], CB, tmp_path / "s")
+
+
+def test_queue_puts_an_answer_without_any_score_last_rather_than_failing():
+    tagged = make_tagged(12)
+    tagged.loc[2, ["trust_score", "waiting_score"]] = np.nan
+    q = rank_queue(tagged, CB, size=11)
+    assert q.iloc[-1][S.QUOTE_ID] == "q002" and q.iloc[-1]["reason"] == "no theme score"
+    assert "q002" not in set(rank_queue(tagged, CB, size=10)[S.QUOTE_ID])

@@ -476,6 +476,42 @@ def test_residual_sentences_leave_out_explained_sentences_and_filler():
     assert "trust" in codebook_stop_words(cb) and "thanks" in codebook_stop_words(cb)
 
 
+def test_residual_sentences_gather_spans_of_every_theme_per_row():
+    """Spans of two themes, listed theme by theme, are matched to their rows (not their order)."""
+    from cls_text.codebook.model import parse_codebook
+    from cls_text.topics.residual import residual_sentences
+
+    themes = [{"id": t, "label": t, "definition": "d", "terms": [t]} for t in ("aa", "bb")]
+    cb = parse_codebook({"id": "t", "name": "t", "version": "1.0.0", "themes": themes})
+    one = "Buses never come on time here. Rent keeps rising every single year. Shops shut at six."
+    two = "Parks are lovely in the summer. Libraries closed down last year sadly."
+
+    def ev(text: str, k: int) -> str:
+        a = [0, *[i + 2 for i, c in enumerate(text) if c == "."]][k]
+        b = text.index(".", a) + 1
+        return S.evidence_to_json([S.Evidence(
+            term="x", matched="x", start=a, end=a + 1, sentence=text[a:b], sent_start=a,
+            sent_end=b, score=1.0, source="rules", negated=False,
+        )])  # fmt: skip
+
+    df = pd.DataFrame(
+        {
+            S.QUOTE_ID: ["q1", "q2"],
+            S.TEXT: [one, two],
+            "aa": [1, 1],
+            "aa_evidence": [ev(one, 2), ev(two, 0)],
+            "bb": [1, 0],
+            "bb_evidence": [ev(one, 0), ""],
+        }
+    )
+    units = residual_sentences(df, cb)
+    assert units["unit_id"].tolist() == ["q1#1", "q2#1"]
+    assert units["sentence"].tolist() == [
+        "Rent keeps rising every single year.",
+        "Libraries closed down last year sadly.",
+    ]
+
+
 def test_phrases_never_span_sentences():
     from cls_text.topics.model import PhraseAnalyzer
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,11 +94,15 @@ def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.
     quotes gets about a tenth of the sample. Non-substantive and blank answers are excluded:
     they are never tagged, and agreement on them would be agreement on nothing.
     """
-    pool = _substantive(tagged)
+    return _full_rows(tagged, _audit_rows(_substantive(tagged), size, seed))
+
+
+def _audit_rows(pool: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """The audit's rows of the pool (see :func:`sample_audit`)."""
     if size <= 0 or pool.empty:
-        return _full_rows(tagged, pool.iloc[0:0])
+        return pool.iloc[0:0]
     if size >= len(pool):
-        return _full_rows(tagged, pool)
+        return pool
     keys = [c for c in (S.RESPONDENT_TYPE, S.SITE) if c in pool]
     groups = (
         list(pool.groupby(keys, sort=True, dropna=False).indices.values())
@@ -111,7 +116,7 @@ def sample_audit(tagged: pd.DataFrame, size: int = 100, *, seed: int = 0) -> pd.
     rng = np.random.default_rng(seed)
     chosen = [rng.choice(g, size=k, replace=False) for g, k in zip(groups, alloc, strict=True)]
     picked = np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
-    return _full_rows(tagged, pool.iloc[picked])
+    return pool.iloc[picked]
 
 
 def rank_queue(
@@ -143,28 +148,61 @@ def rank_queue(
         exclude: Quote ids to leave out (the audit sample).
     """
     pool = _substantive(tagged)
-    if exclude:
-        pool = pool[~pool[S.QUOTE_ID].isin(exclude)].reset_index(drop=True)
-    ids = [t for t in codebook.theme_ids() if S.score_col(t) in pool]
-    thr = thresholds or {}
-    margins = pd.DataFrame(
-        {t: (pool[S.score_col(t)].astype(float) - thr.get(t, 0.5)).abs() for t in ids}
+    rows = _queue_rows(
+        pool, codebook, size, thresholds, second_opinion, candidates, rereview, exclude
     )
-    margin = margins.min(axis=1) if ids else pd.Series(1.0, index=pool.index)
-    nearest = margins.idxmin(axis=1) if ids else pd.Series("", index=pool.index)
-    reason = pd.Series(None, index=pool.index, dtype=object)  # "near threshold": see below
-    tier = pd.Series(3, index=pool.index)
+    return _full_rows(tagged, rows)
+
+
+def _queue_rows(
+    pool: pd.DataFrame,
+    codebook: Codebook,
+    size: int,
+    thresholds: Mapping[str, float] | None,
+    second_opinion: pd.DataFrame | None,
+    candidates: pd.DataFrame | None,
+    rereview: pd.DataFrame | None,
+    exclude: set[str] | None,
+) -> pd.DataFrame:
+    """The queue's rows of the pool, with their reason (see :func:`rank_queue`)."""
+    why = _Reasons(pool, exclude or set())
+    if rereview is not None and not rereview.empty:
+        why.rereview(rereview)
+    if second_opinion is not None:
+        why.disagreements(second_opinion, codebook)
     if candidates is not None and not candidates.empty:
-        first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
-        label = pool[S.QUOTE_ID].map(first.set_index(S.QUOTE_ID)["candidate"])
-        # At most a quarter of the queue, taken round-robin so every candidate gets examples.
-        turn = label.dropna().groupby(label.dropna()).cumcount()
-        keep = turn.sort_values(kind="stable").index[: max(size // 4, 1)]
-        cand = pd.Series(False, index=pool.index)
-        cand[keep] = True
-        tier[cand] = 2
-        reason[cand] = "candidate theme: " + label[cand].astype(str)
-    if second_opinion is not None and ids:
+        why.candidates(candidates, max(size // 4, 1))
+    return why.ranked(codebook, thresholds or {}, size)
+
+
+class _Reasons:
+    """Why each pool row is worth reviewing: a tier (lower first) and a reason per row.
+
+    Plain arrays over the pool, so a million-answer wave costs a few bytes per answer; only
+    the queue's rows ever become a frame. Each reason is written only where no stronger one
+    (lower tier) applies: re-review (0), taggers disagree (1), candidate theme (2), near
+    threshold (3, the default).
+    """
+
+    def __init__(self, pool: pd.DataFrame, exclude: set[str]) -> None:
+        self.pool = pool
+        self.eligible = ~pool[S.QUOTE_ID].isin(exclude).to_numpy()
+        self.tier = np.full(len(pool), 3, dtype=np.int8)
+        self.reason = np.full(len(pool), None, dtype=object)
+
+    def _mark(self, rows: np.ndarray, tier: int, reason: Any) -> None:
+        rows = rows & (self.tier > tier)
+        self.tier[rows] = tier
+        self.reason[rows] = reason[rows] if isinstance(reason, np.ndarray) else reason
+
+    def rereview(self, rereview: pd.DataFrame) -> None:
+        by_id = rereview.drop_duplicates(S.QUOTE_ID).set_index(S.QUOTE_ID)[REASON]
+        why = self.pool[S.QUOTE_ID].map(by_id)
+        self._mark(why.notna().to_numpy(), 0, why.astype(str).to_numpy(dtype=object))
+
+    def disagreements(self, second_opinion: pd.DataFrame, codebook: Codebook) -> None:
+        pool = self.pool
+        ids = [t for t in codebook.theme_ids() if S.score_col(t) in pool]
         other = pool[[S.QUOTE_ID]].merge(second_opinion, on=S.QUOTE_ID, how="left")
         differ = [
             pool[t].astype(int).to_numpy() != other[t].fillna(pool[t]).astype(int).to_numpy()
@@ -172,29 +210,56 @@ def rank_queue(
             if t in other
         ]
         if differ:
-            mask = np.any(np.vstack(differ), axis=0)
-            tier[mask] = 1
-            reason[mask] = "taggers disagree"
-    if rereview is not None and not rereview.empty:
-        why = pool[S.QUOTE_ID].map(
-            rereview.drop_duplicates(S.QUOTE_ID).set_index(S.QUOTE_ID)[REASON]
-        )
-        tier[why.notna()] = 0
-        reason[why.notna()] = why[why.notna()].astype(str)
-    out = pool.assign(_tier=tier, _margin=margin, _nearest=nearest, **{REASON: reason})
-    out = _near_threshold(out.sort_values(["_tier", "_margin", S.QUOTE_ID], kind="stable"), size)
-    return _full_rows(tagged, out.drop(columns=["_tier", "_margin", "_nearest"]))
+            self._mark(np.any(np.vstack(differ), axis=0), 1, "taggers disagree")
+
+    def candidates(self, candidates: pd.DataFrame, most: int) -> None:
+        """At most ``most`` rows, taken round-robin so every candidate gets examples."""
+        first = candidates.drop_duplicates(S.QUOTE_ID)  # a quote in two candidates: first
+        label = self.pool[S.QUOTE_ID].map(first.set_index(S.QUOTE_ID)["candidate"])
+        label = label.where(self.eligible).dropna()
+        turn = label.groupby(label).cumcount()
+        keep = turn.sort_values(kind="stable").index[:most]
+        rows = np.zeros(len(self.pool), dtype=bool)
+        rows[keep] = True
+        text = np.full(len(self.pool), None, dtype=object)
+        text[keep] = ("candidate theme: " + label[keep].astype(str)).to_numpy(dtype=object)
+        self._mark(rows, 2, text)
+
+    def ranked(self, codebook: Codebook, thr: Mapping[str, float], size: int) -> pd.DataFrame:
+        """The first ``size`` eligible rows by tier, then margin, then quote id."""
+        ids = [t for t in codebook.theme_ids() if S.score_col(t) in self.pool]
+        margin, nearest = _nearest_threshold(self.pool, ids, thr)
+        order = np.lexsort((np.arange(len(self.pool)), margin, self.tier))  # pool: by quote id
+        head = order[self.eligible[order]][:size]
+        out = self.pool.iloc[head]
+        near = "near threshold: " + pd.Series(nearest[head], index=out.index).astype(str)
+        near += " (" + pd.Series(margin[head], index=out.index).round(3).astype(str) + ")"
+        near = near.where(~np.isnan(margin[head]), "no theme score")
+        reason = pd.Series(self.reason[head], index=out.index, dtype=object)
+        return out.assign(**{REASON: reason.where(reason.notna(), near).astype(near.dtype)})
 
 
-def _near_threshold(ranked: pd.DataFrame, size: int) -> pd.DataFrame:
-    """The queue's first ``size`` rows, with "near threshold: <theme> (<margin>)" as reason.
-
-    Only where no other reason applies, and for the kept rows only, not a string per answer.
-    """
-    out = ranked.head(size)
-    near = "near threshold: " + out["_nearest"].astype(str)
-    near += " (" + out["_margin"].round(3).astype(str) + ")"
-    return out.assign(**{REASON: out[REASON].where(out[REASON].notna(), near).astype(near.dtype)})
+def _nearest_threshold(
+    pool: pd.DataFrame, ids: list[str], thr: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the smallest |score - threshold| over the themes, and that theme's id."""
+    if not ids:
+        return np.ones(len(pool)), np.full(len(pool), "", dtype=object)
+    # Theme by theme, keeping the running minimum: a (rows x themes) matrix would cost
+    # 128 MB at a million answers. Strict "<" keeps the first theme on ties; NaN never wins.
+    margin = np.full(len(pool), np.inf)
+    pos = np.zeros(len(pool), dtype=np.intp)
+    scored = np.zeros(len(pool), dtype=bool)
+    for j, t in enumerate(ids):
+        dist = np.abs(pool[S.score_col(t)].to_numpy(dtype=float) - thr.get(t, 0.5))
+        better = dist < margin
+        margin[better] = dist[better]
+        pos[better] = j
+        scored |= ~np.isnan(dist)
+    nearest = np.asarray(ids, dtype=object)[pos]
+    margin[~scored] = np.nan  # no score at all: sorted last, said so in the reason
+    nearest[~scored] = ""
+    return margin, nearest
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -316,17 +381,13 @@ def write_review(
         >>> paths = write_review(tagged, load_codebook(), "out/2026-W1")  # doctest: +SKIP
     """
     out = Path(out_dir)
-    audit = sample_audit(tagged, audit_size, seed=seed)
-    queue = rank_queue(
-        tagged,
-        codebook,
-        size=queue_size,
-        thresholds=thresholds,
-        second_opinion=second_opinion,
-        candidates=candidates,
-        rereview=rereview,
-        exclude=set(audit[S.QUOTE_ID]),
+    pool = _substantive(tagged)  # once for both sheets: a million-answer wave's pool is big
+    audit = _audit_rows(pool, audit_size, seed)
+    exclude = set(audit[S.QUOTE_ID])
+    queue = _queue_rows(
+        pool, codebook, queue_size, thresholds, second_opinion, candidates, rereview, exclude
     )
+    audit, queue = _full_rows(tagged, audit), _full_rows(tagged, queue)
     sheets = {
         QUEUE: _sheet_frame(queue, codebook, blind=False),
         AUDIT: _sheet_frame(audit, codebook, blind=True),

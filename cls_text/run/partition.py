@@ -124,13 +124,19 @@ def read_without_evidence(path: Path) -> tuple[pd.DataFrame, EvidenceFile]:
 class EvidenceFile:
     """One theme's evidence cells at given rows, read from the staged Parquet file.
 
-    An :data:`cls_text.schema.EvidenceCells`: only the asked-for column is decompressed, and
-    only the asked-for cells become Python strings.
+    An :data:`cls_text.schema.EvidenceCells`: only the asked-for column of the row groups that
+    hold the asked-for rows is decompressed, one row group at a time, and only the asked-for
+    cells become Python strings.
     """
 
     def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
         self.path = path
         self._columns = set(partition_columns(path))
+        meta = pq.read_metadata(path)
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        self._starts = np.cumsum([0, *sizes])  # first row of each row group
 
     def __call__(self, theme_id: str, rows: np.ndarray) -> list[object]:
         """The cells of ``theme_id``'s evidence column at row positions ``rows``."""
@@ -138,10 +144,19 @@ class EvidenceFile:
         import pyarrow.parquet as pq
 
         col = S.evidence_col(theme_id)
-        if col not in self._columns:
-            return [None] * len(rows)
-        column = pq.read_table(self.path, columns=[col]).column(0)
-        return column.take(pa.array(np.asarray(rows, dtype=np.int64))).to_pylist()
+        out: list[object] = [None] * len(rows)
+        if col not in self._columns or not len(rows):
+            return out
+        rows = np.asarray(rows, dtype=np.int64)
+        group = np.searchsorted(self._starts, rows, side="right") - 1
+        file = pq.ParquetFile(self.path)
+        for g in np.unique(group).tolist():
+            at = np.flatnonzero(group == g)
+            column = file.read_row_group(g, columns=[col]).column(0)
+            cells = column.take(pa.array(rows[at] - self._starts[g])).to_pylist()
+            for i, cell in zip(at.tolist(), cells, strict=True):
+                out[i] = cell
+        return out
 
 
 def partition_columns(path: Path) -> list[str]:

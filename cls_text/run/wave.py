@@ -242,6 +242,7 @@ class _Run:
             outputs, xlsx_note = _finish_tables(staged, self.staging, self.opts, self.empty_tagged)
         release_freed_memory()
         tagged, evidence = read_without_evidence(outputs["tagged_parquet"])
+        release_freed_memory()  # Arrow's buffers of the read, now copied into the frame
         topic_result, topic_files = self.topics(tagged, evidence)
         release_freed_memory()
         extra = {"xlsx_skipped": xlsx_note}

@@ -4,9 +4,10 @@ For the default codebook, "zero-shot" means "pre-trained on real CLS language": 
 its own logistic head over features shared by all themes (hashed TF-IDF words and word pairs,
 the static MiniLM embedding of the answer) and features of *that theme only* (similarity of
 the answer's sentences to the theme's definition, terms, examples and exclusions, and the
-rules tagger's score for it). Heads are independent: no softmax, no ranking, no feature that
-compares one theme with another, so adding a theme to the codebook never changes another
-theme's tags.
+rules tagger's score for it). Heads are independent: no softmax and no feature that compares
+one theme with another. The one cross-theme step is that an answer no theme clears gets its
+nearest *shipped* theme when it came close (``best_theme_floor``); a theme added to the codebook
+is never among them, so adding it never changes another theme's tags.
 
 A theme the shipped heads do not know (a new theme, or an edited one: matched by the sha256 of
 its definition) is scored by one *generic* head over its own codebook features, learned from
@@ -39,7 +40,12 @@ from cls_text.codebook.model import Codebook, Theme
 from cls_text.io.artifacts import load_checked_arrays
 from cls_text.tag.base import TextInputMixin, best_sentence_evidence
 from cls_text.tag.rules import RulesTagger, check_texts, resolve_codebook
-from cls_text.tag.thresholds import BASE_THRESHOLD, best_threshold, group_folds
+from cls_text.tag.thresholds import (
+    BASE_THRESHOLD,
+    best_threshold,
+    group_folds,
+    with_best_theme,
+)
 
 #: Package-data folder of the shipped default model.
 DEFAULT_MODEL = "cls-default"
@@ -75,6 +81,9 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         min_positives: A theme with fewer coded positives than this gets the generic head.
         inner_folds: Folds for the out-of-fold scores the thresholds are chosen on.
         shrinkage: Weight of :data:`BASE_THRESHOLD` against each theme's own best threshold.
+        best_theme_floor: An answer no theme clears gets its nearest trained theme when its
+            score reaches this share of that theme's threshold (None: never); see
+            :func:`cls_text.tag.thresholds.with_best_theme`.
         random_state: Seed of the inner folds.
 
     Examples:
@@ -93,6 +102,7 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     min_positives: int = 3
     inner_folds: int = 3
     shrinkage: float = 0.5
+    best_theme_floor: float | None = 0.5
     random_state: int = 0
 
     # -- features ----------------------------------------------------------------------------
@@ -246,7 +256,8 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         """(n_texts, n_themes) 0/1 indicator matrix aligned with ``classes_``."""
-        return (self.predict_proba(X) >= self.thresholds()).astype(np.int64)
+        proba = self.predict_proba(X)
+        return with_best_theme(proba, self.thresholds(), self.trained_, self.best_theme_floor)
 
     def explain(self, X: object) -> list[dict[str, list[S.Evidence]]]:
         """Best-matching sentence per tagged theme (from the codebook similarity scorer)."""

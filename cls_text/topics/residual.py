@@ -9,6 +9,7 @@ topic vocabulary too (:func:`codebook_stop_words`), so a topic is never just a t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 
@@ -73,6 +74,8 @@ FILLER_WORDS = frozenset(
     }
 )
 _WORD = re.compile(r"[^\W\d_]+")
+#: Evidence cells read and parsed at a time: bounds the memory of a large wave's residual.
+_CELLS_PER_READ = 50_000
 #: Columns of :func:`residual_sentences`.
 RESIDUAL_COLUMNS = ("unit_id", "row", S.QUOTE_ID, "sentence", S.TEXT)
 
@@ -90,25 +93,40 @@ def codebook_stop_words(codebook: Codebook, extra: Iterable[str] = ()) -> list[s
     return sorted(words)
 
 
-def _explained_spans(
-    tagged: pd.DataFrame, theme_ids: Sequence[str], evidence: S.EvidenceCells | None = None
-) -> dict[int, list[tuple[int, int]]]:
-    """Row position -> the sentence spans that hold evidence of a theme the row is tagged with.
+class _ExplainedSpans:
+    """The sentence spans that hold evidence of a theme each row is tagged with, as flat arrays.
 
-    Read column by column, once per table, so that finding an answer's explained spans is a
-    lookup, not a pandas row (a 10k-answer wave spent most of its topics step building rows).
-    Only the tagged cells of a column become Python strings, one column at a time, and only
-    their offsets are kept, not every evidence cell's text.
+    Read column by column, once per table, so that finding a row's explained spans is a slice,
+    not a pandas row (a 10k-answer wave spent most of its topics step building rows). At most
+    ``_CELLS_PER_READ`` cells of one column are Python strings at a time, and only their offsets
+    are kept, in integer arrays sorted by row: a 1M-answer wave's spans fit in tens of megabytes
+    where a dict of lists of tuples took half a gigabyte.
     """
-    out: dict[int, list[tuple[int, int]]] = {}
-    for t in theme_ids:
-        on = np.flatnonzero(pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1)
-        cells = S.evidence_cells(tagged, t, on, evidence)
-        for pos, cell in zip(on.tolist(), cells, strict=True):
-            if isinstance(cell, str) and cell:
-                spans = [(e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)]
-                out.setdefault(pos, []).extend(spans)
-    return out
+
+    def __init__(
+        self, tagged: pd.DataFrame, theme_ids: Sequence[str], evidence: S.EvidenceCells | None
+    ) -> None:
+        per_theme: list[np.ndarray] = [np.zeros((0, 3), dtype=np.int64)]
+        for t in theme_ids:
+            tagged_rows = np.flatnonzero(pd.to_numeric(tagged[t]).fillna(0).to_numpy() == 1)
+            for a in range(0, len(tagged_rows), _CELLS_PER_READ):
+                on = tagged_rows[a : a + _CELLS_PER_READ]
+                cells = S.evidence_cells(tagged, t, on, evidence)
+                flat: list[int] = []  # row, start, end, row, start, end, ...
+                for row, cell in zip(on.tolist(), cells, strict=True):
+                    if isinstance(cell, str) and cell:
+                        for e in json.loads(cell):
+                            flat.extend((row, e["sent_start"], e["sent_end"]))
+                per_theme.append(np.asarray(flat, dtype=np.int64).reshape(-1, 3))
+        table = np.concatenate(per_theme)
+        rows, both = table[:, 0], table[:, 1:]
+        order = np.argsort(rows, kind="stable")
+        self.rows, self.spans = rows[order], both[order]
+
+    def of(self, row: int) -> list[tuple[int, int]]:
+        """The explained ``(start, end)`` spans of the row at position ``row``."""
+        a, b = np.searchsorted(self.rows, (row, row + 1))
+        return [(int(s), int(e)) for s, e in self.spans[a:b]]
 
 
 def residual_sentences(
@@ -147,11 +165,11 @@ def residual_sentences(
     keep &= ~untagged_non_english(tagged).to_numpy(dtype=bool)  # English-only vocabulary
     ids = tagged[S.QUOTE_ID].astype(str).tolist()
     theme_ids = [t for t in codebook.theme_ids() if t in tagged.columns]
-    explained = _explained_spans(tagged, theme_ids, evidence)
+    explained = _ExplainedSpans(tagged, theme_ids, evidence)
     rows = []
     for pos in np.flatnonzero(keep):
         text = texts[int(pos)]
-        spans = explained.get(int(pos), [])
+        spans = explained.of(int(pos))
         for k, (a, b) in enumerate(split_sentences(text)):
             sentence = text[a:b]
             if any(a < e_end and e_start < b for e_start, e_end in spans):
