@@ -15,6 +15,7 @@ from cls_text.io import coded as cs
 from cls_text.review.retrain import adapted_candidate, in_use_tagger, retrain_and_save
 from cls_text.tag.adapt import AdaptedTagger
 from cls_text.tag.embeddings import HashingEmbedder
+from cls_text.tag.thresholds import with_best_theme
 
 CB = parse_codebook(
     {
@@ -202,3 +203,39 @@ def test_train_command_builds_on_the_default_unless_asked_from_scratch(tmp_path:
 
     assert artifacts.read_card(tmp_path / "m", "adapted")["model_class"].endswith("AdaptedTagger")
     assert artifacts.read_card(tmp_path / "m", "plain")["model_class"].endswith("SupervisedTagger")
+
+
+class StubFillingDefault(StubDefault):
+    """The stub with the shipped default's fill: an answer no theme clears gets its nearest."""
+
+    best_theme_floor = 0.3
+    trained_ = np.array([True, True])
+
+    def thresholds(self):
+        return np.array([0.5, 0.5])
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return with_best_theme(proba, self.thresholds(), self.trained_, self.best_theme_floor)
+
+
+def test_an_adapted_theme_neither_drops_the_fill_nor_keeps_one_beside_its_own_tag():
+    base = StubFillingDefault()
+    texts, Y = _quotes(60, seed=1)
+    ad = AdaptedTagger(base=base, embedder=HashingEmbedder(dim=64)).fit(texts, Y)
+    assert ad.report_["garden"]["decision"] == "adapted"
+    assert ad.report_["waiting"]["decision"] != "adapted"
+    held, _ = _quotes(300, seed=99)
+    tags, proba = ad.predict(held), ad.predict_proba(held)
+    head_t = ad.heads_[1][2]
+    waiting_clears = proba[:, 0] >= 0.5
+    garden_clears = proba[:, 1] >= head_t
+    # where the head tags garden, waiting is tagged only where it clears its own threshold
+    assert np.array_equal(tags[garden_clears, 0], waiting_clears[garden_clears].astype(int))
+    # an answer nothing clears still gets its nearest theme when it comes close enough
+    share = np.c_[proba[:, 0] / 0.5, proba[:, 1] / head_t]
+    none = ~waiting_clears & ~garden_clears
+    assert none.any()
+    filled = none & (share.max(axis=1) >= base.best_theme_floor)
+    assert filled.any() and (tags[filled].sum(axis=1) == 1).all()
+    assert (tags[none & ~filled].sum(axis=1) == 0).all()

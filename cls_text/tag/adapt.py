@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from cls_text.tag.base import TextInputMixin
 from cls_text.tag.rules import check_texts
-from cls_text.tag.thresholds import best_threshold, group_folds
+from cls_text.tag.thresholds import best_threshold, group_folds, with_best_theme
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -134,14 +134,28 @@ class AdaptedTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         return out
 
     def predict(self, X: object) -> np.ndarray:
-        """(n, k) 0/1 tags: the base's decision wherever no head replaced it."""
+        """(n, k) 0/1 tags: the base's decision wherever no head replaced it.
+
+        A base that gives an answer no theme clears its nearest theme (the default's
+        ``best_theme_floor``) does so here after the heads' decisions, with each adapted
+        theme's own threshold: otherwise a head would drop the base's fill for its theme and
+        leave the answer with no tag, or keep another theme's fill beside its own tag.
+        """
         check_is_fitted(self, "heads_")
+        if not any(h is not None for h in self.heads_):
+            return np.asarray(self.base.predict(X), dtype=np.int64)
+        proba = self.predict_proba(X)
+        heads = [(j, h[2]) for j, h in enumerate(self.heads_) if h is not None]
+        if hasattr(self.base, "thresholds") and hasattr(self.base, "trained_"):
+            thr = np.asarray(self.base.thresholds(), dtype=np.float64).copy()
+            pool = np.asarray(self.base.trained_, dtype=bool).copy()
+            for j, t in heads:
+                thr[j], pool[j] = t, True
+            floor = getattr(self.base, "best_theme_floor", None)
+            return with_best_theme(proba, thr, pool, floor)
         tags = np.asarray(self.base.predict(X), dtype=np.int64).copy()
-        if any(h is not None for h in self.heads_) and len(tags):
-            proba = self.predict_proba(X)
-            for j, head in enumerate(self.heads_):
-                if head is not None:
-                    tags[:, j] = (proba[:, j] >= head[2]).astype(np.int64)
+        for j, t in heads:
+            tags[:, j] = (proba[:, j] >= t).astype(np.int64)
         return tags
 
     def explain(self, X: object) -> list[dict[str, Any]]:
