@@ -234,3 +234,11 @@ def test_queue_puts_an_answer_without_any_score_last_rather_than_failing():
     q = rank_queue(tagged, CB, size=11)
     assert q.iloc[-1][S.QUOTE_ID] == "q002" and q.iloc[-1]["reason"] == "no theme score"
     assert "q002" not in set(rank_queue(tagged, CB, size=10)[S.QUOTE_ID])
+
+
+def test_blank_and_whitespace_answers_are_never_offered_for_review():
+    tagged = make_tagged(10)
+    tagged.loc[1, S.TEXT] = " \u00a0\t"
+    tagged.loc[2, S.TEXT] = None
+    ids = set(sample_audit(tagged, 100)[S.QUOTE_ID]) | set(rank_queue(tagged, CB)[S.QUOTE_ID])
+    assert ids == {f"q{i:03d}" for i in range(10)} - {"q001", "q002", "q005"}

@@ -63,7 +63,9 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     other columns from :func:`_full_rows`, rather than every answer's every column being
     copied here (twice: audit and queue).
     """
-    keep = tagged[S.TEXT].fillna("").astype(str).str.strip() != ""
+    # Blank = empty or all whitespace, tested without strip(), which copies every answer's text.
+    text = tagged[S.TEXT].fillna("").astype(str)
+    keep = ~((text.str.len() == 0) | text.str.isspace())
     if S.NON_SUBSTANTIVE in tagged:
         keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
     keep &= ~untagged_non_english(tagged)  # no tagger saw them: nothing to agree or disagree on
@@ -72,7 +74,8 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     wanted += [c for c in tagged.columns if c.endswith(S.SCORE_SUFFIX)]
     cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
     rows = np.flatnonzero(keep.to_numpy())
-    pool = tagged.iloc[rows][cols].assign(**{_ROW: rows})
+    # Columns first: taking the rows of the whole table would copy every column of it.
+    pool = tagged.iloc[rows, [tagged.columns.get_loc(c) for c in cols]].assign(**{_ROW: rows})
     return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
 
 
