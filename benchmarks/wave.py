@@ -85,13 +85,16 @@ class TreeMemory:
 
     def __init__(self, pid: int, every_s: float = 0.2) -> None:
         self.pid, self.every_s, self.peak_kb = pid, every_s, 0
+        self.start, self.peak_at = time.perf_counter(), 0.0  # seconds into the run of the peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
-            self.peak_kb = max(self.peak_kb, self._total_kb())
+            kb = self._total_kb()
+            if kb > self.peak_kb:
+                self.peak_kb, self.peak_at = kb, time.perf_counter() - self.start
 
     def _total_kb(self) -> int:
         children: dict[int, list[int]] = {}
@@ -165,13 +168,26 @@ def run_cli(
         cmd, cwd=checkout, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     tree = TreeMemory(proc.pid)
-    log = proc.stdout.read() if proc.stdout else b""
+    finished: list[tuple[float, str]] = []  # (seconds, task) as Prefect logs each task's end
+    chunks = []
+    for line in proc.stdout or []:
+        chunks.append(line)
+        if b"Task run '" in line and b"Finished" in line:
+            task = line.split(b"Task run '", 1)[1].split(b"'", 1)[0].decode("utf-8", "replace")
+            finished.append((time.perf_counter() - tree.start, task.rsplit("-", 1)[0]))
+    log = b"".join(chunks)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     tree_mb = tree.stop()
     code = os.waitstatus_to_exitcode(status)
     result: dict = {"wall_s": round(wall, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
     result["peak_tree_rss_mb"] = tree_mb  # the run, its server and its writer, together
+    # Where the peak fell: the Prefect task running then is the first to finish after it.
+    after = [task for t, task in finished if t >= tree.peak_at]
+    result["peak_tree_at"] = {
+        "s": round(tree.peak_at, 1),
+        "during_task": after[0] if after else None,
+    }
     # CPU seconds stay meaningful on a shared machine, where wall time mostly measures the load.
     result |= {"user_cpu_s": round(usage.ru_utime, 1), "system_cpu_s": round(usage.ru_stime, 1)}
     result["exit_code"] = code
