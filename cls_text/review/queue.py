@@ -59,12 +59,10 @@ _ROW = "_row"  # position of a pool row in the tagged table
 def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     """The answers a reviewer can code, by quote id: the columns that choose them, and ``_row``.
 
-    Choosing needs ids, groups, tags and scores only; the chosen few hundred rows get their
-    other columns from :func:`_full_rows`, rather than every answer's every column being
-    copied here (twice: audit and queue).
+    Choosing needs ids, groups, tags and scores only (columns taken before rows, so the
+    whole table is never copied); the chosen rows get the rest from :func:`_full_rows`.
     """
-    # Blank = empty or all whitespace, tested without strip(), which copies every answer's text.
-    text = tagged[S.TEXT].fillna("").astype(str)
+    text = tagged[S.TEXT].fillna("").astype(str)  # blank: no strip(), which copies every text
     keep = ~((text.str.len() == 0) | text.str.isspace())
     if S.NON_SUBSTANTIVE in tagged:
         keep &= ~tagged[S.NON_SUBSTANTIVE].fillna(False).astype(bool)
@@ -74,7 +72,6 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     wanted += [c for c in tagged.columns if c.endswith(S.SCORE_SUFFIX)]
     cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
     rows = np.flatnonzero(keep.to_numpy())
-    # Columns first: taking the rows of the whole table would copy every column of it.
     pool = tagged.iloc[rows, [tagged.columns.get_loc(c) for c in cols]].assign(**{_ROW: rows})
     return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
 
@@ -248,8 +245,7 @@ def _nearest_threshold(
     """Per row: the smallest |score - threshold| over the themes, and that theme's id."""
     if not ids:
         return np.ones(len(pool)), np.full(len(pool), "", dtype=object)
-    # Theme by theme, keeping the running minimum: a (rows x themes) matrix would cost
-    # 128 MB at a million answers. Strict "<" keeps the first theme on ties; NaN never wins.
+    # Theme by theme (a rows x themes matrix is 128 MB at 1M); "<": first theme on ties, no NaN.
     margin = np.full(len(pool), np.inf)
     pos = np.zeros(len(pool), dtype=np.intp)
     scored = np.zeros(len(pool), dtype=bool)

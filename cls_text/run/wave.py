@@ -249,6 +249,7 @@ class _Run:
         manifest = self.manifest(label, reports, staged, tagged, topic_result, extra, flow_run_id)
         outputs |= topic_files | self.report(tagged, evidence, manifest, topic_result)
         del tagged
+        release_freed_memory()  # the table and the review files' scratch, while the helper writes
         with timed(self.timings, "spreadsheets_wait"):
             wait_for_background()
         return outputs, manifest
