@@ -175,6 +175,17 @@ def evidence_from_json(value: str) -> list[Evidence]:
     return [Evidence(**item) for item in json.loads(value)]
 
 
+def evidence_sentence_spans(value: str) -> list[tuple[int, int]]:
+    """The ``(sent_start, sent_end)`` of each item of an evidence cell, without building them.
+
+    For callers that read millions of cells (topics' residual sentences) and need only where
+    the evidence sentences are: :class:`Evidence` objects would cost far more.
+    """
+    if not value:
+        return []
+    return [(item["sent_start"], item["sent_end"]) for item in json.loads(value)]
+
+
 #: Reads one theme's evidence cells at the given row positions. The wave runner passes one
 #: that reads them from the staged Parquet file (:class:`cls_text.run.partition.EvidenceFile`),
 #: so a large wave's evidence (most of its bytes) is never held in memory as a whole.

@@ -119,3 +119,17 @@ def test_evidence_file_reads_cells_across_row_groups_in_any_order(tmp_path: Path
     assert read("trust", rows) == [cells[i] for i in rows]
     assert read("trust", np.array([], dtype=int)) == []
     assert read("culture", np.array([1, 2])) == [None, None]  # no such column
+
+
+def test_sentence_spans_of_a_cell_are_those_of_its_parsed_evidence():
+    text = "Forms everywhere. We trust the team now."
+    items = [
+        S.Evidence.at(text, (21, 26), sentence=(18, 40), term="trust", score=0.9, source="rules"),
+        S.Evidence.at(text, (0, 5), sentence=(0, 17), term="forms", score=0.5, source="default"),
+    ]
+    cell = S.evidence_to_json(items)
+    assert S.evidence_sentence_spans(cell) == [
+        (e.sent_start, e.sent_end) for e in S.evidence_from_json(cell)
+    ]
+    assert S.evidence_sentence_spans(cell) == [(18, 40), (0, 17)]
+    assert S.evidence_sentence_spans("") == []

@@ -9,7 +9,6 @@ topic vocabulary too (:func:`codebook_stop_words`), so a topic is never just a t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 
@@ -114,9 +113,9 @@ class _ExplainedSpans:
                 cells = S.evidence_cells(tagged, t, on, evidence)
                 flat: list[int] = []  # row, start, end, row, start, end, ...
                 for row, cell in zip(on.tolist(), cells, strict=True):
-                    if isinstance(cell, str) and cell:
-                        for e in json.loads(cell):
-                            flat.extend((row, e["sent_start"], e["sent_end"]))
+                    if isinstance(cell, str):
+                        for start, end in S.evidence_sentence_spans(cell):
+                            flat.extend((row, start, end))
                 per_theme.append(np.asarray(flat, dtype=np.int64).reshape(-1, 3))
         table = np.concatenate(per_theme)
         rows, both = table[:, 0], table[:, 1:]
