@@ -13,6 +13,7 @@ Linux only (reads ``/proc/self/status``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -30,27 +31,51 @@ from wave import make_input  # noqa: E402
 _CHUNK_STEPS = ("ingest", "redact", "tag", "write")  # timed once per chunk: not separated
 
 
-def _rss_mb() -> int:
-    status = Path("/proc/self/status").read_text()
+def _rss_mb(pid: str = "self") -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # the process has just ended
+        return 0
     return int(status.split("VmRSS:")[1].split()[0]) // 1024
+
+
+def _tree_mb() -> int:
+    """This process and its descendants (the spreadsheet writer), resident memory summed."""
+    total, todo = 0, ["self"]
+    while todo:
+        pid = todo.pop()
+        total += _rss_mb(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += children.read_text().split()
+    return total
 
 
 class _Peak:
     """The highest resident memory since the last ``reset`` (and over the run), sampled."""
 
     def __init__(self) -> None:
-        self.value = self.overall = 0
+        self.value = self.overall = self.tree = self.tree_overall = 0
         threading.Thread(target=self._loop, daemon=True).start()
 
     def _loop(self) -> None:
         while True:
             now = _rss_mb()
             self.value, self.overall = max(self.value, now), max(self.overall, now)
+            tree = _tree_mb()
+            self.tree, self.tree_overall = max(self.tree, tree), max(self.tree_overall, tree)
             time.sleep(0.05)
 
     def reset(self) -> int:
+        self.tree = _tree_mb()
         self.value = now = _rss_mb()
         return now
+
+
+def _figures(start: int, peak: _Peak) -> dict[str, int]:
+    """A step's memory: this process at its start, peak and end; with its helper at the peak."""
+    end = _rss_mb()
+    return {"start_mb": start, "peak_mb": peak.value, "end_mb": end, "tree_peak_mb": peak.tree}
 
 
 #: Parts of the topics and report steps, measured on their own: module, function, result name.
@@ -62,6 +87,7 @@ _PARTS = (
     ("cls_text.report", "compute_report_data", "report.data"),
     ("cls_text.report", "_theme_examples", "report.examples"),
     ("cls_text.report", "write_report_xlsx", "report.xlsx"),
+    ("cls_text.review.queue", "write_review", "report.review"),
 )
 
 
@@ -80,7 +106,7 @@ def _measure_parts(steps: dict[str, dict[str, int]]) -> None:
         def wrapped(*a: object, _fn: object = fn, _name: str = name, **k: object) -> object:
             start = peak.reset()
             value = _fn(*a, **k)  # type: ignore[operator]
-            steps[_name] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+            steps[_name] = _figures(start, peak)
             return value
 
         setattr(module, attr, wrapped)
@@ -113,21 +139,21 @@ def main() -> int:
         start = peak.reset()
         with timed(timings, name):
             yield
-        steps[name] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+        steps[name] = _figures(start, peak)
 
     read = runner.read_without_evidence
 
     def read_measured(*a: object, **k: object) -> object:
         start = peak.reset()
         frame, evidence = read(*a, **k)  # type: ignore[arg-type]
-        steps["read_partition"] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+        steps["read_partition"] = _figures(start, peak)
         steps["read_partition"]["frame_mb"] = int(frame.memory_usage(deep=True).sum() // 2**20)
         return frame, evidence
 
     def store_measured(*a: object, **k: object) -> Path:
         start = peak.reset()
         path = runner.WaveSteps().update_store(*a, **k)
-        steps["store"] = {"start_mb": start, "peak_mb": peak.value, "end_mb": _rss_mb()}
+        steps["store"] = _figures(start, peak)
         return path
 
     runner.timed, runner.read_without_evidence = measured, read_measured  # type: ignore[assignment]
@@ -139,6 +165,7 @@ def main() -> int:
     out = {
         "answers": args.answers,
         "peak_mb": peak.overall,
+        "peak_tree_mb": peak.tree_overall,
         "steps": steps,
         "timings_s": result.manifest["timings_s"],
         "date": time.strftime("%Y-%m-%d"),

@@ -59,8 +59,8 @@ _ROW = "_row"  # position of a pool row in the tagged table
 def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     """The answers a reviewer can code, by quote id: the columns that choose them, and ``_row``.
 
-    Choosing needs ids, groups, tags and scores only (columns taken before rows, so the
-    whole table is never copied); the chosen rows get the rest from :func:`_full_rows`.
+    Choosing needs ids, groups, tags and scores only: rows in quote-id order, columns taken
+    before rows, nothing copied twice; the chosen rows get the rest from :func:`_full_rows`.
     """
     text = tagged[S.TEXT].fillna("").astype(str)  # blank: no strip(), which copies every text
     keep = ~((text.str.len() == 0) | text.str.isspace())
@@ -72,8 +72,9 @@ def _substantive(tagged: pd.DataFrame) -> pd.DataFrame:
     wanted += [c for c in tagged.columns if c.endswith(S.SCORE_SUFFIX)]
     cols = [c for c in dict.fromkeys(wanted) if c in tagged.columns]
     rows = np.flatnonzero(keep.to_numpy())
+    rows = rows[np.argsort(tagged[S.QUOTE_ID].to_numpy(dtype=object)[rows], kind="stable")]
     pool = tagged.iloc[rows, [tagged.columns.get_loc(c) for c in cols]].assign(**{_ROW: rows})
-    return pool.sort_values(S.QUOTE_ID, kind="stable").reset_index(drop=True)
+    return pool.reset_index(drop=True)
 
 
 def _full_rows(tagged: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:

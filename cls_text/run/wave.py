@@ -278,12 +278,16 @@ class _Run:
                 compare_with=self.opts.compare_with,
             )
             manifest["comparison"] = describe_comparison(self.history, self.codebook)
+            # The review files first: their scratch is freed before the spreadsheet helper
+            # takes report.xlsx's cells, so the two never add up (a 1M wave's peak).
+            review = self.steps.write_review(
+                tagged, self.codebook, self.cfg, topics, self.staging, self.opts.coded_dir
+            )
+            release_freed_memory()
             paths = self.steps.write_report(
                 tagged, self.codebook, manifest, self.history, topics, self.staging, evidence
             )
-            return paths | self.steps.write_review(
-                tagged, self.codebook, self.cfg, topics, self.staging, self.opts.coded_dir
-            )
+            return paths | review
 
 
 def run_wave(
