@@ -20,21 +20,24 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
 
 import cls_real as B  # noqa: E402
+import rebuild_minilm_static as R  # noqa: E402
 
 
 class TunedEmbedder:
-    """``encode`` of a sentence-transformers or model2vec model, L2-normalised, memoised."""
+    """An ``encode`` function as a tagger's embedder: L2-normalised, memoised per text."""
 
-    def __init__(self, model: object, name: str) -> None:
-        self.model, self.name, self._memo = model, name, {}
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], name: str) -> None:
+        self._encode, self.name, self._memo = encode, name, {}
 
     @property
     def model_id(self) -> str:
@@ -43,31 +46,31 @@ class TunedEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
         if missing:
-            if self.name.endswith("static"):
-                v = self.model.encode(missing, max_length=512, use_multiprocessing=False)
-            else:
-                v = self.model.encode(missing, batch_size=64, convert_to_numpy=True)
-            v = np.asarray(v, dtype=np.float32)
+            v = np.asarray(self._encode(missing), dtype=np.float32)
             v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
             self._memo.update(zip(missing, v, strict=True))
         return np.stack([self._memo[t] for t in texts])
 
 
-def distil(model: object) -> object:
-    """A static model2vec model from a sentence-transformers MiniLM, by the shipped recipe."""
+def sentence_encoder(model: object) -> Callable[[list[str]], np.ndarray]:
+    """``encode`` of a sentence-transformers model."""
+    return lambda texts: model.encode(texts, batch_size=64, convert_to_numpy=True)  # type: ignore[attr-defined]
+
+
+def distil(model: object) -> Callable[[list[str]], np.ndarray]:
+    """``encode`` of a static model distilled from a sentence-transformers MiniLM, by the
+    shipped recipe (``models/rebuild_minilm_static.py``)."""
     from model2vec import StaticModel
     from tokenizers import Tokenizer
 
     from cls_text.tag.static_model import MINILM_STATIC_DIR
 
-    sys.path.insert(0, str(B.ROOT / "models"))
-    import rebuild_minilm_static as R
-
     path = MINILM_STATIC_DIR / "tokenizer.json"
     vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
     pieces = [p for p, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
     rows = R.static_rows(R.piece_vectors(model[0].auto_model, vocab), pieces)  # type: ignore[index]
-    return StaticModel(vectors=rows, tokenizer=Tokenizer.from_file(str(path)), normalize=True)
+    static = StaticModel(vectors=rows, tokenizer=Tokenizer.from_file(str(path)), normalize=True)
+    return lambda texts: static.encode(texts, max_length=512, use_multiprocessing=False)
 
 
 def pair_rows(
@@ -100,8 +103,8 @@ def fine_tune(base: object, texts: list[str], Y: np.ndarray, args, seed: int) ->
         rng.shuffle(rows)
         for s in range(0, len(rows), args.batch):
             batch = rows[s : s + args.batch]
-            a = model.tokenize([texts[i] for i, _, _ in batch])
-            b = model.tokenize([texts[j] for _, j, _ in batch])
+            a = model.preprocess([texts[i] for i, _, _ in batch])
+            b = model.preprocess([texts[j] for _, j, _ in batch])
             ea = model(a)["sentence_embedding"]
             eb = model(b)["sentence_embedding"]
             cos = torch.nn.functional.cosine_similarity(ea, eb)
@@ -122,7 +125,8 @@ def run(data: dict, dev: np.ndarray, args) -> dict[str, object]:
     Y = B.indicator(data["codes"], "gold", q["quote_id"].tolist(), ids)
     texts, groups = q["text"].to_numpy(), q["source_url"].to_numpy()
     base = make_embedder("minilm", num_threads=args.threads)._load_model()  # type: ignore[attr-defined]
-    fixed = {"minilm": TunedEmbedder(base, "minilm"), "static": make_embedder("minilm-static")}
+    fixed = {"minilm": TunedEmbedder(sentence_encoder(base), "minilm"),
+             "static": make_embedder("minilm-static")}  # fmt: skip
     params = B.shipped_params()
     runs: dict[str, list] = {"minilm": [], "tuned": [], "static": [], "tuned_static": []}
     for r in range(args.reps):
@@ -133,7 +137,7 @@ def run(data: dict, dev: np.ndarray, args) -> dict[str, object]:
             t = time.time()
             model = fine_tune(base, list(texts[tr]), Y[tr], args, 100 * r + f)
             embs = fixed | {
-                "tuned": TunedEmbedder(model, "tuned"),
+                "tuned": TunedEmbedder(sentence_encoder(model), "tuned"),
                 "tuned_static": TunedEmbedder(distil(model), "tuned-static"),
             }
             print(f"rep {r} fold {f}: tuned in {time.time() - t:.0f} s", flush=True)
