@@ -37,8 +37,19 @@ DEFAULT_GRID = [
     {"with_codebook_examples": True},
 ]
 
-#: Option keys handled here rather than passed to ``DefaultTagger``.
-SCRIPT_KEYS = ("with_codebook_examples",)
+#: Option keys handled here rather than passed to ``DefaultTagger``: the codebook's examples
+#: as extra training rows, and the share of each training fold's source pages trained on (how
+#: much more coded quotes would give: 0.5 trains on half the pages of every training fold).
+SCRIPT_KEYS = ("with_codebook_examples", "train_fraction")
+
+
+def page_subset(rows: np.ndarray, groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """The rows of a random ``fraction`` of the source pages among ``rows`` (all when 1)."""
+    if fraction >= 1.0:
+        return rows
+    pages = np.array(sorted(set(groups[rows].tolist())))
+    keep = np.random.default_rng(seed).choice(pages, max(1, round(fraction * len(pages))), False)
+    return rows[np.isin(groups[rows], keep)]
 
 
 def codebook_examples(ids: list[str]) -> tuple[list[str], np.ndarray]:
@@ -79,12 +90,14 @@ def option_cv(data: dict, dev: np.ndarray, reps: int, params: dict) -> dict:
     emb = make_embedder("minilm-static")
     kw = {k: v for k, v in params.items() if k not in SCRIPT_KEYS}
     ex_texts, ex_Y = codebook_examples(ids) if params.get("with_codebook_examples") else ([], None)
-    runs = []
+    runs, n_train = [], []
     for r in range(reps):
         P = np.zeros_like(Y)
-        for fold in B.grouped_folds(groups[dev], 5, r):
+        for i, fold in enumerate(B.grouped_folds(groups[dev], 5, r)):
             te = dev[fold]
-            tr = np.setdiff1d(dev, te)
+            tr = page_subset(np.setdiff1d(dev, te), groups, params.get("train_fraction", 1.0),
+                             1000 + 10 * r + i)  # fmt: skip
+            n_train.append(len(tr))
             m = DefaultTagger(embedder=emb, **kw)
             train_texts, train_Y = list(texts[tr]), Y[tr]
             train_groups = list(groups[tr])
@@ -99,6 +112,7 @@ def option_cv(data: dict, dev: np.ndarray, reps: int, params: dict) -> dict:
     return s | {
         "params": params,
         "reps": reps,
+        "n_train": round(float(np.mean(n_train)), 1),
         "min_theme_f1": min(v["f1"] for v in pt.values()),
         "min_precision": min(v["precision"] for v in pt.values()),
     }
@@ -124,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.time()
         res = option_cv(data, dev, args.reps, params) | {"seconds": round(time.time() - t, 1)}
         out["options"].append(res)
-        print(json.dumps(params), {k: res[k] for k in ("samples_f1", "samples_f1_sd",
-              "micro_f1", "macro_f1", "min_theme_f1", "min_precision")}, flush=True)  # fmt: skip
+        shown = ("samples_f1", "samples_f1_sd", "micro_f1", "macro_f1", "min_theme_f1",
+                 "min_precision", "n_train")  # fmt: skip
+        print(json.dumps(params), {k: res[k] for k in shown}, flush=True)
         args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0
 
