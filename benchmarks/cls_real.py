@@ -8,6 +8,8 @@ are in ``benchmarks/data/cls_real_codes/``. One run writes:
 - ``zero_shot``: the codebook-only tagger (what a user's own codebook gets), on dev and test;
 - ``default``: the shipped default tagger: dev figures by repeated grouped cross-validation
   (the model re-trained on each training fold), test figures of the shipped model;
+- ``accurate``: the same for the opt-in accurate variant (``tagger: accurate``: the default's
+  heads over all-mpnet-base-v2), when its weights are fetched (``models/fetch_mpnet.py``);
 - ``learning_curve``: the adapted tagger on 0..200 coded quotes, on dev (repeated CV);
 - ``stance``: stance accuracy and macro-F1 on real pairs where both coders tagged the theme;
 - ``answers_per_s``: measured on distinct NHS comments (embedding included).
@@ -18,6 +20,8 @@ Usage:
     python benchmarks/cls_real.py --stance-only --out benchmarks/results/cls_real.json
     python benchmarks/cls_real.py --accuracy-only \
         --accuracy-out cls_text/tag/models/cls-default/accuracy.json
+    python benchmarks/cls_real.py --accuracy-only --model cls-default-mpnet \
+        --accuracy-out cls_text/tag/models/cls-default-mpnet/accuracy.json
 
 ``--accuracy-out`` also writes the shipped default's per-theme accuracy on the test split (with
 page-bootstrap 95% intervals) and the coders' agreement, which the report's methods section shows
@@ -173,15 +177,16 @@ def zero_shot(data: dict, dev: np.ndarray, test: np.ndarray | None, speed: list[
     return out
 
 
-def shipped_params() -> dict[str, object]:
-    """The shipped default's training settings (its card), so dev CV measures what ships."""
-    from cls_text.tag.default import read_default_card
+def shipped_params(model: str = "cls-default") -> dict[str, object]:
+    """A shipped default's training settings (its card), so dev CV measures what ships."""
+    from cls_text.tag.default import default_model_dir, read_default_card
 
-    return dict((read_default_card() or {}).get("params") or {})
+    return dict((read_default_card(default_model_dir(model)) or {}).get("params") or {})
 
 
-def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-static"):
-    """Repeated grouped CV on dev of the default tagger (re-trained on each training fold)."""
+def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-static",
+               model: str = "cls-default"):  # fmt: skip
+    """Repeated grouped CV on dev of a default tagger (re-trained on each training fold)."""
     from cls_text.tag.default import DefaultTagger
     from cls_text.tag.embeddings import make_embedder
 
@@ -195,7 +200,7 @@ def default_cv(data: dict, dev: np.ndarray, reps: int, embedder: str = "minilm-s
         for fold in grouped_folds(groups[dev], 5, r):
             te = dev[fold]
             tr = np.setdiff1d(dev, te)
-            m = DefaultTagger(embedder=emb, **shipped_params())
+            m = DefaultTagger(embedder=emb, **shipped_params(model))
             m.fit(list(texts[tr]), Y[tr], groups=list(groups[tr]))
             P[te] = m.predict(list(texts[te]))
         runs.append(tag_scores(Y[dev], P[dev], ids))
@@ -343,30 +348,55 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
     return out
 
 
-def default_test(data: dict, test: np.ndarray, speed: list[str]) -> dict[str, object]:
-    """The shipped default model on the test split, and its speed."""
-    from cls_text.tag.default import load_default_tagger
+def _shipped(model: str) -> object:
+    from cls_text.tag.default import default_model_dir, load_default_tagger
 
+    return load_default_tagger(model_dir=default_model_dir(model))
+
+
+def default_test(data: dict, test: np.ndarray, speed: list[str],
+                 model: str = "cls-default") -> dict[str, object]:  # fmt: skip
+    """A shipped default model on the test split, and its speed (a fresh copy: no cache)."""
     q, ids = data["quotes"], data["ids"]
     Y = indicator(data["codes"], "gold", q["quote_id"].tolist(), ids)
-    tagger = load_default_tagger()
-    P = tagger.predict(q["text"].iloc[test].tolist())
-    speed_figure = _speed(load_default_tagger(), speed)
+    P = _shipped(model).predict(q["text"].iloc[test].tolist())  # type: ignore[attr-defined]
+    speed_figure = _speed(_shipped(model), speed)
     return {"test": tag_scores(Y[test], P, ids), "answers_per_s": speed_figure}
 
 
-def write_accuracy(data: dict, test: np.ndarray, out: Path) -> None:
-    """The packaged accuracy file of the shipped default (see benchmarks/real_accuracy.py)."""
+def accurate(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int,
+             speed: list[str]) -> dict[str, object]:  # fmt: skip
+    """The opt-in accurate variant, measured like the default (skipped without its weights)."""
+    from cls_text.errors import EmbeddingModelError
+    from cls_text.tag.default import ACCURATE_MODEL
+    from cls_text.tag.mpnet_model import check_mpnet
+
+    try:
+        check_mpnet()
+    except EmbeddingModelError as exc:
+        return {"skipped": str(exc)}
+    cv = default_cv(data, dev, reps, "mpnet", ACCURATE_MODEL)
+    out: dict[str, object] = {"embedder": "mpnet", "dev_cv": cv}
+    if test is not None:
+        out |= default_test(data, test, speed, ACCURATE_MODEL)
+    else:
+        out["answers_per_s"] = _speed(_shipped(ACCURATE_MODEL), speed)
+    return out
+
+
+def write_accuracy(data: dict, test: np.ndarray, out: Path, model: str = "cls-default") -> None:
+    """The packaged accuracy file of a shipped default (see benchmarks/real_accuracy.py)."""
     from real_accuracy import accuracy_record, split_figures
 
     from cls_text.codebook import load_codebook
-    from cls_text.tag.default import load_default_tagger, read_default_card
+    from cls_text.tag.default import default_model_dir, read_default_card
 
     q, ids = data["quotes"], data["ids"]
     Y = indicator(data["codes"], "gold", q["quote_id"].tolist(), ids)[test]
-    P = load_default_tagger().predict(q["text"].iloc[test].tolist())
+    P = _shipped(model).predict(q["text"].iloc[test].tolist())  # type: ignore[attr-defined]
     figures = split_figures(Y, P, q["source_url"].to_numpy()[test], ids)
-    record = accuracy_record(test=figures, coders=coders(data), card=read_default_card() or {},
+    card = read_default_card(default_model_dir(model)) or {}
+    record = accuracy_record(test=figures, coders=coders(data), card=card,
                              codebook=load_codebook(),
                              date=datetime.now(UTC).strftime("%Y-%m-%d"))  # fmt: skip
     out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -394,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fast", action="store_true", help="skip the slow full-MiniLM figures")
     ap.add_argument("--accuracy-out", type=Path, help="write the packaged accuracy file here")
     ap.add_argument("--accuracy-only", action="store_true", help="write only the accuracy file")
+    ap.add_argument("--model", default="cls-default", help="model of the accuracy file")
     ap.add_argument(
         "--stance-only",
         action="store_true",
@@ -409,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = np.flatnonzero(split == "dev")
     test = None if args.skip_test else np.flatnonzero(split == "test")
     if args.accuracy_out is not None and test is not None:
-        write_accuracy(data, test, args.accuracy_out)
+        write_accuracy(data, test, args.accuracy_out, args.model)
         if args.accuracy_only:
             return 0
     if args.stance_only:
@@ -432,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("samples_f1", "micro_f1", "macro_f1", "per_theme")
         default |= {k: default["test"][k] for k in keys}
     res["default"] = default
+    res["accurate"] = accurate(data, dev, test, args.reps, speed[:300])
     res["learning_curve"] = learning_curve(data, dev, args.reps, (0, 10, 25, 50, 100, 200))
     st = stance(data, dev, test, args.reps)
     res["stance"] = st | {k: st.get("test", st["dev_cv"])[k] for k in ("accuracy", "macro_f1")}

@@ -8,7 +8,7 @@ across folds and options (the figures are the same as without the cache, only fa
 
 Usage:
     python benchmarks/cls_real_options.py --out results.json [--shared ../shared] [--reps 1]
-        [--grid '[{}, {"shrinkage": 1.0}, {"C": 0.3}]']
+        [--grid '[{}, {"shrinkage": 1.0}, {"C": 0.3}, {"embedder": "mpnet"}]']
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ DEFAULT_GRID = [
 ]
 
 #: Option keys handled here rather than passed to ``DefaultTagger``: the codebook's examples
-#: as extra training rows, and the share of each training fold's source pages trained on (how
-#: much more coded quotes would give: 0.5 trains on half the pages of every training fold).
-SCRIPT_KEYS = ("with_codebook_examples", "train_fraction")
+#: as extra training rows, the share of each training fold's source pages trained on (how
+#: much more coded quotes would give: 0.5 trains on half the pages of every training fold),
+#: and the embedder by name (``"mpnet"``: the optional accurate encoder).
+SCRIPT_KEYS = ("with_codebook_examples", "train_fraction", "embedder")
 
 
 def page_subset(rows: np.ndarray, groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -65,16 +66,18 @@ def codebook_examples(ids: list[str]) -> tuple[list[str], np.ndarray]:
 
 
 def _memo_own_features() -> None:
-    """Cache ``DefaultTagger._own`` per text: it depends on the text and codebook only."""
+    """Cache ``DefaultTagger._own`` per text and embedder: it depends on nothing else here."""
     from cls_text.tag.default import DefaultTagger
 
     original, memo = DefaultTagger._own, {}
 
     def own(self, X, texts):  # type: ignore[no-untyped-def]
-        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        model = self.embedder_.model_id
+        missing = [t for t in dict.fromkeys(texts) if (model, t) not in memo]
         if missing:
-            memo.update(zip(missing, original(self, missing, missing), strict=True))
-        return np.stack([memo[t] for t in texts])
+            found = original(self, missing, missing)
+            memo.update(((model, t), v) for t, v in zip(missing, found, strict=True))
+        return np.stack([memo[model, t] for t in texts])
 
     DefaultTagger._own = own  # type: ignore[method-assign]
 
@@ -87,7 +90,7 @@ def option_cv(data: dict, dev: np.ndarray, reps: int, params: dict) -> dict:
     q, ids = data["quotes"], data["ids"]
     Y = B.indicator(data["codes"], "gold", q["quote_id"].tolist(), ids)
     texts, groups = q["text"].to_numpy(), q["source_url"].to_numpy()
-    emb = make_embedder("minilm-static")
+    emb = make_embedder(params.get("embedder", "minilm-static"))
     kw = {k: v for k, v in params.items() if k not in SCRIPT_KEYS}
     ex_texts, ex_Y = codebook_examples(ids) if params.get("with_codebook_examples") else ([], None)
     runs, n_train = [], []

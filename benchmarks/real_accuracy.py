@@ -88,11 +88,12 @@ def accuracy_record(
     date: str,
 ) -> dict[str, Any]:
     """The packaged accuracy file's content (what the report's methods section shows)."""
+    name = str(card.get("name", "cls-default"))
     return {
         "what": "the shipped default tagger scored on the held-out TEST split of real published "
         "CLS quotes against the adjudicated gold of two blind coders",
         "date": date,
-        "tagger": "default:cls-default@" + str(card.get("trained", "?")),
+        "tagger": f"default:{name}@{card.get('trained', '?')}",
         "weights_sha256": card["weights"]["sha256"],
         "codebook": {
             "id": codebook.id,
@@ -107,5 +108,6 @@ def accuracy_record(
             "kappa": coders["kappa"],
         },
         "command": "python benchmarks/cls_real.py --accuracy-only "
-        "--accuracy-out cls_text/tag/models/cls-default/accuracy.json",
+        + ("" if name == "cls-default" else f"--model {name} ")
+        + f"--accuracy-out cls_text/tag/models/{name}/accuracy.json",
     }

@@ -164,7 +164,9 @@ class PipelineConfig(BaseModel):
     redaction: dict[str, Any] = Field(default_factory=dict)
     #: Tagger choice: "auto" = supervised if a model for the codebook exists, else the shipped
     #: default (pre-trained on real CLS quotes) for codebooks sharing its themes, else zero-shot.
-    tagger: Literal["auto", "rules", "default", "zeroshot", "supervised"] = "auto"
+    #: "accurate" = the default's variant over the all-mpnet-base-v2 encoder: more accurate on
+    #: real quotes, ~100x slower, weights fetched once with ``python models/fetch_mpnet.py``.
+    tagger: Literal["auto", "rules", "default", "accurate", "zeroshot", "supervised"] = "auto"
     #: Name of the supervised model under models/ to use when tagger is auto or supervised.
     model_name: str | None = None
     #: Folder of the on-disk sentence-embedding cache (None: keep vectors in memory only).

@@ -292,7 +292,7 @@ def tag_file(
         Path | None, typer.Option(help="Codebook YAML; default: the CLS codebook.")
     ] = None,
     tagger: Annotated[
-        str, typer.Option(help="auto (best available), rules, zeroshot or supervised.")
+        str, typer.Option(help="auto, rules, default, accurate, zeroshot or supervised.")
     ] = "auto",
     no_redact: Annotated[
         bool, typer.Option("--no-redact", help="Keep personal data (not recommended).")

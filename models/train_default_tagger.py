@@ -6,8 +6,11 @@ quote text is written anywhere) and the adjudicated codes and dev/test split fro
 Writes ``cls_text/tag/models/cls-default/weights.npz`` (plain arrays, words hashed, no
 vocabulary) and ``card.json`` (sha256 of the weights, training data hash, parameters).
 
+``--embedder mpnet`` trains the accurate variant over all-mpnet-base-v2 instead (fetch its
+weights first with ``python models/fetch_mpnet.py``) and writes ``cls-default-mpnet/``.
+
 Usage:
-    python models/train_default_tagger.py [--shared ../shared]
+    python models/train_default_tagger.py [--shared ../shared] [--embedder mpnet]
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 CODES = ROOT / "benchmarks" / "data" / "cls_real_codes"
-OUT = ROOT / "cls_text" / "tag" / "models" / "cls-default"
+MODELS = ROOT / "cls_text" / "tag" / "models"
+#: Output folder per encoder: the default, and the accurate variant (``tagger: accurate``).
+OUT = {"minilm-static": MODELS / "cls-default", "mpnet": MODELS / "cls-default-mpnet"}
 PARAMS = {
     "C": 3.0,
     "n_features": 2**18,
@@ -35,6 +40,9 @@ PARAMS = {
     "best_theme_floor": 0.5,
     "prior_scale": 1.0,
 }
+#: Settings per encoder, each chosen on dev by grouped CV (docs/benchmarks.md): the accurate
+#: variant's heads over mpnet's 768 dimensions want more regularisation and 6 positives.
+PARAMS_FOR = {"minilm-static": PARAMS, "mpnet": PARAMS | {"C": 1.0, "min_positives": 6}}
 
 
 def load_dev(shared: Path) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
@@ -60,27 +68,32 @@ def main(argv: list[str] | None = None) -> int:
     """Train and write the default model."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--embedder", choices=sorted(OUT), default="minilm-static")
     args = ap.parse_args(argv)
     if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
         print(f"no real quotes under {args.shared}: nothing trained", file=sys.stderr)
         return 1
     from cls_text.codebook import load_codebook
     from cls_text.tag.default import DefaultTagger
+    from cls_text.tag.embeddings import make_embedder
 
     dev, Y, ids = load_dev(args.shared)
     book = load_codebook()
-    tagger = DefaultTagger(codebook=book, **PARAMS).fit(
+    out = OUT[args.embedder]
+    embedder = make_embedder(args.embedder)
+    params = PARAMS_FOR[args.embedder]
+    tagger = DefaultTagger(codebook=book, embedder=embedder, **params).fit(
         dev["text"].tolist(), Y, groups=dev["source_url"].tolist()
     )
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez_compressed(buf, **tagger.to_arrays())
-    (OUT / "weights.npz").write_bytes(buf.getvalue())
+    (out / "weights.npz").write_bytes(buf.getvalue())
     training = hashlib.sha256(
         json.dumps([dev["quote_id"].tolist(), Y.tolist()]).encode("utf-8")
     ).hexdigest()
     card = {
-        "name": "cls-default",
+        "name": out.name,
         "model_class": "cls_text.tag.default.DefaultTagger",
         "trained": date.today().isoformat(),
         "trained_by": "models/train_default_tagger.py",
@@ -92,17 +105,18 @@ def main(argv: list[str] | None = None) -> int:
             "sha256_ids_and_labels": training,
         },
         "codebook": {"id": book.id, "version": book.version, "hash": book.content_hash()},
-        "embedder": "minilm-static",
-        "params": PARAMS,
+        "embedder": args.embedder,
+        "embedder_id": embedder.model_id,
+        "params": params,
         "weights": {
             "file": "weights.npz",
-            "sha256": hashlib.sha256((OUT / "weights.npz").read_bytes()).hexdigest(),
-            "bytes": (OUT / "weights.npz").stat().st_size,
+            "sha256": hashlib.sha256((out / "weights.npz").read_bytes()).hexdigest(),
+            "bytes": (out / "weights.npz").stat().st_size,
         },
         "measured": "see docs/benchmarks.md (real CLS quotes, dev CV and test split)",
     }
-    (OUT / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT / 'weights.npz'} ({card['weights']['bytes']} bytes)")
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'weights.npz'} ({card['weights']['bytes']} bytes)")
     return 0
 
 

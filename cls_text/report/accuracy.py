@@ -40,8 +40,12 @@ def accuracy_for_run(
     manifest: dict[str, Any], model_dir: str | Path | None = None
 ) -> tuple[dict[str, Any] | None, str]:
     """The accuracy figures that apply to this run (or None) and, if none, the reason why."""
+    from cls_text.tag.default import DEFAULT_MODEL, default_model_dir
+
     cb_hash = (manifest.get("codebook") or {}).get("hash", "")
     kind = (manifest.get("tagger") or {}).get("kind", "")
+    if model_dir is None:  # the default or its accurate variant: each has its own figures
+        model_dir = default_model_dir((manifest.get("tagger") or {}).get("model", DEFAULT_MODEL))
     acc = read_real_accuracy(model_dir)
     if acc is None:
         return None, "no measurement of the shipped default tagger on real quotes is installed"

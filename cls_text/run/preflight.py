@@ -118,6 +118,10 @@ def preflight(
     if wave is not None:
         check_wave_label(wave, what="--wave")
     cfg = load_config(config)
+    if cfg.tagger == "accurate":
+        from cls_text.tag.mpnet_model import check_mpnet
+
+        check_mpnet()  # its weights are fetched separately: say so before any work
     cb = load_codebook(codebook)
     files = expand_inputs(inputs)
     notes = {f.name: check_file(f, cfg, wave=wave) for f in files} if read_files else {}

@@ -49,6 +49,10 @@ from cls_text.tag.thresholds import (
 
 #: Package-data folder of the shipped default model.
 DEFAULT_MODEL = "cls-default"
+#: The accurate variant: the same heads trained over all-mpnet-base-v2 (``tagger: accurate``).
+ACCURATE_MODEL = "cls-default-mpnet"
+#: The encoder of the default model (its card names the encoder; this one needs no building).
+STATIC = "minilm-static"
 #: Own-theme features, in column order (the rules score comes last).
 OWN_FEATURES = ("definition", "terms", "examples", "exclusion", "rules")
 #: Own-theme features are scaled up so that one C suits them and the many word features.
@@ -345,12 +349,12 @@ def _input_key(X: object, texts: list[str]) -> int:
 def _static_embedder() -> Any:
     from cls_text.tag.embeddings import make_embedder
 
-    return make_embedder("minilm-static")
+    return make_embedder(STATIC)
 
 
-def default_model_dir() -> Path:
-    """The package-data folder of the shipped default model."""
-    return Path(str(resources.files("cls_text.tag").joinpath("models", DEFAULT_MODEL)))
+def default_model_dir(name: str = DEFAULT_MODEL) -> Path:
+    """The package-data folder of a shipped default model (:data:`ACCURATE_MODEL`: its variant)."""
+    return Path(str(resources.files("cls_text.tag").joinpath("models", name)))
 
 
 def read_default_card(model_dir: str | Path | None = None) -> dict[str, Any] | None:
@@ -383,4 +387,8 @@ def load_default_tagger(
     if not any(theme_sha256(t) in known for t in book.themes):
         return None
     params = dict(card.get("params") or {})
+    if embedder is None and card.get("embedder", STATIC) != STATIC:
+        from cls_text.tag.embeddings import make_embedder
+
+        embedder = make_embedder(card["embedder"])  # the heads only fit the encoder they saw
     return DefaultTagger(embedder=embedder, **params).for_codebook(arrays, book)

@@ -35,6 +35,7 @@ import numpy as np
 from cls_text.errors import EmbeddingModelError
 from cls_text.io.writers import atomic_path
 from cls_text.tag.base import as_texts
+from cls_text.tag.mpnet_model import MPNET_SHA256, load_mpnet
 from cls_text.tag.static_model import (  # noqa: F401 - re-exported: their old home
     MINILM_STATIC_DIR,
     MINILM_STATIC_SHA256,
@@ -45,10 +46,10 @@ from cls_text.tag.static_model import (  # noqa: F401 - re-exported: their old h
 #: sha256 of all-MiniLM-L6-v2's ``model.safetensors`` (the value public projects pin upstream).
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 #: Models :class:`Embedder` can load, with their output dimension.
-MODELS: dict[str, int] = {"minilm": 384, "minilm-static": 256}
+MODELS: dict[str, int] = {"minilm": 384, "minilm-static": 256, "mpnet": 768}
 #: Default texts per batch. MiniLM: small batches pad less (16 measured ~1.5x faster than 64).
 #: Static: no padding at all, so large batches only amortise per-call overhead.
-DEFAULT_BATCH_SIZE: dict[str, int] = {"minilm": 16, "minilm-static": 1024}
+DEFAULT_BATCH_SIZE: dict[str, int] = {"minilm": 16, "minilm-static": 1024, "mpnet": 16}
 #: Show a progress bar by default when more than this many texts need encoding.
 PROGRESS_MIN = 2000
 
@@ -93,9 +94,11 @@ class Embedder:
     the model is re-created (and its hash re-checked) on first use after loading.
 
     Args:
-        model: ``"minilm"`` (all-MiniLM-L6-v2 through sentence-transformers) or
+        model: ``"minilm"`` (all-MiniLM-L6-v2 through sentence-transformers),
             ``"minilm-static"`` (its static distillation: numpy only, much faster, see the
-            module docstring).
+            module docstring) or ``"mpnet"`` (all-mpnet-base-v2, the optional accurate
+            encoder: a local folder fetched once from the package index, see
+            :mod:`cls_text.tag.mpnet_model`).
         batch_size: Texts per batch; None: :data:`DEFAULT_BATCH_SIZE` of the model. For MiniLM
             small batches waste less on padding: 16 measured ~1.5x faster than 64 on short
             survey answers.
@@ -144,11 +147,10 @@ class Embedder:
     @property
     def model_id(self) -> str:
         """Identify the model: name plus the first 12 hex digits of its weights' sha256."""
-        digest = (
-            MINILM_STATIC_SHA256["model.safetensors"]
-            if self.model == "minilm-static"
-            else MINILM_SHA256
-        )
+        digest = {
+            "minilm-static": MINILM_STATIC_SHA256["model.safetensors"],
+            "mpnet": MPNET_SHA256,
+        }.get(self.model, MINILM_SHA256)
         return f"{self.model}@{digest[:12]}:{self.max_seq_length}"
 
     @property
@@ -239,6 +241,11 @@ class Embedder:
             return self._model
         if self.model == "minilm-static":
             self._model = load_static_model(MINILM_STATIC_DIR)
+            return self._model
+        if self.model == "mpnet":
+            self._model = load_mpnet(
+                max_seq_length=self.max_seq_length, num_threads=self.num_threads
+            )
             return self._model
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -334,15 +341,46 @@ class HashingEmbedder:
         return _normalise(out)
 
 
-def make_embedder(name: str = "minilm", **kwargs: Any) -> TextEmbedder:
-    """Build an embedder by name: ``"minilm"``, ``"minilm-static"`` or ``"hashing"``.
+class ConcatEmbedder:
+    """Several embedders side by side: each one's unit vectors, joined and re-normalised.
 
-    The first two are :class:`Embedder` (keyword arguments go to it), the last
-    :class:`HashingEmbedder`.
+    A cosine similarity in the joined space is the mean of the parts' similarities, so
+    zero-shot scores blend the encoders and a linear head sees every part's features.
+
+    Args:
+        parts: The embedders, in column order.
+    """
+
+    def __init__(self, parts: Sequence[TextEmbedder]) -> None:
+        if len(parts) < 2:
+            raise ValueError("ConcatEmbedder needs at least two embedders")
+        self.parts = list(parts)
+
+    @property
+    def model_id(self) -> str:
+        """Identify the parts, joined by ``+``."""
+        return "+".join(p.model_id for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"ConcatEmbedder({self.parts!r})"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the parts' vectors side by side, L2-normalised again."""
+        return _normalise(np.hstack([p.encode(texts) for p in self.parts]))
+
+
+def make_embedder(name: str = "minilm", **kwargs: Any) -> TextEmbedder:
+    """Build an embedder by name: ``"minilm"``, ``"minilm-static"``, ``"mpnet"`` or ``"hashing"``.
+
+    The first three are :class:`Embedder` (keyword arguments go to it), the last
+    :class:`HashingEmbedder`; names joined by ``+`` (``"mpnet+minilm-static"``) give a
+    :class:`ConcatEmbedder` of those.
 
     Raises:
         ValueError: for an unknown name.
     """
+    if "+" in name:
+        return ConcatEmbedder([make_embedder(part, **kwargs) for part in name.split("+")])
     if name == "hashing":
         return HashingEmbedder(**kwargs)
     if name in MODELS:

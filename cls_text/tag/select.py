@@ -5,7 +5,9 @@ hash) when one exists under ``models/``; otherwise the shipped default tagger, p
 real coded CLS quotes, when the codebook has any of the default codebook's themes (each theme
 it does not know exactly gets the codebook-only generic head, so adding a theme changes no
 other theme's tags); otherwise zero-shot scoring combined with the rules (a user's own
-codebook); otherwise the rules alone. The choice is recorded in the manifest and on every row.
+codebook); otherwise the rules alone. ``tagger: accurate`` asks for the default's variant over
+the all-mpnet-base-v2 encoder (fetched once, see :mod:`cls_text.tag.mpnet_model`). The choice
+is recorded in the manifest and on every row.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def select_tagger(
                 f"The shipped default tagger knows none of the themes of codebook "
                 f"'{codebook.id}': use tagger: zeroshot or auto."
             )
+    if kind == "accurate":
+        return _accurate(codebook, cache_dir if cache_dir is not None else cfg.embedding_cache)
     if kind in ("auto", "zeroshot"):
         zs = _zeroshot(codebook, cache_dir if cache_dir is not None else cfg.embedding_cache)
         if zs is not None:
@@ -144,26 +148,51 @@ def _find_supervised(
     return None
 
 
-def _default(codebook: Codebook) -> tuple[object, dict[str, Any]] | None:
-    """The shipped default tagger when it knows at least one of the codebook's themes."""
+def _default(
+    codebook: Codebook, name: str | None = None, embedder: object = None
+) -> tuple[object, dict[str, Any]] | None:
+    """A shipped default tagger (``name``: its variant) when it knows a theme of the codebook."""
     try:
-        from cls_text.tag.default import load_default_tagger, read_default_card
+        from cls_text.tag.default import (
+            DEFAULT_MODEL,
+            default_model_dir,
+            load_default_tagger,
+            read_default_card,
+        )
     except ImportError:
         return None
-    tagger = load_default_tagger(codebook)
+    folder = default_model_dir(name or DEFAULT_MODEL)
+    tagger = load_default_tagger(codebook, model_dir=folder, embedder=embedder)
     if tagger is None:
         return None
-    card = read_default_card() or {}
+    card = read_default_card(folder) or {}
     known = [str(t) for t, ok in zip(tagger.classes_, tagger.trained_, strict=True) if ok]
     other = [str(t) for t in tagger.classes_ if str(t) not in known]
     return tagger, {
         "kind": "default",
-        "name": "default:cls-default@" + str(card.get("trained", "?")),
+        "name": f"default:{folder.name}@{card.get('trained', '?')}",
+        "model": folder.name,  # which shipped model's accuracy file describes this run
         "card": card,
         "themes_pretrained": known,
         "themes_codebook_only": other,
         "measured_accuracy": card.get("measured", "not measured"),
     }
+
+
+def _accurate(codebook: Codebook, cache_dir: str | Path | None) -> tuple[object, dict[str, Any]]:
+    """The default's variant over all-mpnet-base-v2, whose vectors are cached like zero-shot's."""
+    from cls_text.tag.default import ACCURATE_MODEL
+    from cls_text.tag.embeddings import Embedder
+    from cls_text.tag.mpnet_model import check_mpnet
+
+    check_mpnet()
+    found = _default(codebook, ACCURATE_MODEL, Embedder("mpnet", cache_dir=cache_dir))
+    if found is None:
+        raise ClsTextError(
+            f"The accurate tagger knows none of the themes of codebook '{codebook.id}': "
+            "use tagger: zeroshot or auto."
+        )
+    return found
 
 
 def _zeroshot(
