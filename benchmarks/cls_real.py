@@ -9,7 +9,8 @@ are in ``benchmarks/data/cls_real_codes/``. One run writes:
 - ``default``: the shipped default tagger: dev figures by repeated grouped cross-validation
   (the model re-trained on each training fold), test figures of the shipped model;
 - ``accurate``: the same for the opt-in accurate variant (``tagger: accurate``: the default's
-  heads over all-mpnet-base-v2), when its weights are fetched (``models/fetch_mpnet.py``);
+  heads and stance classifier over all-mpnet-base-v2, its stance figures included), when the
+  encoder is fetched (``models/fetch_mpnet.py``);
 - ``learning_curve``: the adapted tagger on 0..200 coded quotes, on dev (repeated CV);
 - ``stance``: stance accuracy and macro-F1 on real pairs where both coders tagged the theme;
 - ``answers_per_s``: measured on distinct NHS comments (embedding included).
@@ -294,11 +295,14 @@ def _train_stance_module():
     return mod
 
 
-def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> dict[str, object]:
+def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int,
+           embedder: str = "minilm-static",
+           learned_model: str | None = None) -> dict[str, object]:  # fmt: skip
     """Stance on real pairs both coders tagged: cues + polarity, and the learned classifier.
 
     The learned classifier's dev figure is grouped CV on the dev pairs (re-trained per fold);
-    its test figure is the shipped model's.
+    its test figure is the shipped model's (``learned_model``: which one; ``embedder``: the
+    encoder it reads, for the dev CV).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -308,7 +312,7 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
 
     book = load_codebook()
     cues_only = make_theme_stance(book, learned=None)
-    shipped = make_theme_stance(book)
+    shipped = make_theme_stance(book, learned_model=learned_model)
     ts_mod = _train_stance_module()
     out: dict[str, object] = {}
     for name, rows in (("dev", dev), ("test", test)):
@@ -323,7 +327,7 @@ def stance(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int) -> d
             pred = shipped.predict(texts, None, themes)
             out["test"] = stance_scores(gold, [_SYMBOL.get(p, p) for p in pred])
             continue
-        X = ts_mod.design(pairs.assign(stance=pairs["stance"]), data["ids"])
+        X = ts_mod.design(pairs.assign(stance=pairs["stance"]), data["ids"], embedder)
         y = np.array(gold)
         urls = data["quotes"].set_index("quote_id").loc[pairs["quote_id"], "source_url"]
         cue = np.array([cues_only.cue_score(t, th) for t, th in zip(texts, themes, strict=True)])
@@ -370,6 +374,7 @@ def accurate(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int,
     from cls_text.errors import EmbeddingModelError
     from cls_text.tag.default import ACCURATE_MODEL
     from cls_text.tag.mpnet_model import check_mpnet
+    from cls_text.tag.stance.learned import ACCURATE_STANCE
 
     try:
         check_mpnet()
@@ -381,6 +386,8 @@ def accurate(data: dict, dev: np.ndarray, test: np.ndarray | None, reps: int,
         out |= default_test(data, test, speed, ACCURATE_MODEL)
     else:
         out["answers_per_s"] = _speed(_shipped(ACCURATE_MODEL), speed)
+    st = stance(data, dev, test, reps, "mpnet", ACCURATE_STANCE)
+    out["stance"] = st | {k: st.get("test", st["dev_cv"])[k] for k in ("accuracy", "macro_f1")}
     return out
 
 

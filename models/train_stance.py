@@ -5,8 +5,12 @@ adjudicated stance; only dev quotes are used. Reads the quotes from
 ``../shared/data/cls_real/quotes.csv`` (never copied: only weights are written) and the codes
 from ``benchmarks/data/cls_real_codes/``. Writes ``cls_text/tag/models/stance-cls/``.
 
+``--embedder mpnet`` trains the same classifier over all-mpnet-base-v2 for ``tagger:
+accurate`` runs (fetch it first: ``python models/fetch_mpnet.py``) and writes
+``cls_text/tag/models/stance-cls-mpnet/``.
+
 Usage:
-    python models/train_stance.py [--shared ../shared]
+    python models/train_stance.py [--shared ../shared] [--embedder mpnet]
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 CODES = ROOT / "benchmarks" / "data" / "cls_real_codes"
-OUT = ROOT / "cls_text" / "tag" / "models" / "stance-cls"
+MODELS = ROOT / "cls_text" / "tag" / "models"
+#: Output folder per encoder (the card records the encoder; the loader builds it from there).
+OUT = {"minilm-static": MODELS / "stance-cls", "mpnet": MODELS / "stance-cls-mpnet"}
 SYMBOL = {"positive": "+", "negative": "-", "neutral": "0"}
 C = 3.0
 
@@ -46,7 +52,9 @@ def dev_pairs(shared: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def design(pairs: pd.DataFrame, theme_ids: list[str]) -> np.ndarray:
+def design(
+    pairs: pd.DataFrame, theme_ids: list[str], embedder: str = "minilm-static"
+) -> np.ndarray:
     """The features :class:`cls_text.tag.stance.learned.LearnedStance` computes."""
     from cls_text.codebook import load_codebook
     from cls_text.tag.embeddings import make_embedder
@@ -57,7 +65,7 @@ def design(pairs: pd.DataFrame, theme_ids: list[str]) -> np.ndarray:
     texts, themes = pairs["text"].tolist(), pairs["theme"].tolist()
     cue = np.array([ts.cue_score(s, t) for s, t in zip(texts, themes, strict=True)])
     margin, _ = ts._polarity(texts, [""] * len(texts))
-    emb = make_embedder("minilm-static").encode(texts)
+    emb = make_embedder(embedder).encode(texts)
     return stance_features(emb, themes, theme_ids, cue, margin)
 
 
@@ -65,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     """Train and write the stance classifier."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--embedder", choices=sorted(OUT), default="minilm-static")
     args = ap.parse_args(argv)
     if not (args.shared / "data" / "cls_real" / "quotes.csv").is_file():
         print(f"no real quotes under {args.shared}: nothing trained", file=sys.stderr)
@@ -75,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ids = load_codebook().theme_ids()
     pairs = dev_pairs(args.shared)
-    X = design(pairs, ids)
+    X = design(pairs, ids, args.embedder)
+    out = OUT[args.embedder]
     lr = LogisticRegression(C=C, max_iter=5000).fit(X, pairs["stance"].to_numpy())
     arrays = {
         "coef": lr.coef_.astype(np.float32),
@@ -83,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         "classes": np.array([str(c) for c in lr.classes_]),
         "theme_ids": np.array(ids),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    (OUT / "weights.npz").write_bytes(buf.getvalue())
+    (out / "weights.npz").write_bytes(buf.getvalue())
     card = {
-        "name": "stance-cls",
+        "name": out.name,
         "model_class": "cls_text.tag.stance.learned.LearnedStance",
         "trained": date.today().isoformat(),
         "trained_by": "models/train_stance.py",
@@ -97,16 +107,17 @@ def main(argv: list[str] | None = None) -> int:
             "n_pairs": len(pairs),
             "labels": {s: int((pairs["stance"] == s).sum()) for s in ("+", "-", "0")},
         },
-        "features": "minilm-static embedding, theme one-hot, cue score, polarity P(+)-P(-)",
+        "features": f"{args.embedder} embedding, theme one-hot, cue score, polarity P(+)-P(-)",
+        **({} if args.embedder == "minilm-static" else {"embedder": args.embedder}),
         "params": {"C": C},
         "weights": {
             "file": "weights.npz",
-            "sha256": hashlib.sha256((OUT / "weights.npz").read_bytes()).hexdigest(),
-            "bytes": (OUT / "weights.npz").stat().st_size,
+            "sha256": hashlib.sha256((out / "weights.npz").read_bytes()).hexdigest(),
+            "bytes": (out / "weights.npz").stat().st_size,
         },
     }
-    (OUT / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT / 'weights.npz'} from {len(pairs)} pairs")
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'weights.npz'} from {len(pairs)} pairs")
     return 0
 
 

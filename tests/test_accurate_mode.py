@@ -148,7 +148,34 @@ def test_accurate_tagger_tags_with_the_encoder_its_card_names(tmp_path):
     tagger, info = select_tagger(
         load_codebook(), parse_config({"tagger": "accurate"}), models_dir=tmp_path
     )
-    assert info["model"] == ACCURATE_MODEL
+    assert info["model"] == ACCURATE_MODEL and info["stance_model"] == "stance-cls-mpnet"
     assert tagger.embedder_.model_id.startswith("mpnet@78c0197b6159")  # type: ignore[attr-defined]
     tags = tagger.predict(["Nobody listened to what mattered to me and I stopped trusting them."])  # type: ignore[attr-defined]
     assert tags.shape == (1, len(load_codebook().themes))
+
+
+def test_the_accurate_stance_classifier_reads_the_encoder_its_card_names():
+    from cls_text.tag.stance.learned import ACCURATE_STANCE, load_learned_stance, stance_cls_dir
+    from cls_text.tag.stance.theme import make_theme_stance
+
+    book = load_codebook()
+    accurate = make_theme_stance(book, learned_model=ACCURATE_STANCE)
+    default = make_theme_stance(book)
+    assert accurate is not None and default is not None
+    assert accurate.learned.embedder.model_id.startswith("mpnet@")  # built lazily: no load
+    assert default.learned.embedder.model_id.startswith("minilm-static@")
+    # Its weights fit a 768-d encoder: any 768-d stand-in runs them, so the wiring is testable
+    # without the 438 MB model.
+    learned = load_learned_stance(stance_cls_dir(ACCURATE_STANCE), embedder=HashingEmbedder(768))
+    assert learned is not None
+    labels = learned.predict(
+        ["We cut out a whole layer of sign off."], ["bureaucracy"], np.zeros(1), np.zeros(1)
+    )
+    assert labels[0] in {"+", "-", "0"}
+
+
+def test_only_the_accurate_selection_names_its_stance_model():
+    from cls_text.tag.frame import stance_model
+
+    assert stance_model({"kind": "default", "name": "default:cls-default@x"}) is None
+    assert stance_model({"stance_model": "stance-cls-mpnet"}) == "stance-cls-mpnet"

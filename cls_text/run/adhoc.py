@@ -18,7 +18,7 @@ from cls_text.errors import InputFileError
 from cls_text.ingest.text import is_non_substantive, normalize_text
 from cls_text.io.readers import Formula, read_table
 from cls_text.io.writers import write_csv, write_parquet, write_xlsx
-from cls_text.tag.frame import tag_frame
+from cls_text.tag.frame import stance_model, tag_frame
 from cls_text.tag.select import select_tagger
 
 
@@ -63,7 +63,8 @@ def tag_quotes(
     model, info = select_tagger(cb, cfg, models_dir=models_dir)
     from cls_text.tag.stance import make_stance
 
-    return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=make_stance(cb))  # type: ignore[arg-type]
+    stance = make_stance(cb, learned_model=stance_model(info))
+    return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=stance)  # type: ignore[arg-type]
 
 
 def tag_quotes_file(

@@ -227,6 +227,12 @@ def order_tagged(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
+def stance_model(info: dict[str, object]) -> str | None:
+    """The stance classifier that goes with a selected tagger (None: the default's)."""
+    name = info.get("stance_model")
+    return str(name) if name else None
+
+
 def tag_table(
     long: pd.DataFrame, tagger: object, codebook: Codebook, info: dict[str, object]
 ) -> pd.DataFrame:
@@ -236,6 +242,6 @@ def tag_table(
     """
     from cls_text.tag.stance import make_stance
 
-    stance = make_stance(codebook)
+    stance = make_stance(codebook, learned_model=stance_model(info))
     tagged = tag_frame(long, tagger, codebook, tagger_name=str(info["name"]), stance=stance)
     return order_tagged(tagged, codebook)

@@ -15,6 +15,7 @@ Apache-2.0, recorded as :data:`MPNET_LICENCE`. The weights' sha256 is checked at
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,15 +85,25 @@ def check_mpnet(folder: str | Path | None = None) -> Path:
 def load_mpnet(
     folder: str | Path | None = None, *, max_seq_length: int = 128, num_threads: int | None = 1
 ) -> Any:
-    """Load the checked folder with sentence-transformers, on the CPU, from local files only."""
+    """Load the checked folder with sentence-transformers, on the CPU, from local files only.
+
+    One copy per process and setting: the accurate tagger and its stance classifier both encode
+    with it, and two copies would hold 0.9 GB of weights twice.
+    """
     path = check_mpnet(folder)
+    if num_threads is not None:
+        import torch
+
+        torch.set_num_threads(num_threads)
+    return _load(str(path.resolve()), max_seq_length)
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, max_seq_length: int) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import torch
     from sentence_transformers import SentenceTransformer
 
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    model = SentenceTransformer(path, device="cpu", local_files_only=True)
     model.max_seq_length = max_seq_length
     return model

@@ -184,6 +184,7 @@ def _accurate(codebook: Codebook, cache_dir: str | Path | None) -> tuple[object,
     from cls_text.tag.default import ACCURATE_MODEL
     from cls_text.tag.embeddings import Embedder
     from cls_text.tag.mpnet_model import check_mpnet
+    from cls_text.tag.stance.learned import ACCURATE_STANCE
 
     check_mpnet()
     found = _default(codebook, ACCURATE_MODEL, Embedder("mpnet", cache_dir=cache_dir))
@@ -192,7 +193,7 @@ def _accurate(codebook: Codebook, cache_dir: str | Path | None) -> tuple[object,
             f"The accurate tagger knows none of the themes of codebook '{codebook.id}': "
             "use tagger: zeroshot or auto."
         )
-    return found
+    return found[0], found[1] | {"stance_model": ACCURATE_STANCE}
 
 
 def _zeroshot(

@@ -25,13 +25,18 @@ def _in_words(fn: Callable[[list[str], list[str], list[str]], list[str]]) -> Sta
 
 
 def make_stance(
-    codebook: Codebook | None = None, cues_path: str | Path | None = None
+    codebook: Codebook | None = None,
+    cues_path: str | Path | None = None,
+    *,
+    learned_model: str | None = None,
 ) -> StanceFn | None:
     """Stance of evidence sentences, relative to each tag's theme.
 
     With stance cues for the codebook (``cues_path``, else the packaged
     ``<codebook id>.stance.yaml``), the theme-aware stance of :mod:`cls_text.tag.stance.theme`;
     without them, the shipped polarity model (else its lexicon fallback), as before.
+    ``learned_model`` names the shipped stance classifier (None: the default's); the tagger
+    selection says which one goes with the tagger (``stance_model`` in its info).
 
     Raises:
         StanceCueError: ``cues_path`` is missing or invalid, or a packaged sidecar is invalid.
@@ -43,7 +48,7 @@ def make_stance(
     if codebook is not None:
         from cls_text.tag.stance.theme import make_theme_stance
 
-        theme_stance = make_theme_stance(codebook, cues_path)
+        theme_stance = make_theme_stance(codebook, cues_path, learned_model=learned_model)
         if theme_stance is not None:
             return _in_words(theme_stance.predict)
 

@@ -7,6 +7,8 @@ the theme's cue score and the polarity model's P(+) - P(-), and predicts "+", "-
 trained by ``models/train_stance.py`` on the real dev pairs both coders tagged (adjudicated
 stance) and shipped as plain arrays (``models/stance-cls/weights.npz``, sha256 in its card).
 A theme it was not trained on gets a zero one-hot: the cues and polarity still count.
+``tagger: accurate`` runs use the same design trained over all-mpnet-base-v2
+(``models/stance-cls-mpnet/``); each card names the encoder its weights fit.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from cls_text.io.artifacts import load_checked_arrays
 
 #: Package-data folder of the shipped stance classifier.
 STANCE_CLS = "stance-cls"
+#: The same classifier over all-mpnet-base-v2, used by ``tagger: accurate`` runs.
+ACCURATE_STANCE = "stance-cls-mpnet"
 LABELS = ("+", "-", "0")
 #: The cue score is scaled up so that, under one regularisation, the theme-relative cues can
 #: outweigh what the embedding says about a sentence's general tone ("less paperwork").
@@ -97,9 +101,9 @@ def cue_override(found: Sequence[str], own: np.ndarray, total: np.ndarray) -> li
     return out
 
 
-def stance_cls_dir() -> Path:
-    """The package-data folder of the shipped stance classifier."""
-    return Path(str(resources.files("cls_text.tag").joinpath("models", STANCE_CLS)))
+def stance_cls_dir(name: str = STANCE_CLS) -> Path:
+    """The package-data folder of a shipped stance classifier (:data:`ACCURATE_STANCE`: mpnet)."""
+    return Path(str(resources.files("cls_text.tag").joinpath("models", name)))
 
 
 def load_learned_stance(
@@ -122,5 +126,6 @@ def load_learned_stance(
     if embedder is None:
         from cls_text.tag.embeddings import make_embedder
 
-        embedder = make_embedder("minilm-static")
+        # The weights only fit the encoder they were trained over, which the card names.
+        embedder = make_embedder(card.get("embedder", "minilm-static"))
     return LearnedStance(arrays, embedder)

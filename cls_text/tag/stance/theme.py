@@ -375,18 +375,22 @@ def make_theme_stance(
     *,
     model: Any = None,
     learned: Any = "auto",
+    learned_model: str | None = None,
 ) -> ThemeStance | None:
     """A :class:`ThemeStance` for ``codebook``, or None when it has no stance sidecar.
 
     Args:
         learned: The stance classifier; ``"auto"`` loads the shipped one for the default
             codebook's sidecar (the cues it was trained with), None uses cues + polarity only.
+        learned_model: With ``"auto"``: the shipped classifier's folder name (None: the
+            default's; ``"stance-cls-mpnet"``: the accurate tagger's).
     """
     cues = load_stance_cues(codebook, path)
     if cues is None:
         return None
     if isinstance(learned, str) and learned == "auto":
-        from cls_text.tag.stance.learned import load_learned_stance
+        from cls_text.tag.stance.learned import load_learned_stance, stance_cls_dir
 
-        learned = load_learned_stance() if cues.codebook == "cls_default" else None
+        folder = stance_cls_dir(learned_model) if learned_model else None
+        learned = load_learned_stance(folder) if cues.codebook == "cls_default" else None
     return ThemeStance(cues, model=model, learned=learned)
