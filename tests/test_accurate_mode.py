@@ -104,6 +104,18 @@ def test_altered_weights_are_refused(tmp_path):
         mpnet_model.check_mpnet(tmp_path)
 
 
+def test_a_file_changed_after_its_check_is_checked_again(tmp_path, monkeypatch):
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"the expected weights")
+    monkeypatch.setattr(
+        mpnet_model, "MPNET_SHA256", hashlib.sha256(weights.read_bytes()).hexdigest()
+    )
+    assert mpnet_model.check_mpnet(tmp_path) == tmp_path
+    weights.write_bytes(b"swapped in afterwards, longer")
+    with pytest.raises(EmbeddingModelError, match="sha256"):
+        mpnet_model.check_mpnet(tmp_path)
+
+
 def test_accurate_tagger_without_weights_fails_before_any_work(no_mpnet, tmp_path):
     cfg = parse_config({"tagger": "accurate"})
     with pytest.raises(ClsTextError, match="fetch_mpnet"):
@@ -132,12 +144,12 @@ def test_an_accurate_run_is_described_by_its_own_accuracy_file():
         "codebook": {"hash": load_codebook().content_hash()},
         "tagger": {"kind": "default", "model": ACCURATE_MODEL},
     }
-    acc, why = accuracy_for_run(manifest)
-    accuracy = default_model_dir(ACCURATE_MODEL) / "accuracy.json"
-    if accuracy.is_file():
-        assert acc is not None and acc["weights_sha256"] == card["weights"]["sha256"]
-    else:
-        assert acc is None and "no measurement" in why
+    acc, _ = accuracy_for_run(manifest)
+    assert acc is not None and acc["weights_sha256"] == card["weights"]["sha256"]
+    assert acc["tagger"].startswith("default:cls-default-mpnet@")
+    default, _ = accuracy_for_run(manifest | {"tagger": {"kind": "default"}})
+    assert default is not None and default["tagger"].startswith("default:cls-default@")
+    assert default["test"]["micro_f1"] != acc["test"]["micro_f1"]
 
 
 @pytest.mark.skipif(

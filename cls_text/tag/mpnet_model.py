@@ -61,7 +61,9 @@ def check_mpnet(folder: str | Path | None = None) -> Path:
     """Return the weights' folder after checking that ``model.safetensors`` is the expected file.
 
     Cheap enough (about a second for 438 MB) to run before any heavy work, so a missing or
-    altered model is reported at the start of a run, with the fix.
+    altered model is reported at the start of a run, with the fix. A run checks at pre-flight,
+    at selection and at load: the digest is remembered per file, size and modification time,
+    so the file is read once.
 
     Raises:
         EmbeddingModelError: if the folder or the weights are missing, or their hash differs.
@@ -73,7 +75,8 @@ def check_mpnet(folder: str | Path | None = None) -> Path:
             f"the accurate encoder (all-mpnet-base-v2) is not at '{path}'; {FETCH_HINT} "
             f"(or set {MPNET_DIR_ENV} to the folder that holds it)"
         )
-    digest = sha256_of(weights)
+    stat = weights.stat()
+    digest = _digest(str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
     if digest != MPNET_SHA256:
         raise EmbeddingModelError(
             f"'{weights}' has sha256 {digest}, expected {MPNET_SHA256} (all-mpnet-base-v2); "
@@ -96,6 +99,11 @@ def load_mpnet(
 
         torch.set_num_threads(num_threads)
     return _load(str(path.resolve()), max_seq_length)
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_of(Path(path))  # size and mtime_ns are cache keys: a changed file is re-read
 
 
 @lru_cache(maxsize=2)
