@@ -186,8 +186,17 @@ def test_the_accurate_stance_classifier_reads_the_encoder_its_card_names():
     assert labels[0] in {"+", "-", "0"}
 
 
-def test_only_the_accurate_selection_names_its_stance_model():
-    from cls_text.tag.frame import stance_model
+def test_the_stance_classifier_reuses_the_taggers_encoder_only_when_it_is_its_own():
+    from cls_text.tag.default import load_default_tagger
+    from cls_text.tag.frame import stance_for
+    from cls_text.tag.stance.learned import ACCURATE_STANCE, load_learned_stance, stance_cls_dir
 
-    assert stance_model({"kind": "default", "name": "default:cls-default@x"}) is None
-    assert stance_model({"stance_model": "stance-cls-mpnet"}) == "stance-cls-mpnet"
+    tagger = load_default_tagger()
+    assert tagger is not None
+    static = load_learned_stance(reuse=tagger.embedder_)
+    assert static is not None and static.embedder is tagger.embedder_  # same vectors, one cache
+    mpnet = load_learned_stance(stance_cls_dir(ACCURATE_STANCE), reuse=tagger.embedder_)
+    assert mpnet is not None and mpnet.embedder.model_id.startswith("mpnet@")  # not the static
+    book = load_codebook()
+    stance = stance_for(book, {"stance_model": ACCURATE_STANCE}, tagger)
+    assert stance is not None

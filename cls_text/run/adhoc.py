@@ -18,7 +18,7 @@ from cls_text.errors import InputFileError
 from cls_text.ingest.text import is_non_substantive, normalize_text
 from cls_text.io.readers import Formula, read_table
 from cls_text.io.writers import write_csv, write_parquet, write_xlsx
-from cls_text.tag.frame import stance_model, tag_frame
+from cls_text.tag.frame import stance_for, tag_frame
 from cls_text.tag.select import select_tagger
 
 
@@ -61,9 +61,7 @@ def tag_quotes(
 
         long, _ = redact_table(long, cfg)
     model, info = select_tagger(cb, cfg, models_dir=models_dir)
-    from cls_text.tag.stance import make_stance
-
-    stance = make_stance(cb, learned_model=stance_model(info))
+    stance = stance_for(cb, info, model)
     return tag_frame(long, model, cb, tagger_name=str(info["name"]), stance=stance)  # type: ignore[arg-type]
 
 

@@ -17,7 +17,7 @@ from cls_text import schema as S
 from cls_text.codebook.model import Codebook
 from cls_text.ingest.text import has_flag
 from cls_text.tag.rules import RulesTagger
-from cls_text.tag.stance import StanceFn
+from cls_text.tag.stance import StanceFn, make_stance
 
 
 def tagger_input(df: pd.DataFrame) -> pd.DataFrame:
@@ -227,10 +227,15 @@ def order_tagged(tagged: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
-def stance_model(info: dict[str, object]) -> str | None:
-    """The stance classifier that goes with a selected tagger (None: the default's)."""
+def stance_for(codebook: Codebook, info: dict[str, object], tagger: object) -> StanceFn | None:
+    """The stance function for a selected tagger: :func:`~cls_text.tag.stance.make_stance`.
+
+    With the stance classifier that goes with the tagger (``stance_model`` in its info; none
+    named: the default's), reading through the tagger's encoder when it is the classifier's.
+    """
     name = info.get("stance_model")
-    return str(name) if name else None
+    encoder = getattr(tagger, "embedder_", None)
+    return make_stance(codebook, learned_model=str(name) if name else None, encoder=encoder)
 
 
 def tag_table(
@@ -240,8 +245,6 @@ def tag_table(
 
     Row-wise: tagging chunks one by one gives the rows of tagging the wave at once.
     """
-    from cls_text.tag.stance import make_stance
-
-    stance = make_stance(codebook, learned_model=stance_model(info))
+    stance = stance_for(codebook, info, tagger)
     tagged = tag_frame(long, tagger, codebook, tagger_name=str(info["name"]), stance=stance)
     return order_tagged(tagged, codebook)

@@ -29,6 +29,7 @@ def make_stance(
     cues_path: str | Path | None = None,
     *,
     learned_model: str | None = None,
+    encoder: object = None,
 ) -> StanceFn | None:
     """Stance of evidence sentences, relative to each tag's theme.
 
@@ -36,7 +37,8 @@ def make_stance(
     ``<codebook id>.stance.yaml``), the theme-aware stance of :mod:`cls_text.tag.stance.theme`;
     without them, the shipped polarity model (else its lexicon fallback), as before.
     ``learned_model`` names the shipped stance classifier (None: the default's); the tagger
-    selection says which one goes with the tagger (``stance_model`` in its info).
+    selection says which one goes with the tagger (``stance_model`` in its info); ``encoder``
+    is the tagger's, reused by the classifier when it reads the same one.
 
     Raises:
         StanceCueError: ``cues_path`` is missing or invalid, or a packaged sidecar is invalid.
@@ -48,7 +50,9 @@ def make_stance(
     if codebook is not None:
         from cls_text.tag.stance.theme import make_theme_stance
 
-        theme_stance = make_theme_stance(codebook, cues_path, learned_model=learned_model)
+        theme_stance = make_theme_stance(
+            codebook, cues_path, learned_model=learned_model, encoder=encoder
+        )
         if theme_stance is not None:
             return _in_words(theme_stance.predict)
 

@@ -107,9 +107,16 @@ def stance_cls_dir(name: str = STANCE_CLS) -> Path:
 
 
 def load_learned_stance(
-    model_dir: str | Path | None = None, *, embedder: Any = None
+    model_dir: str | Path | None = None, *, embedder: Any = None, reuse: Any = None
 ) -> LearnedStance | None:
     """The shipped stance classifier, or None when it is not installed.
+
+    Args:
+        model_dir: Its folder (None: the default's).
+        embedder: The encoder to read sentences with (None: the one its card names).
+        reuse: An encoder already in use (the tagger's), taken instead when it is exactly the
+            card's: the tagger has already encoded most evidence sentences, so they are cache
+            hits rather than a second pass of the model.
 
     Raises:
         ClsTextError: when the weights file's sha256 differs from the one in its card.
@@ -127,5 +134,7 @@ def load_learned_stance(
         from cls_text.tag.embeddings import make_embedder
 
         # The weights only fit the encoder they were trained over, which the card names.
-        embedder = make_embedder(card.get("embedder", "minilm-static"))
+        embedder = make_embedder(card.get("embedder", "minilm-static"))  # lazy: loads nothing
+        if reuse is not None and getattr(reuse, "model_id", None) == embedder.model_id:
+            embedder = reuse
     return LearnedStance(arrays, embedder)

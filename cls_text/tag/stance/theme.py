@@ -376,6 +376,7 @@ def make_theme_stance(
     model: Any = None,
     learned: Any = "auto",
     learned_model: str | None = None,
+    encoder: Any = None,
 ) -> ThemeStance | None:
     """A :class:`ThemeStance` for ``codebook``, or None when it has no stance sidecar.
 
@@ -384,6 +385,7 @@ def make_theme_stance(
             codebook's sidecar (the cues it was trained with), None uses cues + polarity only.
         learned_model: With ``"auto"``: the shipped classifier's folder name (None: the
             default's; ``"stance-cls-mpnet"``: the accurate tagger's).
+        encoder: The tagger's encoder, reused when it is the classifier's (shared vectors).
     """
     cues = load_stance_cues(codebook, path)
     if cues is None:
@@ -392,5 +394,7 @@ def make_theme_stance(
         from cls_text.tag.stance.learned import load_learned_stance, stance_cls_dir
 
         folder = stance_cls_dir(learned_model) if learned_model else None
-        learned = load_learned_stance(folder) if cues.codebook == "cls_default" else None
+        learned = (
+            load_learned_stance(folder, reuse=encoder) if cues.codebook == "cls_default" else None
+        )
     return ThemeStance(cues, model=model, learned=learned)
