@@ -25,3 +25,13 @@ EPHEMERAL_STARTUP_TIMEOUT_S = "300"
 os.environ.setdefault(
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", EPHEMERAL_STARTUP_TIMEOUT_S
 )
+
+#: Some libraries start multiprocessing's resource tracker, a helper process. When a run stops
+#: on Ctrl-C it leaves at once (``os._exit``), and the tracker then warns about "leaked
+#: semaphore objects" (the OS reclaims them) after the run's one line. Child processes read
+#: this filter at start-up; a user's own PYTHONWARNINGS is kept beside it.
+TRACKER_FILTER = "ignore:resource_tracker:UserWarning"
+if TRACKER_FILTER not in os.environ.get("PYTHONWARNINGS", ""):
+    os.environ["PYTHONWARNINGS"] = ",".join(
+        w for w in (os.environ.get("PYTHONWARNINGS", ""), TRACKER_FILTER) if w
+    )
