@@ -186,9 +186,9 @@ def test_the_accurate_stance_classifier_reads_the_encoder_its_card_names():
     assert labels[0] in {"+", "-", "0"}
 
 
-def test_the_stance_classifier_reuses_the_taggers_encoder_only_when_it_is_its_own():
+def test_the_stance_classifier_reuses_the_taggers_encoder_only_when_it_is_its_own(monkeypatch):
+    from cls_text.tag import frame
     from cls_text.tag.default import load_default_tagger
-    from cls_text.tag.frame import stance_for
     from cls_text.tag.stance.learned import ACCURATE_STANCE, load_learned_stance, stance_cls_dir
 
     tagger = load_default_tagger()
@@ -197,6 +197,11 @@ def test_the_stance_classifier_reuses_the_taggers_encoder_only_when_it_is_its_ow
     assert static is not None and static.embedder is tagger.embedder_  # same vectors, one cache
     mpnet = load_learned_stance(stance_cls_dir(ACCURATE_STANCE), reuse=tagger.embedder_)
     assert mpnet is not None and mpnet.embedder.model_id.startswith("mpnet@")  # not the static
-    book = load_codebook()
-    stance = stance_for(book, {"stance_model": ACCURATE_STANCE}, tagger)
-    assert stance is not None
+    asked: list[dict[str, object]] = []
+    monkeypatch.setattr(frame, "make_stance", lambda codebook, **kw: asked.append(kw))
+    frame.stance_for(load_codebook(), {"stance_model": ACCURATE_STANCE}, tagger)
+    frame.stance_for(load_codebook(), {"name": "rules"}, object())
+    assert asked == [
+        {"learned_model": ACCURATE_STANCE, "encoder": tagger.embedder_},
+        {"learned_model": None, "encoder": None},
+    ]
